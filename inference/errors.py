@@ -1,0 +1,65 @@
+"""Typed errors. Adapters map ``status`` to the HTTP status and ``to_body()`` to the JSON body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InferenceError(Exception):
+    """Base class: every error a client can cause, or a missing model, is one of these."""
+
+    status = 500
+    default_code = "internal_error"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, field: str | None = None, row: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.field = field
+        self.row = row
+
+    def to_body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        if self.row is not None:
+            error["row"] = self.row
+        return {"error": error}
+
+
+class InvalidInput(InferenceError):
+    status = 400
+    default_code = "invalid_input"
+
+
+class PayloadTooLarge(InferenceError):
+    status = 413
+    default_code = "payload_too_large"
+
+
+class UnsupportedMediaType(InferenceError):
+    status = 415
+    default_code = "unsupported_media_type"
+
+
+class NotFound(InferenceError):
+    status = 404
+    default_code = "not_found"
+
+
+class MethodNotAllowed(InferenceError):
+    status = 405
+    default_code = "method_not_allowed"
+
+
+class ModelUnavailable(InferenceError):
+    """The model is not loaded (missing, unreadable or refused). Answered with 503, never a guess."""
+
+    status = 503
+    default_code = "model_unavailable"
+
+
+class ModelFormatError(Exception):
+    """A model artifact that must not or cannot be loaded (pickle, legacy binary, wrong shape...)."""
