@@ -1,0 +1,105 @@
+"""Fetch a model artifact (local path or ``s3://``), unpack it safely and parse it without pickle.
+
+Accepted: ``model.tar.gz`` holding ``xgboost-model`` (what SageMaker's built-in XGBoost writes) or a bare
+model file, in XGBoost's UBJSON or JSON format. Refused with a message that says how to fix it: pickle or
+joblib files (loading one runs arbitrary code) and the legacy binary format of xgboost < 2.1, which
+xgboost >= 3.1 cannot read either. Tarballs are read in memory, member by member: nothing is extracted
+to disk, so member paths cannot escape anywhere, and oversized members are refused before they are read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inference import ubjson
+from inference.errors import ModelFormatError
+
+MODEL_MEMBER = "xgboost-model"
+MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+_PICKLE_HINT = (
+    "pickle/joblib model files are refused: loading one runs arbitrary code. Save the model with "
+    "Booster.save_model('xgboost-model') (xgboost >= 2.1 writes UBJSON) or train with SageMaker's XGBoost 3.x container"
+)
+_LEGACY_HINT = (
+    "this looks like XGBoost's legacy binary format (SageMaker XGBoost 1.x containers, xgboost < 2.1), which "
+    "xgboost >= 3.1 cannot read either. Retrain with the 3.x container, or convert it once with xgboost 3.0: "
+    "xgb.Booster(model_file='xgboost-model').save_model('xgboost-model.ubj')"
+)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    data: bytes
+    version: str
+
+
+def fetch(uri: str) -> Artifact:
+    """Read the artifact's bytes and a version string (S3 VersionId or ETag, or a content digest)."""
+    if uri.startswith("s3://"):
+        return _fetch_s3(uri)
+    path = Path(uri).expanduser()
+    if not path.is_file():
+        raise ModelFormatError(f"model file {str(path)!r} does not exist")
+    if path.stat().st_size > MAX_ARTIFACT_BYTES:
+        raise ModelFormatError(f"model file {str(path)!r} is larger than {MAX_ARTIFACT_BYTES} bytes")
+    data = path.read_bytes()
+    return Artifact(data, "sha256:" + hashlib.sha256(data).hexdigest()[:16])
+
+
+def _fetch_s3(uri: str) -> Artifact:
+    from inference.s3 import get_object  # boto3 is imported only when a model lives in S3
+
+    return Artifact(*get_object(uri, max_bytes=MAX_ARTIFACT_BYTES))
+
+
+def model_document(data: bytes) -> dict[str, Any]:
+    """Unpack (if a tarball) and parse the model into its JSON document."""
+    model = _unpack(data) if _is_tarball(data) else data
+    return _parse(model)
+
+
+def _is_tarball(data: bytes) -> bool:
+    return data[:2] == b"\x1f\x8b" or (len(data) > 262 and data[257:262] == b"ustar")
+
+
+def _unpack(data: bytes) -> bytes:
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            members = tar.getmembers()
+            names = [member.name for member in members]
+            for member in members:
+                if member.name.removeprefix("./") == MODEL_MEMBER and member.isfile():
+                    if member.size > MAX_MEMBER_BYTES:
+                        raise ModelFormatError(f"{MODEL_MEMBER} is larger than {MAX_MEMBER_BYTES} bytes")
+                    handle = tar.extractfile(member)
+                    if handle is None:
+                        break
+                    return handle.read()
+    except (tarfile.TarError, EOFError, OSError, gzip.BadGzipFile) as exc:
+        raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {exc}") from exc
+    if any(name.endswith((".pkl", ".pickle", ".joblib", ".sav")) for name in names):
+        raise ModelFormatError(f"the tarball holds {names}: {_PICKLE_HINT}")
+    raise ModelFormatError(f"the tarball has no regular file named {MODEL_MEMBER!r} (members: {names[:10]})")
+
+
+def _parse(model: bytes) -> dict[str, Any]:
+    head = model.lstrip()[:2]
+    if model[:1] == b"\x80" or model[:2] in (b"\x78\x9c", b"\x78\x01", b"\x78\xda"):
+        raise ModelFormatError(_PICKLE_HINT)
+    if head[:1] != b"{":
+        raise ModelFormatError(_LEGACY_HINT)
+    try:
+        document = json.loads(model) if head[1:2] in (b'"', b"}", b"\n", b" ", b"\r", b"\t") else ubjson.loads(model)
+    except (ValueError, RecursionError) as exc:
+        raise ModelFormatError(f"model file is not valid XGBoost JSON/UBJSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ModelFormatError("model file is not an XGBoost model document")
+    return document

@@ -1,0 +1,50 @@
+"""Read one model object from S3 with bounded retries (boto3 honours ``AWS_ENDPOINT_URL_S3``)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from inference.errors import ModelFormatError
+
+
+def _client() -> Any:
+    config = Config(
+        connect_timeout=float(os.environ.get("MODEL_S3_CONNECT_TIMEOUT", "5")),
+        read_timeout=float(os.environ.get("MODEL_S3_READ_TIMEOUT", "30")),
+        retries={"mode": "standard", "max_attempts": int(os.environ.get("MODEL_S3_MAX_ATTEMPTS", "5"))},
+    )
+    return boto3.client("s3", config=config)
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    key = parsed.path.lstrip("/")
+    if parsed.scheme != "s3" or not parsed.netloc or not key:
+        raise ModelFormatError(f"{uri!r} is not an s3://bucket/key URI")
+    return parsed.netloc, key
+
+
+def get_object(uri: str, *, max_bytes: int) -> tuple[bytes, str]:
+    """Return the object's bytes and its version (VersionId when the bucket is versioned, else ETag)."""
+    bucket, key = split_uri(uri)
+    try:
+        response = _client().get_object(Bucket=bucket, Key=key)
+        if int(response.get("ContentLength", 0)) > max_bytes:
+            response["Body"].close()
+            raise ModelFormatError(f"{uri} is larger than {max_bytes} bytes")
+        data = response["Body"].read()
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        raise ModelFormatError(
+            f"could not read {uri}: {code} ({exc.response.get('Error', {}).get('Message', '')})"
+        ) from exc
+    except BotoCoreError as exc:
+        raise ModelFormatError(f"could not read {uri}: {exc}") from exc
+    version = response.get("VersionId") or response.get("ETag", "").strip('"')
+    return data, f"{key}@{version}" if version and version != "null" else key
