@@ -17,7 +17,7 @@ import numpy as np
 
 from inference.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from inference.schema import FEATURE_INDEX, FEATURE_NAMES, MAX_BODY_BYTES
-from inference.validation import check_length, check_row_count, json_number, text_number, to_matrix
+from inference.validation import check_length, check_row_count, echoed, json_number, text_number, to_matrix
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -39,15 +39,18 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
+def body_too_large() -> PayloadTooLarge:
+    """The 413 for a body over MAX_BODY_BYTES; the HTTP server raises it while streaming, before decoding."""
+    return PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes", code="body_too_large", field="body")
+
+
 def media_type(content_type: str | None) -> str:
     return (content_type or JSON_TYPE).split(";", 1)[0].strip().lower() or JSON_TYPE
 
 
 def decode_body(body: bytes | str, content_type: str | None) -> np.ndarray:
     if len(body) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(
-            f"request body is larger than {MAX_BODY_BYTES} bytes", code="body_too_large", field="body"
-        )
+        raise body_too_large()
     kind = media_type(content_type)
     if kind not in (JSON_TYPE, CSV_TYPE):
         raise UnsupportedMediaType(
@@ -73,10 +76,11 @@ def decode_payload(payload: object) -> np.ndarray:
         raise InvalidInput('the body must be a JSON object like {"instances": [...]}', code="missing_field",
                            field="instances")  # fmt: skip
     if isinstance(payload, _DuplicateKeys):
-        raise InvalidInput(f"key {payload.duplicate!r} appears twice", code="duplicate_field", field=payload.duplicate)
+        name = echoed(payload.duplicate)
+        raise InvalidInput(f"key {name!r} appears twice", code="duplicate_field", field=name)
     unknown = sorted(set(payload) - {"instances", "pred_x_csv"})
     if unknown or len(payload) != 1:
-        field = unknown[0] if unknown else "instances"
+        field = echoed(unknown[0]) if unknown else "instances"
         raise InvalidInput('send exactly one of "instances" or "pred_x_csv"', code="unknown_field", field=field)
     if "pred_x_csv" in payload:
         if not isinstance(payload["pred_x_csv"], str):
@@ -104,8 +108,8 @@ def _decode_row(row: object, index: int) -> list[float]:
 
 def _named_row(row: dict[str, Any], index: int) -> list[float]:
     if isinstance(row, _DuplicateKeys):
-        raise InvalidInput(f"{row.duplicate} appears twice in row {index}", code="duplicate_feature",
-                           field=row.duplicate, row=index)  # fmt: skip
+        name = echoed(row.duplicate)
+        raise InvalidInput(f"{name} appears twice in row {index}", code="duplicate_feature", field=name, row=index)
     if len(row) != len(FEATURE_NAMES) or any(name not in row for name in FEATURE_NAMES):
         _raise_key_mismatch(row.keys(), index)
     return [json_number(row[name], index, column) for column, name in enumerate(FEATURE_NAMES)]
@@ -115,9 +119,9 @@ def _raise_key_mismatch(keys: Any, row: int | None) -> None:
     missing = [name for name in FEATURE_NAMES if name not in keys]
     if missing:
         raise InvalidInput(f"{missing[0]} is missing", code="missing_feature", field=missing[0], row=row)
-    unknown = next(key for key in keys if key not in FEATURE_INDEX)
+    unknown = echoed(next(key for key in keys if key not in FEATURE_INDEX))
     raise InvalidInput(f"{unknown!r} is not a feature; expected {', '.join(FEATURE_NAMES)}", code="unknown_feature",
-                       field=str(unknown), row=row)  # fmt: skip
+                       field=unknown, row=row)  # fmt: skip
 
 
 def decode_csv(text: str, *, field: str) -> np.ndarray:
@@ -136,6 +140,7 @@ def decode_csv(text: str, *, field: str) -> np.ndarray:
 
 def decode_query(params: Mapping[str, Sequence[str]]) -> np.ndarray:
     """One row from query parameters; each name maps to every value given for it."""
+    params = {name: values for name, values in params.items() if values}  # a name without a value is not given
     for name, values in params.items():
         if name in FEATURE_INDEX and len(values) > 1:
             raise InvalidInput(f"{name} is given {len(values)} times", code="duplicate_feature", field=name, row=0)

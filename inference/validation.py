@@ -16,6 +16,12 @@ _MAXIMA = np.array([f.maximum for f in FEATURES])
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE)
 
 
+def echoed(name: object, limit: int = 64) -> str:
+    """A client-supplied name made safe to echo in an error: valid UTF-8 (lone surrogates escaped), bounded."""
+    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def check_row_count(count: int, field: str) -> None:
     if count == 0:
         raise InvalidInput("the batch is empty: send at least one row", code="empty_batch", field=field)
