@@ -1,0 +1,117 @@
+"""HTTP adapter over ``inference.Predictor`` for ECS Fargate: the Lambda's API plus SageMaker-style routes.
+
+Each worker process loads the model once, when uvicorn calls ``create_app``. Handlers are async and predict
+inline (a prediction takes well under a millisecond: a threadpool hop would cost more than it saves).
+Every error a client can cause is answered with ``InferenceError.to_body()`` and its status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from fargate_image.openapi import docs_page, openapi_document
+from inference import InferenceError, MethodNotAllowed, NotFound, Predictor
+from inference.codecs import body_too_large
+from inference.schema import MAX_BODY_BYTES
+
+LOGGER = logging.getLogger("inference.http_server")
+ROUTE_METHODS: dict[str, tuple[str, ...]] = {
+    "/predict": ("GET", "POST"), "/invocations": ("POST",), "/ping": ("GET",), "/openapi.json": ("GET",),
+    "/docs": ("GET",),
+}  # fmt: skip
+DOCS_SECURITY_HEADERS = {"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+                         "x-content-type-options": "nosniff"}  # fmt: skip
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def create_app(predictor: Predictor | None = None) -> Starlette:
+    """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...)."""
+    model = predictor if predictor is not None else Predictor.from_env()
+    spec, page = openapi_document(), docs_page()
+
+    async def predict(request: Request) -> Response:
+        if request.method == "POST":
+            body = await read_body(request)
+            return JSONResponse(model.predict(body, request.headers.get("content-type")))
+        params: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            params.setdefault(name, []).append(value)
+        return JSONResponse(model.predict_query(params))
+
+    async def ping(request: Request) -> Response:
+        status, body = model.health()
+        return JSONResponse(body, status_code=status)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(spec)
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(page, headers=DOCS_SECURITY_HEADERS)
+
+    routes = [
+        Route("/predict", _answer_errors(predict), methods=["GET", "POST"]),
+        Route("/invocations", _answer_errors(predict), methods=["POST"]),
+        Route("/ping", _answer_errors(ping), methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _routing_error})
+    app.router.redirect_slashes = False  # a redirect would name the Host the client sent; answer 404 like the Lambda
+    return app
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``MAX_BODY_BYTES``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise body_too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise body_too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer_errors(endpoint: Endpoint) -> Endpoint:
+    async def answered(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except InferenceError as error:
+            return error_response(error)
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is left to read it
+        except Exception:
+            LOGGER.exception("unexpected error", extra={"route": request.url.path, "method": request.method})
+            return JSONResponse({"error": {"code": "internal_error", "message": "internal error"}}, status_code=500)
+
+    return answered
+
+
+def error_response(error: InferenceError, headers: dict[str, str] | None = None) -> JSONResponse:
+    if error.status >= 500:
+        LOGGER.warning("request failed", extra={"status": error.status, "error_code": error.code})
+    return JSONResponse(error.to_body(), status_code=error.status, headers=headers)
+
+
+async def _routing_error(request: Request, exc: Exception) -> Response:
+    """404 and 405 from the router, as the same JSON error bodies the Lambda adapter sends."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    allowed = ROUTE_METHODS.get(request.url.path)
+    if status == 405 and allowed:
+        error: InferenceError = MethodNotAllowed(f"{request.method} is not allowed here; use {' or '.join(allowed)}")
+        return error_response(error, headers={"allow": ", ".join(allowed)})
+    if status == 404:
+        return error_response(NotFound("no such route: use POST or GET /predict, or GET /ping"))
+    detail: Any = exc.detail if isinstance(exc, HTTPException) else "error"
+    return JSONResponse({"error": {"code": "http_error", "message": str(detail)}}, status_code=status)

@@ -1,0 +1,90 @@
+"""Both adapters answer the same request with the same status and the same JSON body.
+
+The HTTP server runs as a real subprocess; the Lambda handler gets the HTTP API 2.0 event API Gateway would
+send for the same request. Both load the same model file, so even ``model_version`` must match.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from inference import Predictor
+from inference.schema import FEATURE_NAMES, MAX_BODY_BYTES, MAX_ROWS
+from tests.integration.conftest import RunningServer
+
+ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]
+NAMED = dict(zip(FEATURE_NAMES, ROW, strict=True))
+CSV = ",".join(map(str, ROW))
+JSON = {"content-type": "application/json"}
+CSV_TYPE = {"content-type": "text/csv"}
+QUERY = urllib.parse.urlencode(NAMED)
+
+REQUESTS = {  # method, path and query, body, headers
+    "named": ("POST", "/predict", json.dumps({"instances": [NAMED, NAMED]}), JSON),
+    "ordered": ("POST", "/predict", json.dumps({"instances": [ROW]}), JSON),
+    "csv": ("POST", "/predict", f"{CSV}\n{CSV}\n", CSV_TYPE),
+    "query": ("GET", f"/predict?{QUERY}", None, {}),
+    "seeds_pred_x_csv": ("POST", "/predict", json.dumps({"pred_x_csv": CSV}), JSON),
+    "ping": ("GET", "/ping", None, {}),
+    "400_out_of_range": ("POST", "/predict", json.dumps({"instances": [{**NAMED, "AveOccup": -1}]}), JSON),
+    "400_csv_text": ("POST", "/predict", CSV.replace("322.0", "many"), CSV_TYPE),
+    "400_malformed_json": ("POST", "/predict", "{", JSON),
+    "400_duplicate_query": ("GET", f"/predict?{QUERY}&Population=3", None, {}),
+    "400_blank_query": ("GET", f"/predict?{QUERY.replace('MedInc=8.3252', 'MedInc=')}", None, {}),
+    "413_too_many_rows": ("POST", "/predict", json.dumps({"instances": [ROW] * (MAX_ROWS + 1)}), JSON),
+    "413_body_too_large": ("POST", "/predict", " " * (MAX_BODY_BYTES + 1), JSON),
+    "415_media_type": ("POST", "/predict", CSV, {"content-type": "application/x-www-form-urlencoded"}),
+    "404_not_found": ("GET", "/model", None, {}),
+    "404_trailing_slash": ("GET", f"/predict/?{QUERY}", None, {}),
+    "405_wrong_method": ("DELETE", "/predict", None, {}),
+}
+
+
+def http_api_event(method: str, target: str, body: str | None, headers: dict[str, str]) -> dict[str, Any]:
+    """The HTTP API (payload 2.0) event for a request, with the body base64-encoded as for binary media."""
+    path, _, query = target.partition("?")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {"http": {"method": method, "path": path}},
+        "isBase64Encoded": body is not None,
+    }
+    if body is not None:
+        event["body"] = base64.b64encode(body.encode()).decode()
+    return event
+
+
+def both_answers(server: RunningServer, adapter: ModuleType, predictor: Predictor, request: tuple[Any, ...]):  # type: ignore[no-untyped-def]
+    http_reply = server.request(*request)
+    response = adapter.handle(http_api_event(*request), None, predictor)
+    return (http_reply.status, http_reply.json()), (response["statusCode"], json.loads(response["body"]))
+
+
+@pytest.fixture(scope="module")
+def predictor(model_tarball: Path) -> Predictor:
+    return Predictor.from_env({"MODEL_URI": str(model_tarball)})
+
+
+@pytest.mark.parametrize("name", REQUESTS)
+def test_both_adapters_give_the_same_answer(http_server, lambda_adapter, predictor, name):
+    fargate, lambda_ = both_answers(http_server, lambda_adapter, predictor, REQUESTS[name])
+    assert fargate == lambda_
+    assert fargate[0] == (int(name[:3]) if name[0].isdigit() else 200)
+
+
+def test_both_adapters_give_the_same_503_without_a_model(start_server, lambda_adapter, tmp_path):
+    environ = {"MODEL_URI": str(tmp_path / "missing.tar.gz")}
+    server, predictor = start_server(environ), Predictor.from_env(environ)
+    for request in (REQUESTS["csv"], REQUESTS["query"], REQUESTS["ping"]):
+        fargate, lambda_ = both_answers(server, lambda_adapter, predictor, request)
+        assert fargate == lambda_
+        assert fargate[0] == 503
