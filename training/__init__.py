@@ -1,0 +1,1 @@
+"""Data preparation, hyperparameters and local training that writes SageMaker's XGBoost artifact format."""

@@ -1,0 +1,126 @@
+"""Compare a few hyperparameter sets on held-out accuracy and on serving cost.
+
+    python -m training.compare_hyperparameters --data build/training-data
+
+Every candidate trains on the train channel for all of its rounds (no early stopping, as in production),
+and is scored on the validation channel (used to choose) and on the test channel (reported), averaged over
+a few training seeds (the seed only matters when rows or columns are subsampled). Serving cost
+is the median time of one single-row ``inplace_predict`` call with one thread: the server evaluates every
+tree for every request, so it grows with trees x depth. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference.schema import USD_PER_TARGET_UNIT
+from training.channels import CHANNEL_FILES
+from training.evaluation import regression_metrics
+from training.train_local import read_channel
+
+BASE = {"objective": "reg:squarederror", "eval_metric": "rmse", "tree_method": "hist"}
+SAMPLED = {"subsample": 0.8, "colsample_bytree": 0.8}
+CANDIDATES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("depth 6, eta 0.3, 100 rounds", {"max_depth": 6, "eta": 0.3, "num_round": 100}),
+    ("depth 6, eta 0.1, 300 rounds", {"max_depth": 6, "eta": 0.1, "num_round": 300}),
+    ("depth 7, eta 0.1, 300 rounds", {"max_depth": 7, "eta": 0.1, "num_round": 300}),
+    ("depth 8, eta 0.1, 300 rounds", {"max_depth": 8, "eta": 0.1, "num_round": 300}),
+    ("depth 6, eta 0.05, 600 rounds", {"max_depth": 6, "eta": 0.05, "num_round": 600}),
+    ("depth 8, eta 0.05, 600 rounds", {"max_depth": 8, "eta": 0.05, "num_round": 600}),
+    ("depth 6, eta 0.1, 300 rounds, sampled", {"max_depth": 6, "eta": 0.1, "num_round": 300, **SAMPLED}),
+    ("depth 7, eta 0.1, 300 rounds, sampled", {"max_depth": 7, "eta": 0.1, "num_round": 300, **SAMPLED}),
+    ("depth 6, eta 0.05, 600 rounds, sampled", {"max_depth": 6, "eta": 0.05, "num_round": 600, **SAMPLED}),
+    ("reference: depth 7, eta 0.02, 1864 rounds", {"max_depth": 7, "eta": 0.02, "num_round": 1864}),
+    ("reference, sampled", {"max_depth": 7, "eta": 0.02, "num_round": 1864, **SAMPLED}),
+)
+"""Name -> hyperparameters. "sampled" adds subsample 0.8 and colsample_bytree 0.8 (then the seed matters)."""
+TIMED_CALLS = 300
+Channels = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def single_row_predict_us(booster: Any, rows: np.ndarray) -> float:
+    """Median microseconds of one ``inplace_predict`` call on one row (one thread)."""
+    booster.set_param({"nthread": 1})
+    for row in rows[:20]:
+        booster.inplace_predict(row.reshape(1, -1))
+    timings = []
+    for index in range(TIMED_CALLS):
+        row = rows[index % len(rows)].reshape(1, -1)
+        started = time.perf_counter()
+        booster.inplace_predict(row)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1e6
+
+
+def train_and_score(params: dict[str, Any], seed: int, data: Channels) -> tuple[Any, dict[str, float]]:
+    """Train one candidate with one seed; RMSE in USD on validation and test, and training seconds."""
+    import xgboost as xgb
+
+    booster_params = {**BASE, **params, "seed": seed}
+    num_round = booster_params.pop("num_round")
+    labels, features = data["train"]
+    started = time.perf_counter()
+    booster = xgb.train(booster_params, xgb.DMatrix(features, label=labels), num_boost_round=num_round)
+    scores = {"train_s": time.perf_counter() - started}
+    for channel in ("validation", "test"):
+        actual, rows = data[channel]
+        rmse = regression_metrics(actual, booster.inplace_predict(rows))["rmse"]
+        scores[f"{channel}_rmse_usd"] = rmse * USD_PER_TARGET_UNIT
+    return booster, scores
+
+
+def evaluate_candidate(params: dict[str, Any], seeds: list[int], data: Channels) -> dict[str, Any]:
+    """Scores averaged over ``seeds`` (with the test spread); cost measured on the first seed's model."""
+    runs = [train_and_score(params, seed, data) for seed in seeds]
+    booster = runs[0][0]
+    tests = [scores["test_rmse_usd"] for _, scores in runs]
+    return {
+        "trees": booster.num_boosted_rounds(),
+        "depth": params["max_depth"],
+        "validation_rmse_usd": statistics.mean(scores["validation_rmse_usd"] for _, scores in runs),
+        "test_rmse_usd": statistics.mean(tests),
+        "test_spread_usd": max(tests) - min(tests),
+        "predict_us": single_row_predict_us(booster, data["test"][1]),
+        "model_kb": len(booster.save_raw("ubj")) / 1024,
+        "train_s": statistics.mean(scores["train_s"] for _, scores in runs),
+    }
+
+
+def markdown_table(results: list[tuple[str, dict[str, Any]]]) -> str:
+    lines = [
+        "| candidate | trees x depth | validation RMSE (USD) | test RMSE (USD) | test spread over seeds (USD) "
+        "| single-row predict (µs) | model (KiB) | train (s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, row in results:
+        lines.append(
+            f"| {name} | {row['trees']} x {row['depth']} | {row['validation_rmse_usd']:,.0f} "
+            f"| {row['test_rmse_usd']:,.0f} | {row['test_spread_usd']:,.0f} | {row['predict_us']:,.0f} "
+            f"| {row['model_kb']:,.0f} | {row['train_s']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=Path("build/training-data"))
+    parser.add_argument("--seeds", default="42,43,44", help="comma-separated training seeds")
+    args = parser.parse_args(argv)
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    data = {channel: read_channel(args.data / path) for channel, path in CHANNEL_FILES.items()}
+    results = []
+    for name, params in CANDIDATES:
+        results.append((name, evaluate_candidate(params, seeds, data)))
+        print(f"done: {name}", flush=True)
+    print(markdown_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
