@@ -15,11 +15,12 @@ STAMP_NODE := node_modules/.installed
 CDK := npx --no-install cdk
 DATA_DIR := build/training-data
 MODEL_DIR := build/model
+SAMPLE_JSON := {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}
 
-.PHONY: help install data model local test check synth deploy destroy cfn-lint wheels bench fuzz soak scan clean
+.PHONY: help install data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP_PY): requirements.txt lambda_image/requirements.txt fargate_image/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,8 +49,8 @@ test: $(STAMP_PY) ## Run the whole test suite
 check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy inference cdk_constructs stacks
-	$(VENV)/bin/hadolint lambda_image/Dockerfile fargate_image/Dockerfile
+	$(VENV)/bin/mypy inference training cdk_constructs stacks fargate_image lambda_image scripts/check_image_wheels.py
+	$(MAKE) --no-print-directory hadolint
 
 synth: install data ## Synthesize both stacks into cdk.out (offline, no Docker builds)
 	$(CDK) synth --all --quiet
@@ -60,8 +61,17 @@ cfn-lint: synth ## Lint every synthesized template
 deploy: install data ## Deploy TrainingStack (waits for the training job) and ServingStack
 	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening
 
+predict: $(STAMP_PY) ## Call the deployed API, SigV4-signed: make predict URL=<ApiUrl> [ROUTE=default|lambda-x86|lambda-arm64|fargate]
+	$(PY) scripts/predict.py --url "$(URL)" --route $(or $(ROUTE),default) --json '$(SAMPLE_JSON)'
+
 destroy: install ## Delete both stacks (the model bucket is kept unless configured otherwise)
 	$(CDK) destroy --all
+
+hadolint: $(STAMP_PY) ## Lint both Dockerfiles
+	$(VENV)/bin/hadolint lambda_image/Dockerfile fargate_image/Dockerfile
+
+check-images: $(STAMP_PY) ## Rebuild each image's contents in a fresh venv and run its adapter from there
+	$(PY) -m pytest tests/integration/test_images.py -q
 
 wheels: $(STAMP_PY) ## Check every image dependency has cp312 manylinux_2_28 wheels for x86_64 and aarch64
 	$(PY) scripts/check_image_wheels.py

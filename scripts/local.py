@@ -26,7 +26,8 @@ SAMPLE = {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "A
 
 
 def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local"}
+    env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local",
+           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "fargate_image.serve"], cwd=REPO_ROOT, env=env)  # noqa: S603
 
 
@@ -54,7 +55,7 @@ def post_json(url: str, payload: dict[str, Any]) -> Any:
 
 def lambda_answer(model: Path, payload: dict[str, Any]) -> Any:
     """The same request through the Lambda handler, invoked in-process with an HTTP API (v2) event."""
-    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local")
+    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"))
     sys.path.insert(0, str(REPO_ROOT / "lambda_image"))
     import handler  # noqa: PLC0415  (reads MODEL_URI at import, as in the Lambda runtime)
 
@@ -77,7 +78,9 @@ def main() -> None:
     server = start_server(args.model.resolve(), args.port)
     try:
         wait_until_ready(server, base_url)
-        print(f"\n$ curl -s -X POST {base_url}/predict -H 'Content-Type: application/json' \\\n    -d '{json.dumps(SAMPLE)}'")
+        print(
+            f"\n$ curl -s -X POST {base_url}/predict -H 'Content-Type: application/json' \\\n    -d '{json.dumps(SAMPLE)}'"
+        )
         print(json.dumps(post_json(f"{base_url}/predict", SAMPLE)))
         print("\nThe same request through the Lambda handler (HTTP API v2 event, in-process):")
         print(json.dumps(lambda_answer(args.model.resolve(), SAMPLE)))
