@@ -28,7 +28,7 @@ SAMPLE = {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "A
 def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local",
            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "fargate_image.serve"], cwd=REPO_ROOT, env=env)  # noqa: S603
+    return subprocess.Popen([sys.executable, "-m", "fargate_image.serve"], cwd=REPO_ROOT, env=env)
 
 
 def wait_until_ready(server: subprocess.Popen[bytes], base_url: str, timeout: float = 30.0) -> None:
@@ -57,7 +57,7 @@ def lambda_answer(model: Path, payload: dict[str, Any]) -> Any:
     """The same request through the Lambda handler, invoked in-process with an HTTP API (v2) event."""
     os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"))
     sys.path.insert(0, str(REPO_ROOT / "lambda_image"))
-    import handler  # noqa: PLC0415  (reads MODEL_URI at import, as in the Lambda runtime)
+    import handler
 
     event = {"version": "2.0", "routeKey": "POST /predict", "rawPath": "/predict", "rawQueryString": "",
              "headers": {"content-type": "application/json"}, "body": json.dumps(payload), "isBase64Encoded": False,
@@ -78,9 +78,8 @@ def main() -> None:
     server = start_server(args.model.resolve(), args.port)
     try:
         wait_until_ready(server, base_url)
-        print(
-            f"\n$ curl -s -X POST {base_url}/predict -H 'Content-Type: application/json' \\\n    -d '{json.dumps(SAMPLE)}'"
-        )
+        curl = f"curl -s -X POST {base_url}/predict -H 'Content-Type: application/json'"
+        print(f"\n$ {curl} \\\n    -d '{json.dumps(SAMPLE)}'")
         print(json.dumps(post_json(f"{base_url}/predict", SAMPLE)))
         print("\nThe same request through the Lambda handler (HTTP API v2 event, in-process):")
         print(json.dumps(lambda_answer(args.model.resolve(), SAMPLE)))
