@@ -1,0 +1,55 @@
+"""Docker build contexts for the serving images: the repo root, staged through a strict allowlist.
+
+Both Dockerfiles ``COPY inference/`` from the repo root, so the context is the root. ``cdk synth`` only
+stages the context (it never builds), and it must never copy ``.venv``, ``node_modules``, ``cdk.out`` or
+data into ``cdk.out``. These patterns (Docker syntax, applied after the root ``.dockerignore``) admit only
+the shared package and the one image's own folder, so an image's asset hash changes only when what goes
+into that image changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from aws_cdk import IgnoreMode
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_lambda as lambda_
+
+CpuArchitecture = Literal["arm64", "x86_64"]
+
+SHARED_PACKAGES = ("inference",)
+NEVER_STAGED = ("**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache")
+PLATFORMS: dict[str, ecr_assets.Platform] = {
+    "arm64": ecr_assets.Platform.LINUX_ARM64,
+    "x86_64": ecr_assets.Platform.LINUX_AMD64,
+}
+
+
+def context_excludes(image_dir: str) -> list[str]:
+    """Exclude everything at the root except the shared package(s) and ``image_dir``."""
+    allowed = [f"!{name}" for name in (*SHARED_PACKAGES, image_dir)]
+    return ["*", *allowed, *NEVER_STAGED]
+
+
+def lambda_image_code(repo_root: Path, architecture: lambda_.Architecture) -> lambda_.DockerImageCode:
+    """The ``lambda_image`` asset, staged for ``architecture`` (the image is built at deploy time)."""
+    return lambda_.DockerImageCode.from_image_asset(
+        str(repo_root),
+        file="lambda_image/Dockerfile",
+        platform=PLATFORMS[architecture.name],
+        ignore_mode=IgnoreMode.DOCKER,
+        exclude=context_excludes("lambda_image"),
+    )
+
+
+def fargate_container_image(repo_root: Path, architecture: CpuArchitecture) -> ecs.ContainerImage:
+    """The ``fargate_image`` asset, staged for ``architecture`` (the image is built at deploy time)."""
+    return ecs.ContainerImage.from_asset(
+        str(repo_root),
+        file="fargate_image/Dockerfile",
+        platform=PLATFORMS[architecture],
+        ignore_mode=IgnoreMode.DOCKER,
+        exclude=context_excludes("fargate_image"),
+    )

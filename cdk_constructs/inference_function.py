@@ -1,0 +1,75 @@
+"""A container-image Lambda function serving the model on one CPU architecture."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk_constructs.image_context import lambda_image_code
+
+
+class InferenceFunction(Construct):
+    """``lambda_image`` as a ``DockerImageFunction`` with its own role, JSON logs and X-Ray tracing.
+
+    The role starts with nothing but writing to this function's own log group (no
+    ``AWSLambdaBasicExecutionRole``, whose log permissions cover every group); grant model access to
+    ``function`` from outside. ``environment`` carries ``MODEL_URI``/``MODEL_VERSION``: a new model changes
+    the function configuration, so ``cdk deploy`` rolls it out.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        repo_root: Path,
+        architecture: lambda_.Architecture,
+        environment: Mapping[str, str],
+        memory_mb: int,
+        timeout_seconds: int,
+        reserved_concurrency: int | None,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"XGBoost inference function ({architecture.name})",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.DockerImageFunction(
+            self,
+            "Function",
+            code=lambda_image_code(repo_root, architecture),
+            architecture=architecture,
+            role=self.role,
+            memory_size=memory_mb,
+            timeout=Duration.seconds(timeout_seconds),
+            reserved_concurrent_executions=reserved_concurrency,
+            environment={**environment, "LOG_LEVEL": "INFO"},
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            log_group=self.log_group,
+            description=f"XGBoost inference ({architecture.name})",
+        )
+        self._acknowledge_tracing_wildcard()
+
+    def _acknowledge_tracing_wildcard(self) -> None:
+        policy = self.role.node.find_child("DefaultPolicy")
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
+                "resource-level permissions, so AWS requires Resource '*'.",
+            )
+        )

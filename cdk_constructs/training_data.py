@@ -1,0 +1,117 @@
+"""Training channels copied into the model bucket under a prefix named by their content hash."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from cdk_constructs.nag import acknowledge, logical_id
+
+DATA_HASH_LENGTH = 16
+"""Hex digits of the content hash used in the prefix (64 bits: collisions are not a practical concern)."""
+
+
+def channels_sha256(data_dir: Path, channel_files: Mapping[str, str]) -> str:
+    """One hash over every channel's name, path and bytes: changes exactly when the uploaded data changes."""
+    digest = hashlib.sha256()
+    for channel, relative in sorted(channel_files.items()):
+        file_digest = hashlib.sha256((data_dir / relative).read_bytes()).hexdigest()
+        digest.update(f"{channel} {relative} {file_digest}\n".encode())
+    return digest.hexdigest()
+
+
+class TrainingData(Construct):
+    """Uploads ``channel_files`` (channel -> path under ``data_dir``) to ``data/<hash>/<path>`` at deploy time.
+
+    The prefix changes only when the content does, so a new data set never overwrites the one an earlier
+    model was trained on, and an unchanged data set means an unchanged template. Only the channel files
+    are staged as the asset; anything else in ``data_dir`` (test split, manifest) stays local.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        bucket: s3.IBucket,
+        data_dir: Path,
+        channel_files: Mapping[str, str],
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.bucket = bucket
+        self.channel_files = dict(channel_files)
+        self.data_hash = channels_sha256(data_dir, channel_files)[:DATA_HASH_LENGTH]
+        self.prefix = f"data/{self.data_hash}/"
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        self.upload_role = iam.Role(self, "UploadRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(self.upload_role)
+        self.deployment = s3deploy.BucketDeployment(
+            self,
+            "Upload",
+            destination_bucket=bucket,
+            destination_key_prefix=self.prefix,
+            sources=[s3deploy.Source.asset(str(data_dir), exclude=_everything_but(channel_files.values()))],
+            role=self.upload_role,
+            log_group=self.log_group,
+        )
+        self._acknowledge_upload_findings()
+
+    def channel_uri(self, channel: str) -> str:
+        """``s3://bucket/data/<hash>/<channel dir>/``: the S3Prefix a training channel reads."""
+        directory = self.channel_files[channel].rsplit("/", 1)[0]
+        return f"s3://{self.bucket.bucket_name}/{self.prefix}{directory}/"
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        """List the data prefix and get its objects; nothing else in the bucket."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=["s3:GetObject"], resource_arns=[self.bucket.arn_for_objects(f"{self.prefix}*")]
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{self.prefix}*"]}},
+            )
+        )
+
+    def _acknowledge_upload_findings(self) -> None:
+        """BucketDeployment's own grants and handler, which it offers no way to narrow."""
+        assets = f"arn:<AWS::Partition>:s3:::cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-"
+        assets += "<AWS::AccountId>-<AWS::Region>/*"
+        read_reason = "BucketDeployment grants read on the CDK asset bucket to fetch the staged data zip."
+        write_reason = (
+            "BucketDeployment grants read/write on the destination bucket; its handler only syncs under "
+            f"the content-addressed prefix {self.prefix} (and prunes only there)."
+        )
+        findings = {f"Action::{action}": read_reason for action in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")}
+        findings[f"Resource::{assets}"] = read_reason
+        findings |= {f"Action::{action}": write_reason for action in ("s3:Abort*", "s3:DeleteObject*")}
+        findings[f"Resource::<{logical_id(self.bucket)}.Arn>/*"] = write_reason
+        acknowledge(
+            self.upload_role.node.find_child("DefaultPolicy"),
+            {f"AwsSolutions-IAM5[{finding}]": reason for finding, reason in findings.items()},
+        )
+        handler = next(c for c in Stack.of(self).node.children if c.node.id.startswith("Custom::CDKBucketDeployment"))
+        acknowledge(
+            handler,
+            {
+                "AwsSolutions-L1": "BucketDeployment's handler runtime is chosen by aws-cdk-lib (with its AWS CLI "
+                "layer) and cannot be set; it is a deploy-time copy job, never invoked by users."
+            },
+        )
+
+
+def _everything_but(relative_paths: Iterable[str]) -> list[str]:
+    """Glob excludes that stage only the given files (and the directories holding them)."""
+    keep = list(relative_paths)
+    directories = sorted({p.rsplit("/", 1)[0] for p in keep if "/" in p})
+    return ["*", *(f"!{d}" for d in directories), *(f"!{p}" for p in keep)]

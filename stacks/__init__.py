@@ -1,0 +1,1 @@
+"""CDK stacks: TrainingStack and ServingStack compose constructs and grant access, nothing else."""

@@ -1,0 +1,129 @@
+"""ServingConfig: sizes, limits and access of the Lambda functions, the Fargate service and the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+from stacks import config_values as values
+from stacks.config_values import ConfigError
+
+FARGATE_MEMORY_MB: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+"""Fargate task CPU units -> the memory sizes (MiB) Fargate accepts with it."""
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_SAGEMAKER_OUTPUT_SUFFIX = "/output/model.tar.gz"
+
+
+@dataclass(frozen=True)
+class ModelArtifactLocation:
+    """An existing model in S3 to serve instead of the one TrainingStack trains (pin or roll back)."""
+
+    bucket_name: str
+    key: str
+    version: str
+    """``<training-job>`` for SageMaker's ``models/<training-job>/output/model.tar.gz``, else the key."""
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket_name}/{self.key}"
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    repo_root: Path
+    """The Docker build context of the inference images (the repository root)."""
+    lambda_memory_mb: int
+    lambda_timeout_seconds: int
+    lambda_reserved_concurrency: int | None
+    """None leaves the functions on the account's unreserved concurrency."""
+    fargate_enabled: bool
+    fargate_architecture: Literal["arm64", "x86_64"]
+    fargate_cpu: int
+    fargate_memory_mb: int
+    fargate_workers: int
+    fargate_min_tasks: int
+    fargate_max_tasks: int
+    api_auth: Literal["iam", "none"]
+    api_throttle_rate_limit: float
+    api_throttle_burst_limit: int
+    log_retention_days: int
+    model_artifact: ModelArtifactLocation | None
+    """Set when ``modelArtifactUri`` pins an existing model; None serves what TrainingStack trains."""
+
+
+def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_days: int) -> ServingConfig:
+    cpu = values.one_of_integers("fargateCpu", ctx["fargateCpu"], tuple(FARGATE_MEMORY_MB))
+    min_tasks = values.integer("fargateMinTasks", ctx["fargateMinTasks"], minimum=1, maximum=100)
+    return ServingConfig(
+        repo_root=repo_root,
+        lambda_memory_mb=values.integer("lambdaMemoryMb", ctx["lambdaMemoryMb"], minimum=128, maximum=10240),
+        lambda_timeout_seconds=values.integer(
+            "lambdaTimeoutSeconds",
+            ctx["lambdaTimeoutSeconds"],
+            minimum=1,
+            maximum=30,
+            note="API Gateway waits at most 30 seconds for an integration",
+        ),
+        lambda_reserved_concurrency=values.optional_integer(
+            "lambdaReservedConcurrency", ctx["lambdaReservedConcurrency"], minimum=1, maximum=10000
+        ),
+        fargate_enabled=values.boolean("fargateEnabled", ctx["fargateEnabled"]),
+        fargate_architecture=cast(
+            Literal["arm64", "x86_64"],
+            values.choice("fargateArchitecture", ctx["fargateArchitecture"], ("arm64", "x86_64")),
+        ),
+        fargate_cpu=cpu,
+        fargate_memory_mb=values.one_of_integers(
+            "fargateMemoryMb", ctx["fargateMemoryMb"], FARGATE_MEMORY_MB[cpu], note=f"with fargateCpu {cpu}"
+        ),
+        fargate_workers=values.integer("fargateWorkers", ctx["fargateWorkers"], minimum=1, maximum=64),
+        fargate_min_tasks=min_tasks,
+        fargate_max_tasks=values.integer(
+            "fargateMaxTasks",
+            ctx["fargateMaxTasks"],
+            minimum=min_tasks,
+            maximum=100,
+            note="at least fargateMinTasks",
+        ),
+        api_auth=cast(Literal["iam", "none"], values.choice("apiAuth", ctx["apiAuth"], ("iam", "none"))),
+        api_throttle_rate_limit=values.number(
+            "apiThrottleRateLimit", ctx["apiThrottleRateLimit"], minimum=1, maximum=10000
+        ),
+        api_throttle_burst_limit=values.integer(
+            "apiThrottleBurstLimit", ctx["apiThrottleBurstLimit"], minimum=1, maximum=5000
+        ),
+        log_retention_days=log_retention_days,
+        model_artifact=model_artifact("modelArtifactUri", ctx["modelArtifactUri"]),
+    )
+
+
+def model_version_from_key(key: str) -> str:
+    """``models/<job>/output/model.tar.gz`` -> ``<job>``; any other key -> the key itself."""
+    if key.endswith(_SAGEMAKER_OUTPUT_SUFFIX) and key.count("/") >= 2:
+        return key[: -len(_SAGEMAKER_OUTPUT_SUFFIX)].rsplit("/", 1)[-1]
+    return key
+
+
+def model_artifact(key: str, value: object) -> ModelArtifactLocation | None:
+    if values.is_null(value) or value == "":
+        return None
+    example = "s3://my-bucket/models/<training-job>/output/model.tar.gz"
+    if not isinstance(value, str) or not value.startswith("s3://"):
+        raise ConfigError(f"context key {key!r} must be null or an S3 URI like {example!r}, got {value!r}")
+    bucket, _, object_key = value.removeprefix("s3://").partition("/")
+    if not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+        raise ConfigError(f"context key {key!r} names an invalid S3 bucket {bucket!r}, got {value!r}")
+    if not object_key or object_key.endswith("/"):
+        raise ConfigError(f"context key {key!r} must name an object, not a bucket or a prefix, got {value!r}")
+    return ModelArtifactLocation(bucket, object_key, model_version_from_key(object_key))

@@ -1,0 +1,153 @@
+"""ServingStack: one model artifact served by two Lambda architectures and Fargate behind one HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk_constructs.fargate_service import FargateService
+from cdk_constructs.inference_api import InferenceApi
+from cdk_constructs.inference_function import InferenceFunction
+from cdk_constructs.private_network import PrivateNetwork
+from stacks.config import LOG_RETENTION_DAYS, ServingConfig
+
+PREDICT_PATHS = {"default": "/predict", "lambda-x86": "/lambda/x86/predict",
+                 "lambda-arm64": "/lambda/arm64/predict", "fargate": "/fargate/predict"}  # fmt: skip
+"""Route name (as ``scripts/predict.py --route`` spells it) -> path on the API."""
+URL_OUTPUTS = {"default": "PredictUrl", "lambda-x86": "LambdaX86PredictUrl",
+               "lambda-arm64": "LambdaArm64PredictUrl", "fargate": "FargatePredictUrl"}  # fmt: skip
+LAMBDA_BACKENDS = {"lambda-x86": ("LambdaX86", lambda_.Architecture.X86_64),
+                   "lambda-arm64": ("LambdaArm64", lambda_.Architecture.ARM_64)}  # fmt: skip
+DEFAULT_BACKEND = "lambda-arm64"
+RETENTION = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[:-1], strict=True))
+"""CloudWatch retention in days -> the CDK enum member (the last one, INFINITE, is never offered)."""
+
+
+class ServingStack(Stack):
+    """Serves the model at ``s3://{model_bucket}/{model_artifact_key}`` (an immutable object).
+
+    Every backend reads ``MODEL_URI``/``MODEL_VERSION`` from its environment, so a new artifact key or
+    version deploys as new Lambda configurations and a new task definition revision; each backend may
+    read exactly that one object and nothing else in the bucket.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ServingConfig,
+        model_bucket: s3.IBucket,
+        model_artifact_key: str,
+        model_version: str,
+        model_revision: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        model_uri = f"s3://{model_bucket.bucket_name}/{model_artifact_key}"
+        # MODEL_URI/MODEL_VERSION may be deploy-time references to TrainingStack, which read the same in
+        # every template; MODEL_REVISION is literal text that changes with each trained (or pinned) model,
+        # so `cdk deploy ServingStack` sees a change, updates the stack and re-reads the references.
+        model_environment = {"MODEL_URI": model_uri, "MODEL_VERSION": model_version, "MODEL_REVISION": model_revision}
+        retention = RETENTION[config.log_retention_days]
+        self.functions = self._build_functions(config, model_environment, retention)
+        self.network: PrivateNetwork | None = None
+        self.fargate = self._build_fargate(config, model_environment, retention) if config.fargate_enabled else None
+        readers: list[iam.IGrantable] = [backend.function for backend in self.functions.values()]
+        readers += [self.fargate.task_definition.task_role] if self.fargate else []
+        for reader in readers:
+            _grant_model_read(model_bucket, model_artifact_key, reader)
+        routes = self._integrations()
+        self.route_names = tuple(routes)
+        self.api = InferenceApi(
+            self,
+            "Api",
+            routes={PREDICT_PATHS[name]: integration for name, integration in routes.items()},
+            iam_auth=config.api_auth == "iam",
+            throttle_rate_limit=config.api_throttle_rate_limit,
+            throttle_burst_limit=config.api_throttle_burst_limit,
+            log_retention=retention,
+        )
+        self._add_outputs(model_uri, model_version)
+
+    def _build_functions(
+        self, config: ServingConfig, model_environment: dict[str, str], retention: logs.RetentionDays
+    ) -> dict[str, InferenceFunction]:
+        return {
+            name: InferenceFunction(
+                self,
+                construct_id,
+                repo_root=config.repo_root,
+                architecture=architecture,
+                environment=model_environment,
+                memory_mb=config.lambda_memory_mb,
+                timeout_seconds=config.lambda_timeout_seconds,
+                reserved_concurrency=config.lambda_reserved_concurrency,
+                log_retention=retention,
+            )
+            for name, (construct_id, architecture) in LAMBDA_BACKENDS.items()
+        }
+
+    def _build_fargate(
+        self, config: ServingConfig, model_environment: dict[str, str], retention: logs.RetentionDays
+    ) -> FargateService:
+        self.network = network = PrivateNetwork(self, "Network", log_retention=retention)
+        service = FargateService(
+            self,
+            "Fargate",
+            vpc=network.vpc,
+            subnets=network.subnets,
+            repo_root=config.repo_root,
+            architecture=config.fargate_architecture,
+            environment=model_environment,
+            cpu=config.fargate_cpu,
+            memory_mb=config.fargate_memory_mb,
+            workers=config.fargate_workers,
+            min_tasks=config.fargate_min_tasks,
+            max_tasks=config.fargate_max_tasks,
+            log_retention=retention,
+        )
+        network.allow_endpoints_from(service.security_group)
+        return service
+
+    def _integrations(self) -> dict[str, apigwv2.HttpRouteIntegration]:
+        lambda_integrations = {
+            name: integrations.HttpLambdaIntegration(f"{backend.node.id}Integration", backend.function)
+            for name, backend in self.functions.items()
+        }
+        routes: dict[str, apigwv2.HttpRouteIntegration] = {
+            "default": lambda_integrations[DEFAULT_BACKEND],
+            **lambda_integrations,
+        }
+        if self.fargate is not None:
+            routes["fargate"] = integrations.HttpAlbIntegration(
+                "FargateIntegration",
+                self.fargate.entry.listener,
+                vpc_link=self.fargate.entry.vpc_link,
+                parameter_mapping=apigwv2.ParameterMapping().overwrite_path(
+                    apigwv2.MappingValue.custom(PREDICT_PATHS["default"])
+                ),
+            )
+        return routes
+
+    def _add_outputs(self, model_uri: str, model_version: str) -> None:
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
+        for name in self.route_names:
+            CfnOutput(self, URL_OUTPUTS[name], value=self.api.url_for(PREDICT_PATHS[name]), description=f"{name} route")
+        CfnOutput(self, "ModelUri", value=model_uri, description="The model artifact every backend serves")
+        CfnOutput(self, "ModelVersion", value=model_version, description="MODEL_VERSION of every backend")
+
+
+def _grant_model_read(bucket: s3.IBucket, key: str, grantee: iam.IGrantable) -> None:
+    """``s3:GetObject`` on exactly one object: no listing, no other keys, no bucket metadata."""
+    iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(key)])
+    if bucket.encryption_key is not None:
+        bucket.encryption_key.grant_decrypt(grantee)

@@ -1,0 +1,103 @@
+"""Infrastructure test fixtures: tiny training inputs, Apps built from explicit context, a template normalizer.
+
+Every App gets the feature flags from ``cdk.json`` (they change what is synthesized) plus the context the
+test states; tunables the test does not state take ``stacks.config.DEFAULTS``. Training inputs are a tiny
+data directory and hyperparameters file written here, never the real data set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+_VENV_NODE = Path(sys.executable).with_name("node")
+if _VENV_NODE.is_file():  # jsii starts `node`: use the venv's Node 24, not an end-of-life system Node
+    os.environ.setdefault("JSII_NODE", str(_VENV_NODE))
+
+import aws_cdk as cdk  # noqa: E402
+import pytest  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from stacks.config import load_config  # noqa: E402
+from stacks.training_stack import TrainingStack  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_JSON: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))
+FEATURE_FLAGS = {key: value for key, value in CDK_JSON["context"].items() if key.startswith("@")}
+HYPERPARAMETERS = {"num_round": "20", "max_depth": "4", "eta": "0.3", "objective": "reg:squarederror"}
+_ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+MASKED_ASSET_HASH = "<asset-hash>"
+
+_ROWS = {
+    "train/train.csv": ["2.1,8.3,41,6.9,1.02,322,2.5,37.88,-122.23", "3.5,8.3,21,6.2,0.97,2401,2.1,37.86,-122.22"],
+    "validation/validation.csv": ["3.4,7.2,52,8.2,1.07,496,2.8,37.85,-122.24"],
+    "test/test.csv": ["2.7,5.6,52,5.8,1.07,558,2.5,37.85,-122.25"],
+}
+
+
+def write_training_inputs(directory: Path, *, label_offset: float = 0.0) -> dict[str, str]:
+    """A data directory shaped like ``python -m training.data``'s and a hyperparameters file.
+
+    Returns the context keys that point at them. ``label_offset`` changes the data (and so its hash).
+    """
+    data_dir = directory / "training-data"
+    for relative, rows in _ROWS.items():
+        path = data_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shifted = [f"{float(row.split(',')[0]) + label_offset:g},{row.split(',', 1)[1]}" for row in rows]
+        path.write_text("".join(f"{row}\n" for row in shifted), encoding="utf-8")
+    (data_dir / "manifest.json").write_text(json.dumps({"rows": {"kept": 4}}), encoding="utf-8")
+    hyperparameters = directory / "hyperparameters.json"
+    hyperparameters.write_text(json.dumps(HYPERPARAMETERS), encoding="utf-8")
+    return {"trainingDataDir": str(data_dir), "hyperparametersFile": str(hyperparameters)}
+
+
+@pytest.fixture(scope="session")
+def training_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return write_training_inputs(tmp_path_factory.mktemp("inputs"))
+
+
+def app_context(inputs: Mapping[str, str], **overrides: object) -> dict[str, object]:
+    """cdk.json's feature flags, the test's inputs, and the test's overrides (nothing else from cdk.json)."""
+    return {**FEATURE_FLAGS, **inputs, **overrides}
+
+
+def new_app(context: Mapping[str, object], *, outdir: Path | None = None, validation: bool = False) -> cdk.App:
+    """An App with exactly ``context``; CloudFormation validation (slow) only when a test asks for it."""
+    return cdk.App(
+        context=dict(context),
+        outdir=str(outdir) if outdir else None,
+        builtin_cloud_formation_validation=validation,
+    )
+
+
+def normalize_template(value: Any) -> Any:
+    """``value`` with every asset hash (S3 keys of zips, image tags, staged paths) masked, for snapshots."""
+    if isinstance(value, dict):
+        return {key: normalize_template(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalize_template(item) for item in value]
+    if isinstance(value, str):
+        return _ASSET_HASH.sub(MASKED_ASSET_HASH, value)
+    return value
+
+
+@pytest.fixture(scope="session")
+def training_stack(training_inputs: dict[str, str]) -> Callable[..., tuple[TrainingStack, Template]]:
+    """``training_stack(**context_overrides)`` -> (stack, template); each distinct context is built once."""
+
+    @cache
+    def build(overrides: tuple[tuple[str, object], ...]) -> tuple[TrainingStack, Template]:
+        context = app_context(training_inputs, **dict(overrides))
+        app = new_app(context)
+        config = load_config(context, repo_root=REPO_ROOT)
+        stack = TrainingStack(app, "TrainingStack", config=config.training)
+        return stack, Template.from_stack(stack)
+
+    return lambda **overrides: build(tuple(sorted(overrides.items())))

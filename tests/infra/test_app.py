@@ -1,0 +1,131 @@
+"""The whole app as ``app.py`` builds it: cdk-nag, cfn-lint, warnings, Docker, and how the stacks are wired."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+from syrupy.extensions.json import JSONSnapshotExtension
+
+import app as cdk_app
+from tests.infra.conftest import REPO_ROOT, app_context, new_app
+
+PINNED = "s3://pinned-models/models/xgboost-0123/output/model.tar.gz"
+NAG_ID = re.compile(r"AwsSolutions-[A-Z]+[0-9]+(\[[^\]]+\])?")
+
+
+@pytest.fixture(scope="module")
+def synthesized(training_inputs, tmp_path_factory) -> tuple[cdk.App, Path]:  # type: ignore[no-untyped-def]
+    """The app exactly as ``app.py`` builds it (with CloudFormation validation), synthesized once."""
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = new_app(app_context(training_inputs), outdir=outdir, validation=True)
+    cdk_app.build(app, cdk_app.read_config(app))
+    app.synth()  # raises if cdk-nag or CloudFormation validation reports anything unacknowledged
+    return app, outdir
+
+
+def _acknowledgements(app: cdk.App, stack: str) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for construct in app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY and construct.node.path.startswith(stack):
+                found.setdefault(construct.node.path, {}).update(
+                    {rule.removeprefix("Annotation::"): reason for rule, reason in dict(entry.data).items()}
+                )
+    return found
+
+
+def test_synthesis_passes_nag_with_no_violations(synthesized) -> None:  # type: ignore[no-untyped-def]
+    _, outdir = synthesized
+    report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
+    assert report["pluginReports"] == []
+    assert sorted(p.name for p in outdir.glob("*.template.json")) == [
+        "ServingStack.template.json",
+        "TrainingStack.template.json",
+    ]
+
+
+def test_nag_is_attached_and_fails_synthesis_on_a_new_finding(training_inputs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = new_app(app_context(training_inputs), outdir=tmp_path)
+    training, _ = cdk_app.build(app, cdk_app.read_config(app))
+    s3.Bucket(training, "Unlogged", enforce_ssl=True)
+    with pytest.raises(RuntimeError) as raised:
+        app.synth()
+    findings = re.findall(r"ERROR .*\n\s+(\S+) .*\n\s+Acknowledge with '(\S+)'", str(raised.value))
+    assert findings == [("TrainingStack/Unlogged/Resource", "AwsSolutions::AwsSolutions-S1")]
+
+
+def test_training_stack_acknowledgements_are_precise_and_reasoned(synthesized, snapshot) -> None:  # type: ignore[no-untyped-def]
+    app, _ = synthesized
+    acknowledgements = _acknowledgements(app, "TrainingStack/")
+    for findings in acknowledgements.values():
+        for finding, reason in findings.items():
+            assert NAG_ID.fullmatch(finding), finding
+            assert not finding.startswith(("AwsSolutions-IAM4", "AwsSolutions-IAM5")) or "[" in finding
+            assert len(reason) > 40, finding
+    assert acknowledgements == snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_cfn_lint_finds_nothing_in_any_template(synthesized) -> None:  # type: ignore[no-untyped-def]
+    _, outdir = synthesized
+    templates = sorted(str(p) for p in outdir.glob("*.template.json"))
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(  # run from the repo root so .cfnlintrc.yaml applies, as in `make cfn-lint`
+        [str(cfn_lint), *templates], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_app_py_synthesizes_without_warnings_or_docker(training_inputs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fake_bin, outdir, docker_calls = tmp_path / "bin", tmp_path / "cdk.out", tmp_path / "docker-calls"
+    fake_bin.mkdir()
+    docker = fake_bin / "docker"
+    docker.write_text(f'#!/bin/sh\necho "$@" >> {docker_calls}\nexit 1\n', encoding="utf-8")
+    docker.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(fake_bin), str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps(app_context(training_inputs)),
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert not docker_calls.exists()
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    levels = {e["type"] for a in manifest["artifacts"].values() for es in a.get("metadata", {}).values() for e in es}
+    assert not levels & {"aws:cdk:warning", "aws:cdk:error"}
+    images = json.loads((outdir / "ServingStack.assets.json").read_text(encoding="utf-8"))["dockerImages"]
+    assert images and all((outdir / image["source"]["directory"]).is_dir() for image in images.values())
+
+
+def _serving_template(training_inputs: dict[str, str], **overrides: Any) -> tuple[Any, Template]:
+    app = new_app(app_context(training_inputs, **overrides))
+    _, serving = cdk_app.build(app, cdk_app.read_config(app))
+    return serving, Template.from_stack(serving)
+
+
+def test_serving_stack_serves_the_trained_model_by_default(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    serving, template = _serving_template(training_inputs)
+    assert [stack.stack_name for stack in serving.dependencies] == ["TrainingStack"]
+    outputs = re.findall(r'"OutputName": "(\w+)"', json.dumps(template.to_json()))
+    assert any("TrainingJobName" in name for name in outputs)
+    assert any("ModelArtifactKey" in name for name in outputs)
+
+
+def test_a_pinned_model_is_served_without_training_stack(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    serving, template = _serving_template(training_inputs, modelArtifactUri=PINNED)
+    rendered = json.dumps(template.to_json())
+    assert serving.dependencies == []
+    assert "TrainingStack" not in rendered
+    assert f'"MODEL_URI": "{PINNED}"' in rendered and '"MODEL_VERSION": "xgboost-0123"' in rendered

@@ -1,0 +1,107 @@
+"""load_config: defaults, cdk.json, accepted spellings, and the exact message for every kind of bad value."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import aws_cdk
+import pytest
+from sagemaker.core import image_uris
+
+from stacks.config import CONTEXT_KEYS, DEFAULTS, load_config
+from stacks.config_serving import model_version_from_key
+from stacks.config_training import XGBOOST_VERSIONS
+from tests.infra.conftest import CDK_JSON, HYPERPARAMETERS, REPO_ROOT, write_training_inputs
+
+
+def test_defaults(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    config = load_config(training_inputs, repo_root=REPO_ROOT)
+    training, serving = config.training, config.serving
+    assert training.training_data_dir == Path(training_inputs["trainingDataDir"])
+    assert dict(training.hyperparameters) == dict(sorted(HYPERPARAMETERS.items()))
+    assert (training.xgboost_version, training.instance_type, training.instance_count) == ("3.2-0", "ml.m5.large", 1)
+    assert (training.use_spot, training.max_runtime_seconds, training.model_bucket_removal_policy) == (
+        True,
+        1800,
+        "retain",
+    )
+    assert (serving.lambda_memory_mb, serving.lambda_timeout_seconds, serving.lambda_reserved_concurrency) == (
+        1024,
+        10,
+        None,
+    )
+    assert (serving.fargate_enabled, serving.fargate_architecture, serving.fargate_cpu) == (True, "arm64", 256)
+    assert (serving.fargate_memory_mb, serving.fargate_workers) == (512, 1)
+    assert (serving.fargate_min_tasks, serving.fargate_max_tasks, serving.api_auth) == (1, 4, "iam")
+    assert (serving.api_throttle_rate_limit, serving.api_throttle_burst_limit) == (50.0, 100)
+    assert training.log_retention_days == serving.log_retention_days == 30
+    assert serving.model_artifact is None and serving.repo_root == REPO_ROOT
+
+
+def test_cdk_json_repeats_every_default() -> None:
+    assert {key: CDK_JSON["context"][key] for key in CONTEXT_KEYS} == DEFAULTS
+
+
+def test_cdk_json_has_the_recommended_feature_flags_of_the_installed_aws_cdk_lib() -> None:
+    (tarball,) = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/recommended-feature-flags.json")
+        assert member is not None
+        recommended = json.load(member)
+    flags = {key: value for key, value in CDK_JSON["context"].items() if key.startswith("@")}
+    assert flags == recommended
+
+
+def test_cdk_json_runs_the_venv_app_with_telemetry_and_notices_off() -> None:
+    assert CDK_JSON["app"] == ".venv/bin/python app.py"
+    assert CDK_JSON["notices"] is False
+    assert CDK_JSON["context"]["cli-telemetry"] is False
+
+
+def test_cli_spellings_and_null_are_accepted(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    context = {
+        **training_inputs,
+        "lambdaMemoryMb": "2048",
+        "trainingUseSpot": "false",
+        "apiThrottleRateLimit": "12.5",
+        "lambdaReservedConcurrency": "5",
+        "fargateCpu": "1024",
+        "fargateMemoryMb": "3072",
+        "fargateMinTasks": None,
+    }
+    config = load_config(context, repo_root=REPO_ROOT)
+    assert (config.serving.lambda_memory_mb, config.training.use_spot) == (2048, False)
+    assert (config.serving.api_throttle_rate_limit, config.serving.lambda_reserved_concurrency) == (12.5, 5)
+    assert (config.serving.fargate_cpu, config.serving.fargate_memory_mb, config.serving.fargate_min_tasks) == (
+        1024,
+        3072,
+        1,
+    )
+
+
+def test_relative_paths_are_taken_from_the_repo_root(tmp_path: Path) -> None:
+    write_training_inputs(tmp_path)
+    context = {"trainingDataDir": "training-data", "hyperparametersFile": "hyperparameters.json"}
+    config = load_config(context, repo_root=tmp_path)
+    assert config.training.training_data_dir == tmp_path / "training-data"
+    assert config.serving.repo_root == tmp_path
+
+
+def test_a_pinned_model_names_bucket_key_and_version(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    uri = "s3://models-bucket/models/xgboost-abc123/output/model.tar.gz"
+    pinned = load_config({**training_inputs, "modelArtifactUri": uri}, repo_root=REPO_ROOT).serving.model_artifact
+    assert pinned is not None
+    assert (pinned.bucket_name, pinned.key, pinned.version, pinned.uri) == (
+        "models-bucket",
+        "models/xgboost-abc123/output/model.tar.gz",
+        "xgboost-abc123",
+        uri,
+    )
+    assert model_version_from_key("archive/model.tar.gz") == "archive/model.tar.gz"
+
+
+@pytest.mark.parametrize("version", XGBOOST_VERSIONS)
+def test_allowed_xgboost_versions_exist_in_sagemaker_core(version: str) -> None:
+    assert image_uris.retrieve("xgboost", "us-east-1", version).endswith(f"/sagemaker-xgboost:{version}")

@@ -1,0 +1,128 @@
+"""load_config refuses bad values with a message naming the key, the rule, and the value it got."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stacks.config import ConfigError, load_config
+from tests.infra.conftest import REPO_ROOT
+
+RANGE = "context key {!r} must be an integer between {} and {}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("lambdaMemoryMb", "abc", RANGE.format("lambdaMemoryMb", 128, 10240) + ", got 'abc'"),
+        ("lambdaMemoryMb", 64, RANGE.format("lambdaMemoryMb", 128, 10240) + ", got 64"),
+        ("lambdaMemoryMb", True, RANGE.format("lambdaMemoryMb", 128, 10240) + ", got True"),
+        (
+            "lambdaTimeoutSeconds",
+            60,
+            RANGE.format("lambdaTimeoutSeconds", 1, 30)
+            + " (API Gateway waits at most 30 seconds for an integration), got 60",
+        ),
+        (
+            "lambdaReservedConcurrency",
+            0,
+            "context key 'lambdaReservedConcurrency' must be null or an integer between 1 and 10000, got 0",
+        ),
+        ("trainingUseSpot", "maybe", "context key 'trainingUseSpot' must be true or false, got 'maybe'"),
+        (
+            "trainingMaxRuntimeSeconds",
+            5000,
+            RANGE.format("trainingMaxRuntimeSeconds", 60, 3000)
+            + " (the deployment waits at most 55 minutes for the job), got 5000",
+        ),
+        ("trainingInstanceCount", 0, RANGE.format("trainingInstanceCount", 1, 20) + ", got 0"),
+        (
+            "trainingInstanceType",
+            "m5.large",
+            "context key 'trainingInstanceType' must look like 'ml.m5.large', got 'm5.large'",
+        ),
+        ("xgboostVersion", "2.0", "context key 'xgboostVersion' must be one of '3.2-0', '3.0-5', got '2.0'"),
+        (
+            "modelBucketRemovalPolicy",
+            "snapshot",
+            "context key 'modelBucketRemovalPolicy' must be one of 'retain', 'destroy', got 'snapshot'",
+        ),
+        (
+            "logRetentionDays",
+            31,
+            "context key 'logRetentionDays' must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, "
+            "731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (a period CloudWatch Logs accepts), got 31",
+        ),
+        ("fargateArchitecture", "arm", "context key 'fargateArchitecture' must be one of 'arm64', 'x86_64', got 'arm'"),
+        ("fargateCpu", 300, "context key 'fargateCpu' must be one of 256, 512, 1024, 2048, 4096, 8192, 16384, got 300"),
+        (
+            "fargateMemoryMb",
+            4096,
+            "context key 'fargateMemoryMb' must be one of 512, 1024, 2048 (with fargateCpu 256), got 4096",
+        ),
+        ("fargateMaxTasks", 0, RANGE.format("fargateMaxTasks", 1, 100) + " (at least fargateMinTasks), got 0"),
+        ("apiAuth", "cognito", "context key 'apiAuth' must be one of 'iam', 'none', got 'cognito'"),
+        (
+            "apiThrottleRateLimit",
+            "fast",
+            "context key 'apiThrottleRateLimit' must be a number between 1 and 10000, got 'fast'",
+        ),
+        (
+            "modelArtifactUri",
+            "https://x",
+            "context key 'modelArtifactUri' must be null or an S3 URI like "
+            "'s3://my-bucket/models/<training-job>/output/model.tar.gz', got 'https://x'",
+        ),
+        (
+            "modelArtifactUri",
+            "s3://Bad_Bucket/k",
+            "context key 'modelArtifactUri' names an invalid S3 bucket 'Bad_Bucket', got 's3://Bad_Bucket/k'",
+        ),
+        (
+            "modelArtifactUri",
+            "s3://bucket/",
+            "context key 'modelArtifactUri' must name an object, not a bucket or a prefix, got 's3://bucket/'",
+        ),
+    ],
+)
+def test_invalid_values_name_the_key_the_rule_and_the_value(training_inputs, key, value, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError) as raised:
+        load_config({**training_inputs, key: value}, repo_root=REPO_ROOT)
+    assert str(raised.value) == message
+
+
+def test_legacy_xgboost_containers_are_refused_with_the_reason(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError) as raised:
+        load_config({**training_inputs, "xgboostVersion": "1.7-1"}, repo_root=REPO_ROOT)
+    assert str(raised.value) == (
+        "context key 'xgboostVersion' must be one of '3.2-0', '3.0-5', got '1.7-1': the 1.x (and older) containers "
+        "save the model in xgboost's legacy binary format, which the xgboost 3.x used for serving refuses to load"
+    )
+
+
+def test_missing_training_data_says_to_run_make_data(tmp_path: Path, training_inputs) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError) as raised:
+        load_config({**training_inputs, "trainingDataDir": "absent"}, repo_root=tmp_path)
+    assert str(raised.value) == (
+        f"training data not found: {tmp_path}/absent/train/train.csv is missing or empty (context key "
+        "'trainingDataDir' is 'absent'). Run `make data` (python -m training.data --out absent) to prepare it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "hyperparameters file not found: {path} (context key 'hyperparametersFile' is '{path}')"),
+        ({"max_depth": "4"}, "context key 'hyperparametersFile': Missing required hyperparameter: num_round"),
+        ({"num_round": "5", "depth": "4"}, "context key 'hyperparametersFile': Extraneous hyperparameter found: depth"),
+    ],
+)
+def test_bad_hyperparameters_files_are_refused(training_inputs, tmp_path, content, message) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "hyperparameters.json"
+    if content is not None:
+        path.write_text(json.dumps(content), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config({**training_inputs, "hyperparametersFile": str(path)}, repo_root=REPO_ROOT)
+    assert str(raised.value) == message.format(path=path)

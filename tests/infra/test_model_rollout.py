@@ -1,0 +1,57 @@
+"""A newly trained model reaches every backend on `cdk deploy ServingStack`.
+
+ServingStack reads the artifact's bucket and key from TrainingStack's outputs, which are the same text in
+every template; without a literal that changes, the CLI would find ServingStack unchanged and skip it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.infra.conftest import write_training_inputs
+from tests.infra.serving_app import synthesize
+
+
+def _revisions(template: dict[str, Any]) -> set[str]:
+    """MODEL_REVISION of every Lambda function and container in ServingStack."""
+    values = set()
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Lambda::Function" and "Environment" in props:  # not CDK's helper functions
+            values.add(props["Environment"]["Variables"]["MODEL_REVISION"])
+        if resource["Type"] == "AWS::ECS::TaskDefinition":
+            for container in props["ContainerDefinitions"]:
+                values |= {e["Value"] for e in container["Environment"] if e["Name"] == "MODEL_REVISION"}
+    return values
+
+
+def _serving(inputs: dict[str, str]) -> dict[str, Any]:
+    return dict(synthesize(inputs).template.to_json())
+
+
+def test_every_backend_carries_the_same_literal_revision(training_inputs: dict[str, str]) -> None:
+    template = _serving(training_inputs)
+    [revision] = _revisions(template)
+    assert len(revision) == 16 and int(revision, 16) >= 0
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert sum("MODEL_REVISION" in f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions) == 2
+
+
+def test_new_training_data_changes_serving_template(training_inputs: dict[str, str], tmp_path: Path) -> None:
+    retrained = write_training_inputs(tmp_path, label_offset=1.0)
+    assert _revisions(_serving(training_inputs)) != _revisions(_serving(retrained))
+
+
+def test_new_hyperparameters_change_serving_template(training_inputs: dict[str, str], tmp_path: Path) -> None:
+    changed = dict(training_inputs)
+    hyperparameters = json.loads(Path(training_inputs["hyperparametersFile"]).read_text())
+    changed["hyperparametersFile"] = str(tmp_path / "hyperparameters.json")
+    Path(changed["hyperparametersFile"]).write_text(json.dumps({**hyperparameters, "max_depth": "3"}))
+    assert _revisions(_serving(training_inputs)) != _revisions(_serving(changed))
+
+
+def test_unchanged_inputs_keep_the_revision(training_inputs: dict[str, str], tmp_path: Path) -> None:
+    same = write_training_inputs(tmp_path)
+    assert _revisions(_serving(training_inputs)) == _revisions(_serving(same))

@@ -1,0 +1,98 @@
+"""ServingStack's HTTP API: routes, backends, IAM auth (and its opt-out), throttling, access logs, outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from scripts.predict import ROUTE_PATHS
+from stacks.serving_stack import PREDICT_PATHS
+from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, Synthesized, render, synthesize
+
+LAMBDA_PATHS = {"/predict": "arm64", "/lambda/x86/predict": "x86_64", "/lambda/arm64/predict": "arm64"}
+URL_OUTPUTS = {"PredictUrl": "/predict", "LambdaX86PredictUrl": "/lambda/x86/predict",
+               "LambdaArm64PredictUrl": "/lambda/arm64/predict", "FargatePredictUrl": "/fargate/predict"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def default(training_inputs: dict[str, str]) -> Synthesized:
+    return synthesize(training_inputs)
+
+
+@pytest.fixture(scope="module")
+def open_lambda_only(training_inputs: dict[str, str]) -> Synthesized:
+    return synthesize(training_inputs, **OPEN_AND_LAMBDA_ONLY)
+
+
+def routes(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
+    """Route key (``POST /predict``) -> route properties."""
+    return {
+        r["Properties"]["RouteKey"]: r["Properties"] for r in synthesized.resources("AWS::ApiGatewayV2::Route").values()
+    }
+
+
+def integration_of(synthesized: Synthesized, route: dict[str, Any]) -> dict[str, Any]:
+    target = route["Target"]["Fn::Join"][1][1]["Ref"]
+    return synthesized.resources("AWS::ApiGatewayV2::Integration")[target]["Properties"]
+
+
+def test_the_client_and_the_stack_agree_on_paths() -> None:
+    assert ROUTE_PATHS == PREDICT_PATHS
+
+
+def test_get_and_post_on_every_path_each_signed_with_iam(default: Synthesized) -> None:
+    found = routes(default)
+    assert set(found) == {f"{method} {path}" for path in PREDICT_PATHS.values() for method in ("GET", "POST")}
+    assert {route["AuthorizationType"] for route in found.values()} == {"AWS_IAM"}
+
+
+def test_opting_out_of_auth_opens_every_route_and_drops_fargate(open_lambda_only: Synthesized) -> None:
+    found = routes(open_lambda_only)
+    assert set(found) == {f"{method} {path}" for path in LAMBDA_PATHS for method in ("GET", "POST")}
+    assert {route["AuthorizationType"] for route in found.values()} == {"NONE"}
+
+
+def test_lambda_paths_reach_their_function(default: Synthesized) -> None:
+    functions = default.resources("AWS::Lambda::Function")
+    for key, route in routes(default).items():
+        path = key.split(" ", 1)[1]
+        if path in LAMBDA_PATHS:
+            integration = integration_of(default, route)
+            assert (integration["IntegrationType"], integration["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+            function = functions[integration["IntegrationUri"]["Fn::GetAtt"][0]]["Properties"]
+            assert function["Architectures"] == [LAMBDA_PATHS[path]]
+
+
+def test_fargate_path_goes_through_the_vpc_link_to_the_alb_as_predict(default: Synthesized) -> None:
+    for method in ("GET", "POST"):
+        integration = integration_of(default, routes(default)[f"{method} /fargate/predict"])
+        assert (integration["IntegrationType"], integration["ConnectionType"]) == ("HTTP_PROXY", "VPC_LINK")
+        assert integration["ConnectionId"]["Ref"] in default.resources("AWS::ApiGatewayV2::VpcLink")
+        assert integration["IntegrationUri"]["Ref"] in default.resources("AWS::ElasticLoadBalancingV2::Listener")
+        assert integration["RequestParameters"] == {"overwrite:path": "/predict"}
+
+
+@pytest.mark.parametrize(("variant", "rate", "burst"), [("default", 50, 100), ("open_lambda_only", 5, 10)])
+def test_stage_throttles_and_writes_json_access_logs(variant: str, rate: int, burst: int, request) -> None:  # type: ignore[no-untyped-def]
+    synthesized: Synthesized = request.getfixturevalue(variant)
+    [stage] = synthesized.resources("AWS::ApiGatewayV2::Stage").values()
+    properties = stage["Properties"]
+    assert (properties["StageName"], properties["AutoDeploy"]) == ("$default", True)
+    assert properties["DefaultRouteSettings"] == {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+    access_log = json.loads(properties["AccessLogSettings"]["Format"])
+    assert {"requestId", "routeKey", "status", "userArn", "integrationLatency"} <= set(access_log)
+    assert all(value.startswith("$context.") for value in access_log.values())
+    log_group = properties["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert synthesized.resources("AWS::Logs::LogGroup")[log_group]["Properties"]["RetentionInDays"] > 0
+
+
+def test_every_url_is_an_output(default: Synthesized, open_lambda_only: Synthesized) -> None:
+    outputs = default.json()["Outputs"]
+    api_url = render(outputs["ApiUrl"]["Value"])
+    assert api_url.startswith("https://${") and ".execute-api.${AWS::Region}.${AWS::URLSuffix}/" in api_url
+    for name, path in URL_OUTPUTS.items():
+        assert render(outputs[name]["Value"]) == api_url + path.lstrip("/")
+    assert {"ModelUri", "ModelVersion"} <= set(outputs)
+    assert "FargatePredictUrl" not in open_lambda_only.json()["Outputs"]

@@ -1,0 +1,118 @@
+"""The training job's custom resource, image mapping, handlers and waiter in TrainingStack's template."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from aws_cdk.assertions import Capture, Match
+from sagemaker.core import image_uris
+
+from cdk_constructs.xgboost_image import xgboost_image_registries
+from stacks.config_training import XGBOOST_VERSIONS
+from tests.infra.conftest import HYPERPARAMETERS
+
+JOB = "Custom::SageMakerTrainingJob"
+
+
+def _handler_functions(template) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    handler = Match.string_like_regexp(r"^index\.(on_event|is_complete)$")
+    return template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": handler}})
+
+
+def test_custom_resource_carries_the_complete_job_inputs(training_stack) -> None:  # type: ignore[no-untyped-def]
+    stack, template = training_stack()
+    prefix = stack.node.find_child("TrainingData").prefix
+    bucket = {"Ref": stack.resolve(stack.model_bucket.bucket_name)["Ref"]}
+    template.has_resource_properties(
+        JOB,
+        {
+            "Channels": {
+                "train": {"Fn::Join": ["", ["s3://", bucket, f"/{prefix}train/"]]},
+                "validation": {"Fn::Join": ["", ["s3://", bucket, f"/{prefix}validation/"]]},
+            },
+            "OutputUri": {"Fn::Join": ["", ["s3://", bucket, "/models/"]]},
+            "HyperParameters": HYPERPARAMETERS,
+            "InstanceType": "ml.m5.large",
+            "InstanceCount": "1",
+            "UseSpot": "true",
+            "MaxRuntimeSeconds": "1800",
+            "MaxWaitSeconds": "3000",
+            "RoleArn": {"Fn::GetAtt": [Match.string_like_regexp("ExecutionRole"), "Arn"]},
+        },
+    )
+
+
+def test_instance_settings_flow_into_the_properties(training_stack) -> None:  # type: ignore[no-untyped-def]
+    _, template = training_stack(
+        trainingInstanceType="ml.c5.xlarge",
+        trainingInstanceCount=2,
+        trainingUseSpot=False,
+        trainingMaxRuntimeSeconds=600,
+    )
+    template.has_resource_properties(
+        JOB, {"InstanceType": "ml.c5.xlarge", "InstanceCount": "2", "UseSpot": "false", "MaxRuntimeSeconds": "600"}
+    )
+
+
+def test_properties_change_only_when_job_inputs_change(training_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.infra.conftest import write_training_inputs
+
+    def properties(**overrides: object) -> dict:
+        _, template = training_stack(**overrides)
+        (job,) = template.find_resources(JOB).values()
+        return dict(job["Properties"])
+
+    baseline = properties()
+    assert properties(lambdaMemoryMb=2048, fargateEnabled=False) == baseline
+    assert properties(trainingInstanceType="ml.m5.xlarge") != baseline
+    assert properties(xgboostVersion="3.0-5")["TrainingImage"] != baseline["TrainingImage"]
+    changed_data = write_training_inputs(tmp_path, label_offset=1.0)
+    assert properties(**changed_data)["Channels"] != baseline["Channels"]
+
+
+@pytest.mark.parametrize("version", XGBOOST_VERSIONS)
+def test_image_mapping_matches_sagemaker_core_in_every_region(training_stack, version) -> None:  # type: ignore[no-untyped-def]
+    _, template = training_stack(xgboostVersion=version)
+    (mapping,) = template.to_json()["Mappings"].values()
+    image = Capture()
+    template.has_resource_properties(JOB, {"TrainingImage": {"Fn::Sub": [image, Match.any_value()]}})
+    _, registries = xgboost_image_registries(version)
+    assert set(mapping) == set(registries) and len(mapping) > 30
+    for region, entry in mapping.items():
+        expected = image_uris.retrieve("xgboost", region, version)
+        url_suffix = re.fullmatch(rf"\d+\.dkr\.ecr\.{region}\.(.+)/sagemaker-xgboost:.+", expected).group(1)
+        rendered = image.as_string().replace("${Account}", entry["account"]).replace("${AWS::Region}", region)
+        assert rendered.replace("${AWS::URLSuffix}", url_suffix) == expected
+
+
+def test_handlers_are_zip_packaged_python_on_arm64(training_stack) -> None:  # type: ignore[no-untyped-def]
+    _, template = training_stack()
+    functions = _handler_functions(template)
+    assert len(functions) == 2
+    for function in functions.values():
+        properties = function["Properties"]
+        assert properties["Runtime"] == "python3.14"
+        assert properties["Architectures"] == ["arm64"]
+        assert properties["Code"]["S3Key"].endswith(".zip") and "ImageUri" not in properties["Code"]
+
+
+def test_deployment_waits_for_the_job_under_the_custom_resource_limit(training_stack) -> None:  # type: ignore[no-untyped-def]
+    _, template = training_stack()
+    definition = Capture()
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine", {"DefinitionString": {"Fn::Join": ["", definition]}}
+    )
+    retry = json.loads(definition.as_array()[0] + '"}}}')["States"]["framework-isComplete-task"]["Retry"][0]
+    assert retry["IntervalSeconds"] * retry["MaxAttempts"] <= 55 * 60
+    (job,) = template.find_resources(JOB).values()
+    assert any(dep.startswith("TrainingDataUploadCustomResource") for dep in job["DependsOn"])
+
+
+def test_permissions_and_handler_agree_on_the_job_name_prefix() -> None:
+    from cdk_constructs.training_job import JOB_NAME_PREFIX
+    from tests.unit.training_job_stubs import base_name, job_spec
+
+    assert job_spec.NAME_PREFIX == JOB_NAME_PREFIX
+    assert base_name().startswith(JOB_NAME_PREFIX)

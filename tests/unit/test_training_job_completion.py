@@ -1,0 +1,113 @@
+"""The TrainingJob custom resource's ``is_complete``, Delete, and the Lambda entry points (botocore Stubber)."""
+
+from __future__ import annotations
+
+import re
+from types import ModuleType
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+from tests.unit.training_job_stubs import PROPERTIES, described, event, job_lifecycle, load_index
+
+
+@pytest.fixture(scope="module")
+def botocore_session() -> Any:
+    return botocore.session.get_session()  # one session: the SageMaker API model is loaded once
+
+
+@pytest.fixture
+def sagemaker(botocore_session: Any) -> Any:
+    return botocore_session.create_client(
+        "sagemaker", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+@pytest.fixture
+def stubber(sagemaker: Any) -> Any:
+    with Stubber(sagemaker) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+@pytest.fixture(scope="module")
+def index() -> ModuleType:
+    return load_index()
+
+
+def test_delete_keeps_everything_and_calls_nothing(index, sagemaker, stubber) -> None:  # type: ignore[no-untyped-def]
+    delete = event("Delete", PhysicalResourceId="xgboost-old")
+    assert index.handle_event(delete, sagemaker) == {"PhysicalResourceId": "xgboost-old"}
+    assert index.check_complete(delete, sagemaker) == {"IsComplete": True}
+
+
+@pytest.mark.parametrize("status", ["InProgress", "Stopping"])
+def test_a_running_job_is_not_complete(index, sagemaker, stubber, status) -> None:  # type: ignore[no-untyped-def]
+    stubber.add_response("describe_training_job", described("xgboost-a", status), {"TrainingJobName": "xgboost-a"})
+    assert index.check_complete(event("Create", PhysicalResourceId="xgboost-a"), sagemaker) == {"IsComplete": False}
+
+
+def test_a_completed_job_returns_its_artifact_and_validation_rmse(index, sagemaker, stubber) -> None:  # type: ignore[no-untyped-def]
+    artifact = "s3://models/models/xgboost-a/output/model.tar.gz"
+    metrics = [{"MetricName": "train:rmse", "Value": 0.2}, {"MetricName": "validation:rmse", "Value": 0.4712345678}]
+    response = described("xgboost-a", "Completed", artifact=artifact, FinalMetricDataList=metrics)
+    stubber.add_response("describe_training_job", response, {"TrainingJobName": "xgboost-a"})
+    assert index.check_complete(event("Update", PhysicalResourceId="xgboost-a"), sagemaker) == {
+        "IsComplete": True,
+        "Data": {
+            "ModelArtifactUri": artifact,
+            "ModelArtifactKey": "models/xgboost-a/output/model.tar.gz",
+            "TrainingJobName": "xgboost-a",
+            "ValidationRmse": "0.471235",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "extra", "message"),
+    [
+        (
+            "Failed",
+            {"FailureReason": "AlgorithmError: num_round must be positive", "secondary": "Failed"},
+            "training job xgboost-a failed: AlgorithmError: num_round must be positive",
+        ),
+        (
+            "Stopped",
+            {"secondary": "MaxRuntimeExceeded"},
+            "training job xgboost-a stopped (MaxRuntimeExceeded): SageMaker gave no FailureReason",
+        ),
+    ],
+)
+def test_a_failed_or_stopped_job_fails_the_deployment(index, sagemaker, stubber, status, extra, message) -> None:  # type: ignore[no-untyped-def]
+    stubber.add_response(
+        "describe_training_job", described("xgboost-a", status, **extra), {"TrainingJobName": "xgboost-a"}
+    )
+    with pytest.raises(job_lifecycle.TrainingJobError) as raised:
+        index.check_complete(event("Create", PhysicalResourceId="xgboost-a"), sagemaker)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"RoleArn": ""}, "resource property RoleArn must be a non-empty string, got ''"),
+        ({"InstanceCount": "0"}, "resource property InstanceCount must be a positive integer, got '0'"),
+        ({"HyperParameters": {"max_depth": "4"}}, "resource property HyperParameters must include num_round"),
+        ({"MaxWaitSeconds": "60"}, "resource property MaxWaitSeconds must be at least MaxRuntimeSeconds"),
+    ],
+)
+def test_malformed_properties_fail_before_any_call(index, sagemaker, stubber, change, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        index.handle_event(event("Create", {**PROPERTIES, **change}), sagemaker)
+
+
+def test_lambda_entry_points_use_one_sagemaker_client(index, sagemaker, stubber, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(index, "_CLIENT", sagemaker)
+    stubber.add_response(
+        "describe_training_job", described("xgboost-a", "InProgress"), {"TrainingJobName": "xgboost-a"}
+    )
+    assert index.sagemaker_client() is sagemaker
+    assert index.is_complete(event("Create", PhysicalResourceId="xgboost-a"), None) == {"IsComplete": False}
+    assert index.on_event(event("Delete", PhysicalResourceId="xgboost-a"), None) == {"PhysicalResourceId": "xgboost-a"}
