@@ -101,3 +101,26 @@ def training_stack(training_inputs: dict[str, str]) -> Callable[..., tuple[Train
         return stack, Template.from_stack(stack)
 
     return lambda **overrides: build(tuple(sorted(overrides.items())))
+
+
+# The whole app synthesized as `cdk synth` does, per context (cached in tests/infra/serving_app.py, which
+# imports this module: hence the imports inside the fixtures).
+@pytest.fixture(scope="session")
+def default(training_inputs: dict[str, str]) -> Any:
+    from tests.infra.serving_app import synthesize
+
+    return synthesize(training_inputs)
+
+
+@pytest.fixture(scope="session")
+def open_lambda_only(training_inputs: dict[str, str]) -> Any:
+    from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, synthesize
+
+    return synthesize(training_inputs, **OPEN_AND_LAMBDA_ONLY)
+
+
+@pytest.fixture(scope="session")
+def pinned(training_inputs: dict[str, str]) -> Any:
+    from tests.infra.serving_app import PINNED_X86, synthesize
+
+    return synthesize(training_inputs, **PINNED_X86)

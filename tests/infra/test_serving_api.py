@@ -9,21 +9,11 @@ import pytest
 
 from scripts.predict import ROUTE_PATHS
 from stacks.serving_stack import PREDICT_PATHS
-from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, Synthesized, render, synthesize
+from tests.infra.serving_app import Synthesized, render
 
 LAMBDA_PATHS = {"/predict": "arm64", "/lambda/x86/predict": "x86_64", "/lambda/arm64/predict": "arm64"}
 URL_OUTPUTS = {"PredictUrl": "/predict", "LambdaX86PredictUrl": "/lambda/x86/predict",
                "LambdaArm64PredictUrl": "/lambda/arm64/predict", "FargatePredictUrl": "/fargate/predict"}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def default(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs)
-
-
-@pytest.fixture(scope="module")
-def open_lambda_only(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs, **OPEN_AND_LAMBDA_ONLY)
 
 
 def routes(synthesized: Synthesized) -> dict[str, dict[str, Any]]:

@@ -6,19 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, PINNED_X86, Synthesized, synthesize
+from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, Synthesized, synthesize
 
 STAGED_MAX_BYTES = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def default(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs)
-
-
-@pytest.fixture(scope="module")
-def pinned(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs, **PINNED_X86)
 
 
 def one(synthesized: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:

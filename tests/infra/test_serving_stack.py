@@ -9,7 +9,6 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.infra.conftest import normalize_template
 from tests.infra.serving_app import (
-    OPEN_AND_LAMBDA_ONLY,
     PINNED_URI,
     PINNED_VERSION,
     PINNED_X86,
@@ -21,21 +20,6 @@ from tests.infra.serving_app import (
 NEXT_URI = "s3://pinned-models/models/xgboost-20260202-0800/output/model.tar.gz"
 PINNED_OBJECT_ARN = "arn:${AWS::Partition}:s3:::" + PINNED_URI.removeprefix("s3://")
 EXPECTED_ACKNOWLEDGEMENTS = {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-ECS2", "AwsSolutions-ELB2"}
-
-
-@pytest.fixture(scope="module")
-def default(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs)
-
-
-@pytest.fixture(scope="module")
-def open_lambda_only(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs, **OPEN_AND_LAMBDA_ONLY)
-
-
-@pytest.fixture(scope="module")
-def pinned(training_inputs: dict[str, str]) -> Synthesized:
-    return synthesize(training_inputs, **PINNED_X86)
 
 
 def image_functions(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
