@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from inference.errors import ModelFormatError
 MODEL_MEMBER = "xgboost-model"
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_UNPACKED_BYTES = MAX_MEMBER_BYTES + 1024 * 1024  # the member plus tar headers
 _PICKLE_HINT = (
     "pickle/joblib model files are refused: loading one runs arbitrary code. Save the model with "
     "Booster.save_model('xgboost-model') (xgboost >= 2.1 writes UBJSON) or train with SageMaker's XGBoost 3.x container"
@@ -70,9 +72,23 @@ def _is_tarball(data: bytes) -> bool:
     return data[:2] == b"\x1f\x8b" or (len(data) > 262 and data[257:262] == b"ustar")
 
 
+def _gunzip(data: bytes) -> io.BytesIO:
+    """Decompress to the end, so gzip's CRC and length trailer is checked (tarfile stops reading before it)."""
+    if data[:2] != b"\x1f\x8b":
+        return io.BytesIO(data)
+    unpacked = io.BytesIO()
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+        while chunk := stream.read(1024 * 1024):
+            if unpacked.tell() + len(chunk) > MAX_UNPACKED_BYTES:
+                raise ModelFormatError(f"model.tar.gz unpacks to more than {MAX_UNPACKED_BYTES} bytes")
+            unpacked.write(chunk)
+    unpacked.seek(0)
+    return unpacked
+
+
 def _unpack(data: bytes) -> bytes:
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+        with tarfile.open(fileobj=_gunzip(data), mode="r:") as tar:
             members = tar.getmembers()
             names = [member.name for member in members]
             for member in members:
@@ -83,7 +99,7 @@ def _unpack(data: bytes) -> bytes:
                     if handle is None:
                         break
                     return handle.read()
-    except (tarfile.TarError, EOFError, OSError, gzip.BadGzipFile) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {exc}") from exc
     if any(name.endswith((".pkl", ".pickle", ".joblib", ".sav")) for name in names):
         raise ModelFormatError(f"the tarball holds {names}: {_PICKLE_HINT}")
@@ -92,6 +108,8 @@ def _unpack(data: bytes) -> bytes:
 
 def _parse(model: bytes) -> dict[str, Any]:
     head = model.lstrip()[:2]
+    if not head:
+        raise ModelFormatError("the model file is empty (an interrupted upload or copy?)")
     if model[:1] == b"\x80" or model[:2] in (b"\x78\x9c", b"\x78\x01", b"\x78\xda"):
         raise ModelFormatError(_PICKLE_HINT)
     if head[:1] != b"{":

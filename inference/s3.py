@@ -17,7 +17,7 @@ def _client() -> Any:
     config = Config(
         connect_timeout=float(os.environ.get("MODEL_S3_CONNECT_TIMEOUT", "5")),
         read_timeout=float(os.environ.get("MODEL_S3_READ_TIMEOUT", "30")),
-        retries={"mode": "standard", "max_attempts": int(os.environ.get("MODEL_S3_MAX_ATTEMPTS", "5"))},
+        retries={"mode": "standard", "total_max_attempts": int(os.environ.get("MODEL_S3_MAX_ATTEMPTS", "5"))},
     )
     return boto3.client("s3", config=config)
 
