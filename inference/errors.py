@@ -54,6 +54,11 @@ class MethodNotAllowed(InferenceError):
     default_code = "method_not_allowed"
 
 
+class RequestTimeout(InferenceError):
+    status = 408
+    default_code = "request_timeout"
+
+
 class ModelUnavailable(InferenceError):
     """The model is not loaded (missing, unreadable or refused). Answered with 503, never a guess."""
 

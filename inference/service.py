@@ -2,7 +2,8 @@
 
 Adapters (the Lambda handler, the HTTP server) only translate their transport to these calls and map
 ``InferenceError.status`` to a status code. A model that is missing, unreadable or refused leaves the
-Predictor not ready: predictions answer 503 with the reason and the health check fails, never a guess.
+Predictor not ready: predictions answer 503 with the reason and the health check fails, never a guess,
+while the load is retried in the background.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Predictor:
         self._error: str | None = None
         self._last_attempt = 0.0
         self._lock = threading.Lock()
+        self._reloading = False
         self._load()
 
     @classmethod
@@ -85,6 +87,10 @@ class Predictor:
             self._error = str(exc)
             logger.error("model not loaded from %s: %s", self._uri, exc)
             return
+        except Exception as exc:  # a malformed document the compiler did not anticipate: still never crash
+            self._error = f"the model file is malformed ({type(exc).__name__}: {exc})"
+            logger.exception("model not loaded from %s: %s", self._uri, self._error)
+            return
         self._model, self._error = model, None
         logger.info(
             "model loaded",
@@ -95,13 +101,26 @@ class Predictor:
     def _require_model(self) -> LoadedModel:
         model = self._model
         if model is None:
-            with self._lock:
-                if self._model is None and time.monotonic() - self._last_attempt >= self._retry_seconds:
-                    self._load()
-                model = self._model
-        if model is None:
+            self._retry_in_background()
             raise ModelUnavailable(f"the model is not loaded: {self._error}")
         return model
+
+    def _retry_in_background(self) -> None:
+        """Reload at most every ``retry_seconds``, off the request path: a slow or unreachable S3 never holds
+        a request (or the HTTP server's event loop, /ping included); this and later requests answer 503 until
+        the model is in."""
+        with self._lock:
+            if self._reloading or time.monotonic() - self._last_attempt < self._retry_seconds:
+                return
+            self._reloading = True
+            self._last_attempt = time.monotonic()
+        threading.Thread(target=self._reload, name="model-reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        try:
+            self._load()
+        finally:
+            self._reloading = False
 
     def health(self) -> tuple[int, dict[str, Any]]:
         try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -59,13 +61,37 @@ def test_broken_model_is_refused_and_never_predicts(tmp_path) -> None:
         predictor.predict_payload({"instances": [ROW]})
 
 
+def _wait_until_ready(predictor: Predictor, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while predictor.health()[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_a_model_that_appears_later_is_loaded_on_retry(tmp_path, model_tarball) -> None:
     target = tmp_path / "model.tar.gz"
     predictor = Predictor(str(target), retry_seconds=0)
     assert predictor.health()[0] == 503
     shutil.copy(model_tarball, target)
+    _wait_until_ready(predictor)
     assert predictor.health()[0] == 200
     assert predictor.predict(CSV_LINE, "text/csv")["count"] == 1
+
+
+def test_a_slow_reload_never_holds_a_request(tmp_path, model_tarball, monkeypatch) -> None:
+    from inference import service
+
+    predictor = Predictor(str(tmp_path / "model.tar.gz"), retry_seconds=0)
+    shutil.copy(model_tarball, tmp_path / "model.tar.gz")
+    release = threading.Event()
+    slow_load = service.LoadedModel.load
+    monkeypatch.setattr(service.LoadedModel, "load", lambda *a: (release.wait(10), slow_load(*a))[1])
+    started = time.monotonic()
+    assert predictor.health()[0] == 503  # the reload is under way in the background
+    assert predictor.health()[0] == 503  # and is not started twice
+    assert time.monotonic() - started < 1.0
+    release.set()
+    _wait_until_ready(predictor)
+    assert predictor.ready
 
 
 def test_retries_are_rate_limited(tmp_path, model_tarball) -> None:
