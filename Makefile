@@ -12,6 +12,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
+# checkov's and schemathesis's pins conflict with boto3/moto in .venv: they get a venv of their own.
+SCAN_VENV := build/scan-venv
+STAMP_SCAN := $(SCAN_VENV)/.installed
 CDK := npx --no-install cdk
 DATA_DIR := build/training-data
 MODEL_DIR := build/model
@@ -32,6 +35,12 @@ $(STAMP_NODE): package.json package-lock.json $(STAMP_PY)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(STAMP_SCAN): requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements-scan.txt
+	touch $@
+
 install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (Python deps + Node 24) and install the pinned CDK CLI
 
 data: $(STAMP_PY) ## Prepare the SageMaker train/validation channels (downloads the data set once)
@@ -43,7 +52,7 @@ model: data ## Train locally with xgboost 3.2, writing SageMaker's model.tar.gz 
 local: model ## Train (once) and serve on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
 	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
-test: $(STAMP_PY) ## Run the whole test suite
+test: $(STAMP_PY) $(STAMP_SCAN) ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
 
 check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
@@ -75,6 +84,16 @@ check-images: $(STAMP_PY) ## Rebuild each image's contents in a fresh venv and r
 
 wheels: $(STAMP_PY) ## Check every image dependency has cp312 manylinux_2_28 wheels for x86_64 and aarch64
 	$(PY) scripts/check_image_wheels.py
+
+fuzz: $(STAMP_PY) $(STAMP_SCAN) ## 10,000+ generated cases per transport, then schemathesis on /openapi.json
+	scripts/fuzz.sh
+
+soak: model ## 60 s, 64 connections against the real server: zero errors, RSS growth within 10 %, p99
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) scripts/soak.py --model $(MODEL_DIR)/model.tar.gz
+
+scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
+	$(PY) scripts/scan_templates.py --templates cdk.out
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out

@@ -40,6 +40,7 @@ def _integer(environ: Mapping[str, str], name: str, default: int, low: int, high
 
 def uvicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run``, from the environment (see the module docstring)."""
+    _integer(environ, "REQUEST_TIMEOUT_SECONDS", 15, 1, 300)  # read by protocol.py and server.py; checked here
     level = environ.get("LOG_LEVEL", "INFO").strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SystemExit(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
@@ -50,7 +51,7 @@ def uvicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "port": _integer(environ, "PORT", 8080, 1, 65535),
         "workers": _integer(environ, "WEB_CONCURRENCY", 1, 1, 64),
         "loop": "uvloop",
-        "http": "httptools",
+        "http": "fargate_image.protocol:HeadDeadlineProtocol",  # httptools, plus a deadline for request heads
         "lifespan": "off",
         "timeout_keep_alive": _integer(environ, "KEEP_ALIVE_SECONDS", 65, 1, 4000),
         "timeout_graceful_shutdown": _integer(environ, "GRACEFUL_SHUTDOWN_SECONDS", 20, 1, 3600),

@@ -7,6 +7,7 @@ Every error a client can cause is answered with ``InferenceError.to_body()`` and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,8 +19,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from fargate_image.openapi import docs_page, openapi_document
+from fargate_image.protocol import REQUEST_TIMEOUT_SECONDS
 from inference import InferenceError, MethodNotAllowed, NotFound, Predictor
 from inference.codecs import body_too_large
+from inference.errors import RequestTimeout
 from inference.schema import MAX_BODY_BYTES
 
 LOGGER = logging.getLogger("inference.http_server")
@@ -69,17 +72,23 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
 
 
 async def read_body(request: Request) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed ``MAX_BODY_BYTES``."""
+    """The request body, refused with 413 as soon as it is known to exceed ``MAX_BODY_BYTES`` and with 408
+    when it has not all arrived within ``REQUEST_TIMEOUT_SECONDS`` (a slow client must not hold a worker)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise body_too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise body_too_large()
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise body_too_large()
+                chunks.append(chunk)
+    except TimeoutError as exc:
+        message = f"the request body did not arrive within {REQUEST_TIMEOUT_SECONDS:g} s"
+        raise RequestTimeout(message, field="body") from exc
     return b"".join(chunks)
 
 
