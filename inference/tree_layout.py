@@ -1,0 +1,128 @@
+"""Lay out every tree of an XGBoost model as flat NumPy arrays, vectorized over all nodes of all trees.
+
+Nodes are renumbered breadth-first, level by level across all trees at once: every root first (node i
+is tree i's root), then every tree's depth-1 nodes, and so on, with each branch's right child right
+after its left child. Leaves point at themselves (``left[leaf] == leaf``) and carry the leaf value.
+The tree structure is checked on the way: children that do not exist, cycles, unreachable nodes,
+categorical splits and unknown features are refused with a ``ModelFormatError``.
+
+"Cuts" are the distinct (feature, threshold) pairs of the branches (at most ``max_bin`` per feature);
+each node records its cut, and leaves share one extra cut whose comparison is always False (NaN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from inference.errors import ModelFormatError
+
+
+def lay_out(trees: list[dict[str, Any]], weights: list[float], num_features: int) -> dict[str, Any]:
+    """The ensemble's node arrays, built for all trees at once: no Python loop per tree or per node."""
+    if not trees:
+        raise ModelFormatError("the model has no trees")
+    if len(weights) != len(trees):
+        raise ModelFormatError(f"the model has {len(trees)} trees but {len(weights)} tree weights")
+    roots, lefts, rights, splits, conditions, defaults = _columns(trees, num_features)
+    order, depth = _breadth_first(lefts, rights, roots)
+    new_index = np.empty_like(order)
+    new_index[order] = np.arange(len(order))
+    left_child, condition = lefts[order], conditions[order]
+    is_leaf = left_child == -1
+    feature = np.where(is_leaf, 0, splits[order])
+    threshold = np.where(is_leaf, np.float32(np.nan), condition)
+    leaf_value = condition.astype(np.float64)
+    if any(weight != 1.0 for weight in weights):  # DART scales each tree's leaves
+        leaf_value *= np.repeat(np.asarray(weights, dtype=np.float64), np.diff(roots, append=len(lefts)))[order]
+    node_index = _smallest_index_type(len(order))
+    return dict(
+        feature=feature.astype(node_index),
+        threshold=threshold,
+        # new_index[-1] for a leaf reads some valid entry that np.where then discards.
+        left=np.where(is_leaf, np.arange(len(order)), new_index[left_child]).astype(node_index),
+        default_left=np.where(is_leaf, True, defaults[order]),
+        value=np.where(is_leaf, leaf_value, 0.0),
+        **_cuts(feature, threshold, is_leaf),
+        roots=np.arange(len(trees), dtype=node_index),
+        depth=depth,
+    )
+
+
+def _smallest_index_type(count: int) -> type[np.signedinteger[Any]]:
+    """int16 or int32 when they can hold ``count``: prediction gathers at random from these arrays, and half
+    or a quarter of intp's size keeps more of them in cache (about 15% faster for a single row)."""
+    for dtype in (np.int16, np.int32):
+        if count <= np.iinfo(dtype).max:
+            return dtype
+    return np.intp
+
+
+def _columns(trees: list[dict[str, Any]], num_features: int) -> tuple[np.ndarray, ...]:
+    """Each tree's root, and every tree's node arrays concatenated, children as model-wide indices (-1: leaf)."""
+    try:
+        sizes = np.array([len(tree["left_children"]) for tree in trees], dtype=np.intp)
+        lefts, rights, splits = (_column(trees, key, sizes, np.intp) for key in _INDEX_KEYS)
+        conditions = _column(trees, "split_conditions", sizes, np.float32)
+        defaults = _column(trees, "default_left", sizes, bool)
+        split_types = _column(trees, "split_type", sizes, np.intp, optional=True)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFormatError(f"malformed tree: {exc}") from exc
+    is_branch = lefts != -1
+    if np.any(is_branch & (split_types != 0)):
+        raise ModelFormatError("categorical splits are not supported; train with numerical features only")
+    if np.any(is_branch & ((splits < 0) | (splits >= num_features))):
+        raise ModelFormatError("a split refers to a feature the model does not have")
+    tree_size = np.repeat(sizes, sizes)
+    if np.any(is_branch & ((lefts < 0) | (lefts >= tree_size) | (rights < 0) | (rights >= tree_size))):
+        raise ModelFormatError("a tree refers to a node that does not exist")
+    roots = np.cumsum(sizes) - sizes
+    tree_start = np.repeat(roots, sizes)
+    lefts = np.where(is_branch, lefts + tree_start, -1)
+    rights = np.where(is_branch, rights + tree_start, -1)
+    return roots, lefts, rights, splits, conditions, defaults
+
+
+_INDEX_KEYS = ("left_children", "right_children", "split_indices")
+
+
+def _column(trees: list[dict[str, Any]], key: str, sizes: np.ndarray, dtype: Any, optional: bool = False) -> Any:
+    """One node array of every tree, concatenated; each tree's must have as many entries as it has nodes."""
+    parts = [tree.get(key, np.zeros(len(tree["left_children"]))) if optional else tree[key] for tree in trees]
+    if any(len(part) != size for part, size in zip(parts, sizes.tolist(), strict=True)):
+        raise ModelFormatError(f"malformed tree: {key} does not have one entry per node")
+    return np.concatenate(parts, dtype=dtype, casting="unsafe")  # casts like astype, without a second copy
+
+
+def _breadth_first(lefts: np.ndarray, rights: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, int]:
+    """Node order level by level across all trees, each left child right before its sibling; and the depth."""
+    levels, level, visited = [], roots, 0
+    while len(level):
+        levels.append(level)
+        visited += len(level)
+        if visited > len(lefts):
+            raise ModelFormatError("a tree's children form a cycle")
+        branches = level[lefts[level] != -1]
+        level = np.column_stack((lefts[branches], rights[branches])).ravel()
+    order = np.concatenate(levels)
+    reached = np.zeros(len(lefts), dtype=bool)
+    reached[order] = True
+    if len(order) != len(lefts) or not reached.all():
+        raise ModelFormatError("a tree has nodes that its root does not reach")
+    return order, len(levels) - 1
+
+
+def _cuts(feature: np.ndarray, threshold: np.ndarray, is_leaf: np.ndarray) -> dict[str, np.ndarray]:
+    """Distinct (feature, threshold) pairs of the branches, each node's pair, and an always-False pair for leaves."""
+    branch = ~is_leaf
+    # The float32 bit pattern is an exact key for the threshold; features are small non-negative integers.
+    keys = (feature[branch] << 32) | threshold[branch].view(np.uint32).astype(np.intp)
+    unique, inverse = np.unique(keys, return_inverse=True)  # a few thousand at most (max_bin per feature)
+    cut = np.full(len(feature), len(unique), dtype=_smallest_index_type(len(unique) + 1))
+    cut[branch] = inverse
+    return {
+        "cut": cut,
+        "cut_feature": np.append(unique >> 32, 0).astype(np.intp),
+        "cut_threshold": np.append((unique & 0xFFFFFFFF).astype(np.uint32).view(np.float32), np.float32(np.nan)),
+    }
