@@ -95,5 +95,9 @@ soak: model ## 60 s, 64 connections against the real server: zero errors, RSS gr
 scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
 	$(PY) scripts/scan_templates.py --templates cdk.out
 
+bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench.run
+
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out

@@ -1,7 +1,10 @@
-"""Fixtures for the training-job handler tests: a SageMaker client stubbed with botocore's Stubber."""
+"""Unit-test fixtures: the Lambda adapter module, and a SageMaker client stubbed with botocore's Stubber."""
 
 from __future__ import annotations
 
+import importlib
+import logging
+import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -35,3 +38,15 @@ def stubber(sagemaker: Any) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def index() -> ModuleType:
     return load_index()
+
+
+@pytest.fixture(scope="module")
+def adapter() -> Iterator[ModuleType]:
+    """lambda_image/handler.py imported afresh, so its import-time logging setup (JSON handler, level) holds
+    for this module's tests whatever ran before; that setup is undone afterwards."""
+    package_logger = logging.getLogger("inference")
+    saved = package_logger.handlers[:], package_logger.level, package_logger.propagate
+    sys.modules.pop("lambda_image.handler", None)
+    yield importlib.import_module("lambda_image.handler")
+    package_logger.handlers[:], package_logger.propagate = saved[0], saved[2]
+    package_logger.setLevel(saved[1])

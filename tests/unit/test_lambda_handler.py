@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import io
 import json
 import logging
@@ -30,16 +29,6 @@ class LambdaContext:
     aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:InferenceFunction"
-
-
-@pytest.fixture(scope="module")
-def adapter() -> Any:
-    """The handler module, imported once; the logging setup it does at import is undone afterwards."""
-    package_logger = logging.getLogger("inference")
-    saved = package_logger.handlers[:], package_logger.level, package_logger.propagate
-    yield importlib.import_module("lambda_image.handler")
-    package_logger.handlers[:], package_logger.propagate = saved[0], saved[2]
-    package_logger.setLevel(saved[1])
 
 
 @pytest.fixture(scope="module")
