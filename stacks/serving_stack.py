@@ -142,6 +142,9 @@ class ServingStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         for name in self.route_names:
             CfnOutput(self, URL_OUTPUTS[name], value=self.api.url_for(PREDICT_PATHS[name]), description=f"{name} route")
+        for backend in self.functions.values():  # bench/invoke_deployed.py finds the functions by these
+            function_name = backend.function.function_name
+            CfnOutput(self, f"{backend.node.id}FunctionName", value=function_name, description="Lambda function name")
         CfnOutput(self, "ModelUri", value=model_uri, description="The model artifact every backend serves")
         CfnOutput(self, "ModelVersion", value=model_version, description="MODEL_VERSION of every backend")
 

@@ -142,3 +142,15 @@ def test_acknowledgements_are_the_documented_ones(default: Synthesized, open_lam
     assert all(path.endswith("/DefaultPolicy") for path in default.acknowledged["AwsSolutions-IAM5[Resource::*]"])
     assert set(open_lambda_only.acknowledged) == {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-APIG4"}
     assert len(open_lambda_only.acknowledged["AwsSolutions-APIG4"]) == 6  # each open route, not the whole API
+
+
+def test_each_function_name_is_an_output(default: Synthesized) -> None:
+    """bench/invoke_deployed.py reads these to find the deployed functions."""
+    logical_ids = {
+        resource["Properties"]["Architectures"][0]: logical_id
+        for logical_id, resource in default.resources("AWS::Lambda::Function").items()
+        if resource["Properties"].get("PackageType") == "Image"
+    }
+    outputs = default.json()["Outputs"]
+    assert outputs["LambdaX86FunctionName"]["Value"] == {"Ref": logical_ids["x86_64"]}
+    assert outputs["LambdaArm64FunctionName"]["Value"] == {"Ref": logical_ids["arm64"]}
