@@ -90,7 +90,7 @@ fuzz: $(STAMP_PY) $(STAMP_SCAN) ## 10,000+ generated cases per transport, then s
 
 soak: model ## 60 s, 64 connections against the real server: zero errors, RSS growth within 10 %, p99
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(PY) scripts/soak.py --model $(MODEL_DIR)/model.tar.gz
+	$(PY) -m scripts.soak --model $(MODEL_DIR)/model.tar.gz
 
 scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
 	$(PY) scripts/scan_templates.py --templates cdk.out

@@ -20,10 +20,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.wrk import parse_wrk  # run as `python -m scripts.soak` from the repository root
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ROW = {"MedInc": 8.3252, "HouseAge": 41.0, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322.0,
        "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}  # fmt: skip
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
 
 
 def wrk_script() -> str:
@@ -38,19 +39,6 @@ def wrk_script() -> str:
 local i = 0
 request = function() i = i % #requests + 1; return requests[i] end
 """
-
-
-def parse_wrk(output: str) -> dict[str, float]:
-    """Requests, errors, non-2xx answers, rate and latency percentiles (ms) from ``wrk --latency`` output."""
-    figures: dict[str, float] = {"requests": float(re.search(r"(\d+) requests in", output).group(1))}  # type: ignore[union-attr]
-    figures["requests_per_second"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    figures["socket_errors"] = float(sum(int(n) for n in socket_errors.groups())) if socket_errors else 0.0
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    figures["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
-    for percent, value, unit in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE):
-        figures[f"p{percent}_ms"] = round(float(value) * _UNITS[unit], 3)
-    return figures
 
 
 def process_tree(pid: int) -> list[int]:
