@@ -62,7 +62,7 @@ check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
 	$(MAKE) --no-print-directory hadolint
 
 synth: install data ## Synthesize both stacks into cdk.out (offline, no Docker builds)
-	$(CDK) synth --all --quiet
+	$(CDK) synth --quiet
 
 cfn-lint: synth ## Lint every synthesized template
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
