@@ -129,9 +129,13 @@ def compile_model(document: dict[str, Any]) -> TreeEnsemble:
         raise ModelFormatError(f"objective {objective!r} is not supported; this service serves regression models")
     if num_outputs != 1:
         raise ModelFormatError(f"the model has {num_outputs} outputs; only single-output regression is supported")
-    trees, weights = _trees_of(booster)
-    return TreeEnsemble(**lay_out(trees, weights, num_features), base_margin=_base_margin(objective, base_scores[0]),
-                        objective=objective, num_features=num_features)  # fmt: skip
+    try:
+        trees, weights = _trees_of(booster)
+        layout = lay_out(trees, weights, num_features)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
+    return TreeEnsemble(**layout, base_margin=_base_margin(objective, base_scores[0]), objective=objective,
+                        num_features=num_features)  # fmt: skip
 
 
 def _trees_of(booster: dict[str, Any]) -> tuple[list[dict[str, Any]], list[float]]:

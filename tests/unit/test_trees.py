@@ -92,3 +92,18 @@ def test_malformed_tree_structure_is_refused(booster, tmp_path) -> None:
 def test_wrong_shape_input_is_a_value_error(booster, tmp_path) -> None:
     with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
         _compiled(booster, tmp_path).predict(np.zeros((2, 5), dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda doc: doc["learner"].update(gradient_booster=None),
+        lambda doc: doc["learner"]["gradient_booster"]["model"].update(trees=[{"left_children": 5}]),
+        lambda doc: doc["learner"]["gradient_booster"].update(name="dart", gbtree={}, weight_drop=[1.0]),
+    ],
+)
+def test_damaged_documents_are_model_format_errors(booster, tmp_path, damage) -> None:
+    document = model_document(save_like_sagemaker(booster, tmp_path).read_bytes())
+    damage(document)
+    with pytest.raises(ModelFormatError):
+        compile_model(document)
