@@ -20,7 +20,7 @@ DATA_DIR := build/training-data
 MODEL_DIR := build/model
 SAMPLE_JSON := {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}
 
-.PHONY: help install data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan clean
+.PHONY: help install data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan scan-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -40,6 +40,8 @@ $(STAMP_SCAN): requirements-scan.txt
 	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements-scan.txt
 	touch $@
+
+scan-venv: $(STAMP_SCAN) ## Install checkov and schemathesis into build/scan-venv (their pins conflict with .venv)
 
 install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (Python deps + Node 24) and install the pinned CDK CLI
 

@@ -14,7 +14,6 @@ import pytest
 
 from tests.conftest import REPO_ROOT, free_port
 
-SCRIPT = REPO_ROOT / "scripts" / "soak.py"
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:18080
   2 threads and 16 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
@@ -34,12 +33,7 @@ Transfer/sec:    609.26KB
 
 @pytest.fixture(scope="module")
 def soak() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("soak_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("scripts.soak")
 
 
 def test_wrk_output_is_parsed_with_units_errors_and_non_2xx(soak: ModuleType) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +15,6 @@ import app as cdk_app
 from tests.conftest import REPO_ROOT
 from tests.infra.conftest import app_context, new_app, write_training_inputs
 
-SCAN_SCRIPT = REPO_ROOT / "scripts" / "scan_templates.py"
 CHECKOV = REPO_ROOT / "build" / "scan-venv" / "bin" / "checkov"
 # Actions that AWS authorizes only on Resource "*": they have no resource-level permissions.
 WILDCARD_RESOURCE_ACTIONS = {
@@ -81,12 +79,7 @@ def test_only_the_listed_aws_managed_policies_are_attached(templates: Path) -> N
 
 @pytest.fixture(scope="module")
 def scan() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scan_templates", SCAN_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("scripts.scan_templates")
 
 
 @pytest.mark.skipif(not CHECKOV.exists(), reason="scan venv missing: run `make scan-venv` (make test does)")
