@@ -17,7 +17,8 @@ from cdk_constructs.fargate_service import FargateService
 from cdk_constructs.inference_api import InferenceApi
 from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.private_network import PrivateNetwork
-from stacks.config import LOG_RETENTION_DAYS, ServingConfig
+from stacks.config import ServingConfig
+from stacks.retention import RETENTION
 
 PREDICT_PATHS = {"default": "/predict", "lambda-x86": "/lambda/x86/predict",
                  "lambda-arm64": "/lambda/arm64/predict", "fargate": "/fargate/predict"}  # fmt: skip
@@ -27,8 +28,6 @@ URL_OUTPUTS = {"default": "PredictUrl", "lambda-x86": "LambdaX86PredictUrl",
 LAMBDA_BACKENDS = {"lambda-x86": ("LambdaX86", lambda_.Architecture.X86_64),
                    "lambda-arm64": ("LambdaArm64", lambda_.Architecture.ARM_64)}  # fmt: skip
 DEFAULT_BACKEND = "lambda-arm64"
-RETENTION = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[:-1], strict=True))
-"""CloudWatch retention in days -> the CDK enum member (the last one, INFINITE, is never offered)."""
 
 
 class ServingStack(Stack):

@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_constructs.model_bucket import ModelBucket
 from cdk_constructs.training_data import TrainingData
 from cdk_constructs.training_job import TrainingJob
-from stacks.config import LOG_RETENTION_DAYS, TrainingConfig
+from stacks.config import TrainingConfig
 from stacks.config_training import CHANNEL_FILES
-
-RETENTION: dict[int, logs.RetentionDays] = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[:-1], strict=True))
-"""Days -> CDK enum, in the order both list them (the enum's last member, INFINITE, is never used)."""
+from stacks.retention import RETENTION
 
 
 class TrainingStack(Stack):
