@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.events import http_api_event
+from inference.schema import EXAMPLE_ROW
 
 PRICE_PER_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 PRICE_PER_MILLION_REQUESTS = 0.20
-ROW = {"MedInc": 8.3252, "HouseAge": 41.0, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322.0,
-       "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}  # fmt: skip
 _FIELDS = {"duration_ms": r"(?<!Billed )(?<!Init )Duration: ([\d.]+) ms", "billed_ms": r"Billed Duration: (\d+) ms",
            "memory_mb": r"Memory Size: (\d+) MB", "max_memory_mb": r"Max Memory Used: (\d+) MB",
            "init_ms": r"Init Duration: ([\d.]+) ms"}  # fmt: skip
@@ -95,7 +94,7 @@ def function_names_from_stack(cloudformation: Any, stack: str) -> dict[str, str]
 def invoke_many(client: Any, function_name: str, count: int) -> tuple[str, list[Report]]:
     """(architecture, one Report per invocation); raises on any error the function reports."""
     architecture = client.get_function_configuration(FunctionName=function_name)["Architectures"][0]
-    payload = json.dumps(http_api_event(json.dumps({"instances": [ROW]}))).encode()
+    payload = json.dumps(http_api_event(json.dumps({"instances": [EXAMPLE_ROW]}))).encode()
     reports = []
     for _ in range(count):
         answer = client.invoke(FunctionName=function_name, LogType="Tail", Payload=payload)

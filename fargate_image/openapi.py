@@ -5,12 +5,20 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from inference.schema import FEATURE_NAMES, FEATURES, MAX_BODY_BYTES, MAX_ROWS, PREDICTION_UNIT, TARGET_NAME, Feature
+from inference.schema import (
+    EXAMPLE_ROW,
+    FEATURE_NAMES,
+    FEATURES,
+    MAX_BODY_BYTES,
+    MAX_ROWS,
+    PREDICTION_UNIT,
+    TARGET_NAME,
+    Feature,
+)
 
 API_VERSION = "1.0.0"
-EXAMPLE_ROW = (8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23)
-"""The first block group of California Housing, in raw units."""
-EXAMPLE_CSV = ",".join(map(str, EXAMPLE_ROW))
+EXAMPLE_VALUES = tuple(EXAMPLE_ROW[name] for name in FEATURE_NAMES)
+EXAMPLE_CSV = ",".join(map(str, EXAMPLE_VALUES))
 _REF = "#/components/schemas/"
 _ERROR_MEANINGS = {
     400: "invalid input; error.field names the feature, field or header at fault",
@@ -77,8 +85,8 @@ def _responses(success: str, *errors: int) -> dict[str, Any]:
 
 def _post_predict(operation_id: str) -> dict[str, Any]:
     examples = {
-        "named": {"value": {"instances": [dict(zip(FEATURE_NAMES, EXAMPLE_ROW, strict=True))]}},
-        "ordered": {"value": {"instances": [list(EXAMPLE_ROW)]}},
+        "named": {"value": {"instances": [EXAMPLE_ROW]}},
+        "ordered": {"value": {"instances": [list(EXAMPLE_VALUES)]}},
         "seeds": {"value": {"pred_x_csv": EXAMPLE_CSV}},
     }
     content = {
@@ -97,7 +105,7 @@ def _get_predict() -> dict[str, Any]:
     parameters = [
         {"name": f.name, "in": "query", "required": True, "description": f"{f.description} ({f.unit})",
          "schema": {"type": "number", "minimum": f.minimum, "maximum": f.maximum}, "example": value}
-        for f, value in zip(FEATURES, EXAMPLE_ROW, strict=True)
+        for f, value in zip(FEATURES, EXAMPLE_VALUES, strict=True)
     ]  # fmt: skip
     return {
         "operationId": "predictOne",
@@ -133,7 +141,7 @@ def docs_page() -> str:
         f"<td>{html.escape(f.unit)}</td><td>{f.minimum:g}</td><td>{f.maximum:g}</td></tr>"
         for f in FEATURES
     )
-    query = "&amp;".join(f"{name}={value}" for name, value in zip(FEATURE_NAMES, EXAMPLE_ROW, strict=True))
+    query = "&amp;".join(f"{name}={value}" for name, value in EXAMPLE_ROW.items())
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xgboost-serverless API</title>"
         "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:4px 8px}"

@@ -39,6 +39,12 @@ TARGET_NAME = "MedHouseVal"
 USD_PER_TARGET_UNIT = 100_000.0
 PREDICTION_UNIT = "USD"
 
+EXAMPLE_ROW: dict[str, float] = {
+    "MedInc": 8.3252, "HouseAge": 41.0, "AveRooms": 6.984, "AveBedrms": 1.024,
+    "Population": 322.0, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23,
+}  # fmt: skip
+"""The first block group of California Housing (raw units, rounded): the example the docs and tools send."""
+
 MAX_ROWS = 1000
 """Most rows one request may carry; more is answered with 413."""
 MAX_BODY_BYTES = 1024 * 1024

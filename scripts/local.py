@@ -20,9 +20,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from inference.schema import EXAMPLE_ROW
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024,
-                         "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}  # fmt: skip
+SAMPLE = {"instances": [EXAMPLE_ROW]}
 
 
 def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:

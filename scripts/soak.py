@@ -20,19 +20,20 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.wrk import parse_wrk  # run as `python -m scripts.soak` from the repository root
+# run as `python -m scripts.soak` from the repository root, so these import
+from bench.wrk import parse_wrk
+from inference.schema import EXAMPLE_ROW
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ROW = {"MedInc": 8.3252, "HouseAge": 41.0, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322.0,
-       "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}  # fmt: skip
 
 
 def wrk_script() -> str:
     """Lua for wrk: cycle through a one-row JSON, a 100-row CSV and a GET with query parameters."""
-    csv = "\\n".join([",".join(str(v) for v in ROW.values())] * 100)
-    query = "&".join(f"{k}={v}" for k, v in ROW.items())
+    csv = "\\n".join([",".join(str(v) for v in EXAMPLE_ROW.values())] * 100)
+    query = "&".join(f"{k}={v}" for k, v in EXAMPLE_ROW.items())
+    named = json.dumps({"instances": [EXAMPLE_ROW]})
     return f"""local requests = {{
-  wrk.format("POST", "/predict", {{["Content-Type"] = "application/json"}}, '{json.dumps({"instances": [ROW]})}'),
+  wrk.format("POST", "/predict", {{["Content-Type"] = "application/json"}}, '{named}'),
   wrk.format("POST", "/predict", {{["Content-Type"] = "text/csv"}}, "{csv}"),
   wrk.format("GET", "/predict?{query}"),
 }}

@@ -13,7 +13,6 @@ from botocore.stub import Stubber
 
 from bench.events import http_api_event
 from bench.invoke_deployed import (
-    ROW,
     Report,
     cost_per_million,
     function_names_from_stack,
@@ -22,6 +21,7 @@ from bench.invoke_deployed import (
     percentile,
     summarize,
 )
+from inference.schema import EXAMPLE_ROW
 
 COLD_TAIL = (
     "START RequestId: 8f5e4c1a-0b7d-4c5e-9a61-2f3d5e6a7b8c Version: $LATEST\n"
@@ -107,7 +107,7 @@ def _invoke_answer(tail: str, body: dict[str, object], function_error: str | Non
 
 def test_invocations_send_an_http_api_event_and_collect_reports() -> None:
     client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    expected_payload = json.dumps(http_api_event(json.dumps({"instances": [ROW]}))).encode()
+    expected_payload = json.dumps(http_api_event(json.dumps({"instances": [EXAMPLE_ROW]}))).encode()
     ok = {"statusCode": 200, "body": json.dumps({"predictions": [452600.12]})}
     with Stubber(client) as stubber:
         stubber.add_response("get_function_configuration", {"Architectures": ["arm64"]}, {"FunctionName": "fn"})
