@@ -28,8 +28,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     **dict.fromkeys(_CATEGORICAL.split(), str),
     **dict.fromkeys(_LISTS.split(), lambda text: text.split(",")),
 }
-"""Parameter name -> how the container parses its string value (its declared types, for the parameters
-that apply to this regression; others are refused as extraneous, as the container refuses unknown names)."""
+"""Parameter name -> how the container parses its string value (its declared types, for the parameters that
+apply to regression and classification; others are refused as extraneous, as the container refuses unknown names)."""
 ALIASES = {"learning_rate": "eta", "min_split_loss": "gamma", "reg_lambda": "lambda", "reg_alpha": "alpha"}
 REFUSED = {
     "early_stopping_rounds": "the saved model must hold every tree (no early stopping), so serving is unambiguous",
@@ -49,10 +49,15 @@ def load_strings(path: Path = DEFAULT_PATH) -> dict[str, str]:
         raise HyperparameterError(f"cannot read hyperparameters file {path}: {error}") from error
     if not isinstance(document, dict):
         raise HyperparameterError(f"{path}: expected a JSON object of name -> value")
+    return stringify(document, str(path))
+
+
+def stringify(document: dict[str, object], where: str) -> dict[str, str]:
+    """Every value as the string SageMaker passes to the container (``true``/``false`` for booleans)."""
     strings = {}
     for name, value in document.items():
         if isinstance(value, dict | list) or value is None:
-            raise HyperparameterError(f"{path}: {name} must be a string or a number, got {value!r}")
+            raise HyperparameterError(f"{where}: {name} must be a string or a number, got {value!r}")
         strings[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return strings
 
