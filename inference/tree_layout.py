@@ -3,6 +3,7 @@
 Nodes are renumbered breadth-first, level by level across all trees at once: every root first (node i
 is tree i's root), then every tree's depth-1 nodes, and so on, with each branch's right child right
 after its left child. Leaves point at themselves (``left[leaf] == leaf``) and carry the leaf value.
+Every node keeps its cover (XGBoost's ``sum_hessian``, NaN where a document leaves it out) for TreeSHAP.
 The tree structure is checked on the way: children that do not exist, cycles, unreachable nodes,
 categorical splits and unknown features are refused with a ``ModelFormatError``.
 
@@ -25,7 +26,7 @@ def lay_out(trees: list[dict[str, Any]], weights: list[float], num_features: int
         raise ModelFormatError("the model has no trees")
     if len(weights) != len(trees):
         raise ModelFormatError(f"the model has {len(trees)} trees but {len(weights)} tree weights")
-    roots, lefts, rights, splits, conditions, defaults = _columns(trees, num_features)
+    roots, lefts, rights, splits, conditions, defaults, covers = _columns(trees, num_features)
     order, depth = _breadth_first(lefts, rights, roots)
     new_index = np.empty_like(order)
     new_index[order] = np.arange(len(order))
@@ -44,6 +45,7 @@ def lay_out(trees: list[dict[str, Any]], weights: list[float], num_features: int
         left=np.where(is_leaf, np.arange(len(order)), new_index[left_child]).astype(node_index),
         default_left=np.where(is_leaf, True, defaults[order]),
         value=np.where(is_leaf, leaf_value, 0.0),
+        cover=covers[order],
         **_cuts(feature, threshold, is_leaf),
         roots=np.arange(len(trees), dtype=node_index),
         depth=depth,
@@ -66,12 +68,16 @@ def _columns(trees: list[dict[str, Any]], num_features: int) -> tuple[np.ndarray
         lefts, rights, splits = (_column(trees, key, sizes, np.intp) for key in _INDEX_KEYS)
         conditions = _column(trees, "split_conditions", sizes, np.float32)
         defaults = _column(trees, "default_left", sizes, bool)
-        split_types = _column(trees, "split_type", sizes, np.intp, optional=True)
+        split_types = _column(trees, "split_type", sizes, np.intp, missing=0.0)
+        covers = _column(trees, "sum_hessian", sizes, np.float64, missing=np.nan)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"malformed tree: {exc}") from exc
     is_branch = lefts != -1
     if np.any(is_branch & (split_types != 0)):
-        raise ModelFormatError("categorical splits are not supported; train with numerical features only")
+        raise ModelFormatError(
+            "the model has categorical splits, which are not supported; encode categories as ordinal codes "
+            "and train them as numerical features"
+        )
     if np.any(is_branch & ((splits < 0) | (splits >= num_features))):
         raise ModelFormatError("a split refers to a feature the model does not have")
     tree_size = np.repeat(sizes, sizes)
@@ -81,16 +87,19 @@ def _columns(trees: list[dict[str, Any]], num_features: int) -> tuple[np.ndarray
     tree_start = np.repeat(roots, sizes)
     lefts = np.where(is_branch, lefts + tree_start, -1)
     rights = np.where(is_branch, rights + tree_start, -1)
-    return roots, lefts, rights, splits, conditions, defaults
+    return roots, lefts, rights, splits, conditions, defaults, covers
 
 
 _INDEX_KEYS = ("left_children", "right_children", "split_indices")
 
 
-def _column(trees: list[dict[str, Any]], key: str, sizes: np.ndarray, dtype: Any, optional: bool = False) -> Any:
-    """One node array of every tree, concatenated; each tree's must have as many entries as it has nodes."""
-    parts = [tree.get(key, np.zeros(len(tree["left_children"]))) if optional else tree[key] for tree in trees]
-    if any(len(part) != size for part, size in zip(parts, sizes.tolist(), strict=True)):
+def _column(trees: list[dict[str, Any]], key: str, sizes: np.ndarray, dtype: Any, missing: float | None = None) -> Any:
+    """One node array of every tree, concatenated; each tree's must have as many entries as it has nodes.
+    A tree without ``key`` raises KeyError, or gets ``missing`` for every node when that is given."""
+    sizes_list = sizes.tolist()
+    parts = [tree[key] if missing is None or key in tree else np.full(size, missing)
+             for tree, size in zip(trees, sizes_list, strict=True)]  # fmt: skip
+    if any(len(part) != size for part, size in zip(parts, sizes_list, strict=True)):
         raise ModelFormatError(f"malformed tree: {key} does not have one entry per node")
     return np.concatenate(parts, dtype=dtype, casting="unsafe")  # casts like astype, without a second copy
 

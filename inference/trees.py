@@ -5,7 +5,8 @@ child right after its left child. Prediction walks all trees together, one level
 ``node = left[node] + (x[feature[node]] >= threshold[node])``. Leaves point at themselves and never go
 right, so a leaf reached early stays put. This is XGBoost's own rule (``x < split`` goes left, float32
 comparisons), so results equal ``Booster.predict`` up to float32 summation order. No xgboost import is
-needed at serving time.
+needed at serving time. Each tree adds to one output group (``tree_group``, XGBoost's ``tree_info``):
+the class of a multi-class model, 0 otherwise; ``inference.objectives`` turns the margins into predictions.
 
 Speed: a model has few distinct (feature, threshold) pairs, "cuts" (at most ``max_bin`` per feature),
 but many nodes. So each row is compared once with every cut (``row[cut_feature] >= cut_threshold``) and
@@ -21,12 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from inference import objectives
 from inference.errors import ModelFormatError
 from inference.tree_layout import lay_out
 
-_IDENTITY = {"reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror"}
-_LOGISTIC = {"reg:logistic", "binary:logistic"}
-_EXPONENTIAL = {"count:poisson", "reg:gamma", "reg:tweedie"}
 BATCH_CHUNK_ROWS = 64
 """Rows walked together; keeps a chunk's node indices (rows x trees) in cache."""
 
@@ -40,33 +39,49 @@ class TreeEnsemble:
     left: np.ndarray  # per node: the left child; a leaf's own index for leaves
     default_left: np.ndarray  # bool, where a missing value (NaN) goes
     value: np.ndarray  # float64 leaf values (tree weight applied), 0 for branches
+    cover: np.ndarray  # float64 per node: XGBoost's sum_hessian (not scaled by DART weights); NaN if absent
     cut: np.ndarray  # per node: its (feature, threshold) pair; leaves: the last cut, always False
     cut_feature: np.ndarray  # intp, per cut
     cut_threshold: np.ndarray  # float32, per cut; NaN for the leaves' cut (a comparison with NaN is False)
     roots: np.ndarray  # one per tree: 0 .. num_trees - 1
+    tree_group: np.ndarray  # intp, one per tree: the output group (class) it adds to
     depth: int
-    base_margin: float
+    base_margin: np.ndarray  # float64 (num_groups,): every row's margin before the trees
     objective: str
     num_features: int
+    num_groups: int  # margins per row: K for a K-class model, else 1
 
     @property
     def num_trees(self) -> int:
         return len(self.roots)
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
-        """Predict float32 rows of shape (n, num_features); returns float64 in the objective's output space."""
+        """Float64 predictions as ``Booster.predict`` gives them: (n,), or (n, K) for multi:softprob."""
+        return objectives.transform(self.objective, self.predict_margin(rows))
+
+    def predict_margin(self, rows: np.ndarray) -> np.ndarray:
+        """Float32 rows of shape (n, num_features) to float64 margins (n, num_groups): ``output_margin=True``."""
         rows = np.ascontiguousarray(rows, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != self.num_features:
             raise ValueError(f"expected rows of shape (n, {self.num_features}), got {rows.shape}")
         if len(rows) == 1 and not np.isnan(rows).any():
-            margins = np.array([self.value.take(self._row_leaves(rows[0])).sum()])
-        else:
-            margins = np.empty(len(rows))
-            for start in range(0, len(rows), BATCH_CHUNK_ROWS):
-                chunk = rows[start : start + BATCH_CHUNK_ROWS]
-                leaves = self._missing_leaves(chunk) if np.isnan(chunk).any() else self._leaves(chunk)
-                margins[start : start + len(chunk)] = self.value.take(leaves).sum(axis=1)
-        return _transform(self.objective, margins + self.base_margin)
+            leaf_values = self.value.take(self._row_leaves(rows[0]))[None, :]
+            return np.asarray(self._group_sums(leaf_values) + self.base_margin)
+        margins = np.empty((len(rows), self.num_groups))
+        for start in range(0, len(rows), BATCH_CHUNK_ROWS):
+            chunk = rows[start : start + BATCH_CHUNK_ROWS]
+            leaves = self._missing_leaves(chunk) if np.isnan(chunk).any() else self._leaves(chunk)
+            margins[start : start + len(chunk)] = self._group_sums(self.value.take(leaves))
+        return np.asarray(margins + self.base_margin)
+
+    def _group_sums(self, leaf_values: np.ndarray) -> np.ndarray:
+        """Leaf values (rows, trees) summed per output group: (rows, num_groups). Each group adds its trees in
+        tree order, whatever the number of rows, so a row alone and in a batch get the very same margins."""
+        if self.num_groups == 1:
+            return np.asarray(leaf_values.sum(axis=1, keepdims=True))
+        size = len(leaf_values) * self.num_groups
+        bins = (np.arange(0, size, self.num_groups)[:, None] + self.tree_group).ravel()
+        return np.bincount(bins, weights=leaf_values.ravel(), minlength=size).reshape(-1, self.num_groups)
 
     def _row_leaves(self, row: np.ndarray) -> np.ndarray:
         """One row without NaN, on 1-D arrays: the cheapest path for a single request."""
@@ -97,22 +112,6 @@ class TreeEnsemble:
         return nodes
 
 
-def _transform(objective: str, margins: np.ndarray) -> np.ndarray:
-    if objective in _LOGISTIC:
-        return np.asarray(1.0 / (1.0 + np.exp(-margins)))
-    if objective in _EXPONENTIAL:
-        return np.asarray(np.exp(margins))
-    return margins
-
-
-def _base_margin(objective: str, base_score: float) -> float:
-    if objective in _LOGISTIC:
-        return float(np.log(base_score / (1.0 - base_score)))
-    if objective in _EXPONENTIAL:
-        return float(np.log(base_score))
-    return base_score
-
-
 def compile_model(document: dict[str, Any]) -> TreeEnsemble:
     """Compile an XGBoost JSON/UBJSON model document; refuse what this runtime cannot evaluate exactly."""
     try:
@@ -121,29 +120,38 @@ def compile_model(document: dict[str, Any]) -> TreeEnsemble:
         objective = learner["objective"]["name"]
         booster = learner["gradient_booster"]
         num_features = int(params["num_feature"])
-        base_scores = [float(v) for v in str(params["base_score"]).strip("[]").split(",")]
-        num_outputs = max(int(params.get("num_target", 1)), int(params.get("num_class", 0)), len(base_scores))
+        num_class, num_target = int(params.get("num_class", 0)), int(params.get("num_target", 1))
+        base_score = str(params["base_score"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"not an XGBoost model document: missing or bad field {exc}") from exc
-    if objective not in _IDENTITY | _LOGISTIC | _EXPONENTIAL:
-        raise ModelFormatError(f"objective {objective!r} is not supported; this service serves regression models")
-    if num_outputs != 1:
-        raise ModelFormatError(f"the model has {num_outputs} outputs; only single-output regression is supported")
+    num_groups = objectives.num_groups_of(objective, num_class, num_target)
+    base_margin = objectives.base_margin(objective, base_score, num_groups)
     try:
-        trees, weights = _trees_of(booster)
-        layout = lay_out(trees, weights, num_features)
+        model, weights = _model_of(booster)
+        layout = lay_out(model["trees"], weights, num_features)
+        tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), num_groups)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
-    return TreeEnsemble(**layout, base_margin=_base_margin(objective, base_scores[0]), objective=objective,
-                        num_features=num_features)  # fmt: skip
+    return TreeEnsemble(**layout, tree_group=tree_group, base_margin=base_margin, objective=objective,
+                        num_features=num_features, num_groups=num_groups)  # fmt: skip
 
 
-def _trees_of(booster: dict[str, Any]) -> tuple[list[dict[str, Any]], list[float]]:
+def _model_of(booster: dict[str, Any]) -> tuple[dict[str, Any], list[float]]:
+    """The tree model (trees and tree_info) and each tree's weight: 1.0, or DART's ``weight_drop``."""
     name = booster.get("name")
     if name == "gbtree":
-        trees = booster["model"]["trees"]
-        return trees, [1.0] * len(trees)
+        model = booster["model"]
+        return model, [1.0] * len(model["trees"])
     if name == "dart":
-        trees = booster["gbtree"]["model"]["trees"]
-        return trees, [float(w) for w in booster["weight_drop"]]
+        return booster["gbtree"]["model"], [float(w) for w in booster["weight_drop"]]
     raise ModelFormatError(f"booster {name!r} is not supported; train with booster 'gbtree' or 'dart'")
+
+
+def _tree_groups(tree_info: Any, num_trees: int, num_groups: int) -> np.ndarray:
+    """Each tree's output group from ``tree_info``; single-output documents may leave it out."""
+    if tree_info is None and num_groups == 1:
+        return np.zeros(num_trees, dtype=np.intp)
+    groups = np.asarray(tree_info, dtype=np.intp)
+    if groups.shape != (num_trees,) or np.any((groups < 0) | (groups >= num_groups)):
+        raise ModelFormatError(f"tree_info must give each of the {num_trees} trees a group in 0..{num_groups - 1}")
+    return groups

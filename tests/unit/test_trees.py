@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import xgboost as xgb
@@ -48,29 +50,104 @@ def test_missing_values_follow_the_default_direction(booster, tmp_path) -> None:
     np.testing.assert_allclose(ensemble.predict(rows), booster.inplace_predict(rows), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("params", "label"),
-    [
-        ({"objective": "reg:logistic"}, lambda y: (y > y.mean()).astype(np.float32)),
-        ({"objective": "count:poisson"}, lambda y: np.round(np.abs(y) * 3)),
-        ({"objective": "reg:absoluteerror"}, lambda y: y),
-        ({"objective": "reg:squarederror", "booster": "dart", "rate_drop": 0.3}, lambda y: y),
-    ],
-)
-def test_other_objectives_and_dart(params, label, tmp_path) -> None:
-    rows = synthetic_rows(1000, seed=2)
-    dtrain = xgb.DMatrix(rows, label=label(synthetic_target(rows)))
-    booster = xgb.train({"max_depth": 3, "nthread": 1, "seed": 0, **params}, dtrain, num_boost_round=15)
+def _classifier(num_class: int, objective: str = "multi:softprob", **params: object) -> xgb.Booster:
+    rows = synthetic_rows(900, seed=num_class)
+    edges = np.quantile(synthetic_target(rows), np.linspace(0, 1, num_class + 1)[1:-1])
+    labels = np.digitize(synthetic_target(rows), edges)
+    rows[::5, 2] = np.nan  # the trees learn default directions
+    settings = {"objective": objective, "num_class": num_class, "max_depth": 3, "nthread": 1, "seed": 0, **params}
+    return xgb.train(settings, xgb.DMatrix(rows, label=labels), num_boost_round=5)
+
+
+def _rows_with_missing(n: int = 300) -> np.ndarray:
+    rows = synthetic_rows(n, seed=9)
+    rows[::3, 2] = np.nan
+    rows[1::4, 0] = np.nan
+    return rows
+
+
+@pytest.mark.parametrize("num_class", [3, 5])
+def test_multiclass_model_predicts_like_xgboost(num_class, tmp_path) -> None:
+    booster = _classifier(num_class)
     ensemble = _compiled(booster, tmp_path)
+    rows = _rows_with_missing()
+    probabilities = ensemble.predict(rows)
+    assert probabilities.shape == (300, num_class)
+    np.testing.assert_allclose(probabilities, booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
+    margins = booster.predict(xgb.DMatrix(rows), output_margin=True)
+    np.testing.assert_allclose(ensemble.predict_margin(rows), margins, rtol=1e-5, atol=1e-5)
+    assert ensemble.num_groups == num_class and ensemble.base_margin.shape == (num_class,)
+    assert ensemble.tree_group.tolist() == list(range(num_class)) * 5  # tree_info: one tree per class per round
+
+
+def test_multiclass_single_rows_match_batch(tmp_path) -> None:
+    rows = _rows_with_missing(60)
+    for objective in ("multi:softprob", "multi:softmax"):
+        ensemble = _compiled(_classifier(3, objective), tmp_path)
+        singles = np.array([ensemble.predict(row[None, :])[0] for row in rows])
+        np.testing.assert_array_equal(singles, ensemble.predict(rows))
+
+
+def test_parallel_trees_per_class_add_to_their_class(tmp_path) -> None:
+    booster = _classifier(3, num_parallel_tree=2, subsample=0.7)
+    ensemble = _compiled(booster, tmp_path)
+    assert ensemble.tree_group.tolist()[:6] == [0, 0, 1, 1, 2, 2]
+    rows = _rows_with_missing()
     np.testing.assert_allclose(ensemble.predict(rows), booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
 
 
-def test_multiclass_model_is_refused(tmp_path) -> None:
-    rows = synthetic_rows(300)
-    dtrain = xgb.DMatrix(rows, label=np.arange(300) % 3)
-    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "nthread": 1}, dtrain, num_boost_round=2)
-    with pytest.raises(ModelFormatError, match="not supported"):
+def test_binary_classifier_with_missing_values(tmp_path) -> None:
+    training_rows = synthetic_rows(900, seed=2)
+    labels = synthetic_target(training_rows) > 3
+    training_rows[::4, 0] = np.nan
+    params = {"objective": "binary:logistic", "max_depth": 4, "nthread": 1}
+    booster = xgb.train(params, xgb.DMatrix(training_rows, label=labels), num_boost_round=10)
+    ensemble, rows = _compiled(booster, tmp_path), _rows_with_missing()
+    np.testing.assert_allclose(ensemble.predict(rows), booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
+    singles = np.array([ensemble.predict(row[None, :])[0] for row in rows])
+    np.testing.assert_array_equal(singles, ensemble.predict(rows))
+
+
+def test_cover_is_kept_per_node_in_node_order(booster, tmp_path) -> None:
+    document = model_document(save_like_sagemaker(booster, tmp_path).read_bytes())
+    ensemble = compile_model(document)
+    trees = document["learner"]["gradient_booster"]["model"]["trees"]
+    np.testing.assert_allclose(ensemble.cover[ensemble.roots], [tree["sum_hessian"][0] for tree in trees])
+    branches = np.flatnonzero(ensemble.left != np.arange(len(ensemble.left)))
+    children = ensemble.cover[ensemble.left[branches]] + ensemble.cover[ensemble.left[branches] + 1]
+    np.testing.assert_allclose(children, ensemble.cover[branches], rtol=1e-4)  # hessians add up
+
+
+def test_document_without_cover_still_predicts(booster, tmp_path) -> None:
+    document = model_document(save_like_sagemaker(booster, tmp_path).read_bytes())
+    for tree in document["learner"]["gradient_booster"]["model"]["trees"]:
+        del tree["sum_hessian"]
+    ensemble = compile_model(document)
+    assert np.isnan(ensemble.cover).all()
+    rows = synthetic_rows(100, seed=4)
+    np.testing.assert_allclose(ensemble.predict(rows), booster.inplace_predict(rows), rtol=1e-5, atol=1e-5)
+
+
+def test_categorical_split_is_refused(tmp_path) -> None:
+    rows = synthetic_rows(600, seed=6)
+    rows[:, 3] = np.arange(600) % 4
+    labels = np.where(rows[:, 3] == 2, 5.0, 0.0) + synthetic_target(rows)
+    feature_types = ["q", "q", "q", "c", "q", "q", "q", "q"]
+    dtrain = xgb.DMatrix(rows, label=labels, feature_types=feature_types, enable_categorical=True)
+    booster = xgb.train({"max_depth": 3, "nthread": 1, "max_cat_to_onehot": 1}, dtrain, num_boost_round=3)
+    message = (
+        "the model has categorical splits, which are not supported; encode categories as ordinal codes "
+        "and train them as numerical features"
+    )
+    with pytest.raises(ModelFormatError, match=f"^{re.escape(message)}$"):
         _compiled(booster, tmp_path)
+
+
+def test_tree_info_that_does_not_fit_is_refused(tmp_path) -> None:
+    document = model_document(save_like_sagemaker(_classifier(3), tmp_path).read_bytes())
+    document["learner"]["gradient_booster"]["model"]["tree_info"][4] = 3
+    with pytest.raises(ModelFormatError, match=r"^tree_info must give each of the 15 trees a group in 0\.\.2$"):
+        compile_model(document)
 
 
 def test_linear_booster_is_refused(tmp_path) -> None:

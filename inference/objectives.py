@@ -1,0 +1,118 @@
+"""XGBoost objectives: the task each serves, how margins become predictions, how base_score becomes a margin.
+
+The single place that knows objectives. The supported set is what SageMaker's built-in XGBoost offers for
+regression, binary and multi-class tasks. Facts checked against xgboost 3.2 (``output_margin=True``):
+
+- ``base_score`` is a string such as ``"[4.9E-1]"`` (3.x) or ``"5E-1"`` (older); multi-class models of 3.x
+  store one value per class. It is in the objective's output space for the logistic objectives (the margin
+  is its logit) and for the log-link ones (``count:poisson``, ``reg:gamma``, ``reg:tweedie``: its log); for
+  every other objective, ``binary:logitraw``, ``binary:hinge`` and ``multi:*`` included, it is the margin.
+- ``binary:hinge`` predicts 1.0 where the margin is > 0, else 0.0; ``multi:softmax`` the index of the first
+  largest margin, as a float.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from inference.errors import ModelFormatError
+
+Task = Literal["regression", "binary", "multiclass"]
+Link = Literal["identity", "logistic", "log", "hinge", "softprob", "softmax"]
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    task: Task
+    link: Link  # how a margin becomes a prediction (and a base_score a margin)
+    output: Literal["value", "probability", "score", "label", "probabilities"]  # what predict() returns
+
+
+_OBJECTIVES = {
+    objective.name: objective
+    for objective in (
+        Objective("reg:squarederror", "regression", "identity", "value"),
+        Objective("reg:squaredlogerror", "regression", "identity", "value"),
+        Objective("reg:pseudohubererror", "regression", "identity", "value"),
+        Objective("reg:absoluteerror", "regression", "identity", "value"),
+        Objective("reg:logistic", "regression", "logistic", "value"),  # labels in [0, 1]: a rate, not a class
+        Objective("binary:logistic", "binary", "logistic", "probability"),
+        Objective("binary:logitraw", "binary", "identity", "score"),  # the log-odds; its sigmoid is the probability
+        Objective("binary:hinge", "binary", "hinge", "label"),  # 0.0 or 1.0, no probability
+        Objective("multi:softprob", "multiclass", "softprob", "probabilities"),
+        Objective("multi:softmax", "multiclass", "softmax", "label"),
+        Objective("count:poisson", "regression", "log", "value"),
+        Objective("reg:gamma", "regression", "log", "value"),
+        Objective("reg:tweedie", "regression", "log", "value"),
+    )
+}
+SUPPORTED_OBJECTIVES = tuple(_OBJECTIVES)
+
+
+def objective_of(name: str) -> Objective:
+    """The supported objective called ``name``; a ModelFormatError listing the supported ones otherwise."""
+    if name not in _OBJECTIVES:
+        raise ModelFormatError(f"objective {name!r} is not supported; supported: {', '.join(SUPPORTED_OBJECTIVES)}")
+    return _OBJECTIVES[name]
+
+
+def task_of(name: str) -> Task:
+    return objective_of(name).task
+
+
+def num_groups_of(name: str, num_class: int, num_target: int) -> int:
+    """Margins per row: one per class for ``multi:*``, else one. Multi-target models are refused."""
+    if num_target > 1:
+        raise ModelFormatError(
+            f"the model predicts {num_target} targets; only single-target models are supported (one value, "
+            "one probability, or one probability per class with multi:softprob or multi:softmax)"
+        )
+    if objective_of(name).task != "multiclass":
+        if num_class > 1:
+            raise ModelFormatError(f"objective {name!r} has one output but the model has num_class={num_class}")
+        return 1
+    if num_class < 2:
+        raise ModelFormatError(f"a {name} model needs num_class >= 2, this one has num_class={num_class}")
+    return num_class
+
+
+def base_margin(name: str, base_score: str, num_groups: int) -> np.ndarray:
+    """The margin every row starts from, float64 of shape (num_groups,); a scalar base_score applies to all."""
+    try:
+        scores = np.array([float(value) for value in base_score.strip().strip("[]").split(",")])
+    except (AttributeError, ValueError) as exc:
+        raise ModelFormatError(f"base_score {base_score!r} is not a number or a list of numbers") from exc
+    if len(scores) not in (1, num_groups):
+        raise ModelFormatError(f"base_score has {len(scores)} values but the model has {num_groups} outputs")
+    link = objective_of(name).link
+    if link == "logistic" and not np.all((scores > 0) & (scores < 1)):
+        raise ModelFormatError(f"base_score {base_score!r} of {name} must be a probability inside (0, 1)")
+    if (link == "log" and not np.all(scores > 0)) or not np.all(np.isfinite(scores)):
+        raise ModelFormatError(f"base_score {base_score!r} is not a valid starting value for {name}")
+    if link == "logistic":
+        scores = np.log(scores / (1.0 - scores))
+    elif link == "log":
+        scores = np.log(scores)
+    return np.broadcast_to(scores, (num_groups,)).astype(np.float64)
+
+
+def transform(name: str, margins: np.ndarray) -> np.ndarray:
+    """Margins (n, num_groups) to what ``Booster.predict`` returns: (n,) except (n, K) for multi:softprob."""
+    link = objective_of(name).link
+    if link == "softprob":
+        exps = np.exp(margins - margins.max(axis=1, keepdims=True))
+        return np.asarray(exps / exps.sum(axis=1, keepdims=True))
+    if link == "softmax":
+        return np.asarray(margins.argmax(axis=1), dtype=np.float64)
+    margin = margins[:, 0]
+    if link == "logistic":
+        return np.asarray(1.0 / (1.0 + np.exp(-margin)))
+    if link == "log":
+        return np.asarray(np.exp(margin))
+    if link == "hinge":
+        return np.asarray(margin > 0, dtype=np.float64)
+    return margin
