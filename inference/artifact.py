@@ -25,6 +25,8 @@ from inference.errors import ModelFormatError
 MODEL_MEMBER = "xgboost-model"
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_SCHEMA_BYTES = 16 * 1024 * 1024
+"""A schema document is small (about 1 KB per feature): a larger one is refused before it is read."""
 MAX_UNPACKED_BYTES = MAX_MEMBER_BYTES + 1024 * 1024  # the member plus tar headers
 _PICKLE_HINT = (
     "pickle/joblib model files are refused: loading one runs arbitrary code. Save the model with "
@@ -43,23 +45,23 @@ class Artifact:
     version: str
 
 
-def fetch(uri: str) -> Artifact:
+def fetch(uri: str, *, max_bytes: int = MAX_ARTIFACT_BYTES, what: str = "model file") -> Artifact:
     """Read the artifact's bytes and a version string (S3 VersionId or ETag, or a content digest)."""
     if uri.startswith("s3://"):
-        return _fetch_s3(uri)
+        return _fetch_s3(uri, max_bytes)
     path = Path(uri).expanduser()
     if not path.is_file():
-        raise ModelFormatError(f"model file {str(path)!r} does not exist")
-    if path.stat().st_size > MAX_ARTIFACT_BYTES:
-        raise ModelFormatError(f"model file {str(path)!r} is larger than {MAX_ARTIFACT_BYTES} bytes")
+        raise ModelFormatError(f"{what} {str(path)!r} does not exist")
+    if path.stat().st_size > max_bytes:
+        raise ModelFormatError(f"{what} {str(path)!r} is larger than {max_bytes} bytes")
     data = path.read_bytes()
     return Artifact(data, "sha256:" + hashlib.sha256(data).hexdigest()[:16])
 
 
-def _fetch_s3(uri: str) -> Artifact:
+def _fetch_s3(uri: str, max_bytes: int) -> Artifact:
     from inference.s3 import get_object  # boto3 is imported only when a model lives in S3
 
-    return Artifact(*get_object(uri, max_bytes=MAX_ARTIFACT_BYTES))
+    return Artifact(*get_object(uri, max_bytes=max_bytes))
 
 
 def model_document(data: bytes) -> dict[str, Any]:

@@ -1,23 +1,26 @@
-"""Decode requests into a validated float32 matrix in schema order.
+"""Decode requests into a validated float32 matrix in the loaded schema's feature order.
 
-Accepted shapes (every backend, same rules):
-- ``application/json``: ``{"instances": [{"MedInc": 8.3, ...}, ...]}`` (named) or
-  ``{"instances": [[8.3, 41, ...], ...]}`` (ordered), or the seed samples' ``{"pred_x_csv": "8.3,41,..."}``.
-- ``text/csv``: one row per line, values in schema order, no header (SageMaker's convention).
+Accepted shapes (every backend, every schema, same rules):
+- ``application/json``: ``{"instances": [{"<feature>": value, ...}, ...]}`` (named; optional features may be
+  left out) or ``{"instances": [[v1, v2, ...], ...]}`` (ordered), or the seed samples' ``{"pred_x_csv": "..."}``.
+- ``text/csv``: one row per line, values in schema order, no header (SageMaker's convention); an empty
+  field is a missing value.
 - query parameters: one row, each feature named once (``?MedInc=8.3&HouseAge=41&...``).
+Values are numbers, category names for categorical features, and null (or absent) where missing is allowed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from inference.columns import Columns, check_row_count, echoed
 from inference.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from inference.schema import FEATURE_INDEX, FEATURE_NAMES, MAX_BODY_BYTES
-from inference.validation import check_length, check_row_count, echoed, json_number, text_number, to_matrix
+from inference.schema import MAX_BODY_BYTES
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -48,7 +51,7 @@ def media_type(content_type: str | None) -> str:
     return (content_type or JSON_TYPE).split(";", 1)[0].strip().lower() or JSON_TYPE
 
 
-def decode_body(body: bytes | str, content_type: str | None) -> np.ndarray:
+def decode_body(body: bytes | str, content_type: str | None, columns: Columns) -> np.ndarray:
     if len(body) > MAX_BODY_BYTES:
         raise body_too_large()
     kind = media_type(content_type)
@@ -60,7 +63,7 @@ def decode_body(body: bytes | str, content_type: str | None) -> np.ndarray:
         text = (body.decode("utf-8") if isinstance(body, bytes) else body).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise InvalidInput("request body is not UTF-8 text", code="malformed_body", field="body") from exc
-    return decode_csv(text, field="body") if kind == CSV_TYPE else decode_payload(_load_json(text))
+    return decode_csv(text, columns, field="body") if kind == CSV_TYPE else decode_payload(_load_json(text), columns)
 
 
 def _load_json(text: str) -> Any:
@@ -70,7 +73,7 @@ def _load_json(text: str) -> Any:
         raise InvalidInput(f"request body is not valid JSON: {exc}", code="malformed_json", field="body") from exc
 
 
-def decode_payload(payload: object) -> np.ndarray:
+def decode_payload(payload: object, columns: Columns) -> np.ndarray:
     """A decoded JSON document: ``{"instances": [...]}`` or ``{"pred_x_csv": "..."}``."""
     if not isinstance(payload, dict):
         raise InvalidInput('the body must be a JSON object like {"instances": [...]}', code="missing_field",
@@ -85,65 +88,51 @@ def decode_payload(payload: object) -> np.ndarray:
     if "pred_x_csv" in payload:
         if not isinstance(payload["pred_x_csv"], str):
             raise InvalidInput("pred_x_csv must be a string of CSV rows", code="malformed_csv", field="pred_x_csv")
-        return decode_csv(payload["pred_x_csv"], field="pred_x_csv")
-    return _decode_instances(payload["instances"])
+        return decode_csv(payload["pred_x_csv"], columns, field="pred_x_csv")
+    return _decode_instances(payload["instances"], columns)
 
 
-def _decode_instances(instances: object) -> np.ndarray:
+def _decode_instances(instances: object, columns: Columns) -> np.ndarray:
     if not isinstance(instances, list):
         raise InvalidInput("instances must be a list of rows", code="malformed_json", field="instances")
     check_row_count(len(instances), "instances")
-    return to_matrix([_decode_row(row, i) for i, row in enumerate(instances)])
+    return columns.matrix([_decode_row(row, i, columns) for i, row in enumerate(instances)])
 
 
-def _decode_row(row: object, index: int) -> list[float]:
+def _decode_row(row: object, index: int, columns: Columns) -> list[float]:
     if isinstance(row, dict):
-        return _named_row(row, index)
+        if isinstance(row, _DuplicateKeys):
+            name = echoed(row.duplicate)
+            raise InvalidInput(f"{name} appears twice in row {index}", code="duplicate_feature", field=name, row=index)
+        return columns.named_row(row, index)
     if isinstance(row, list):
-        check_length(row, index, "instances")
-        return [json_number(value, index, column) for column, value in enumerate(row)]
-    raise InvalidInput(f"row {index} must be an object of named features or a list of {len(FEATURE_NAMES)} numbers",
+        return columns.ordered_row(row, index, "instances")
+    raise InvalidInput(f"row {index} must be an object of named features or a list of {len(columns.names)} values",
                        code="malformed_json", field="instances", row=index)  # fmt: skip
 
 
-def _named_row(row: dict[str, Any], index: int) -> list[float]:
-    if isinstance(row, _DuplicateKeys):
-        name = echoed(row.duplicate)
-        raise InvalidInput(f"{name} appears twice in row {index}", code="duplicate_feature", field=name, row=index)
-    if len(row) != len(FEATURE_NAMES) or any(name not in row for name in FEATURE_NAMES):
-        _raise_key_mismatch(row.keys(), index)
-    return [json_number(row[name], index, column) for column, name in enumerate(FEATURE_NAMES)]
-
-
-def _raise_key_mismatch(keys: Any, row: int | None) -> None:
-    missing = [name for name in FEATURE_NAMES if name not in keys]
-    if missing:
-        raise InvalidInput(f"{missing[0]} is missing", code="missing_feature", field=missing[0], row=row)
-    unknown = echoed(next(key for key in keys if key not in FEATURE_INDEX))
-    raise InvalidInput(f"{unknown!r} is not a feature; expected {', '.join(FEATURE_NAMES)}", code="unknown_feature",
-                       field=unknown, row=row)  # fmt: skip
-
-
-def decode_csv(text: str, *, field: str) -> np.ndarray:
+def decode_csv(text: str, columns: Columns, *, field: str) -> np.ndarray:
     lines = [line for line in text.splitlines() if line.strip()]
     check_row_count(len(lines), field)
-    if lines and lines[0].replace(" ", "").split(",") == list(FEATURE_NAMES):
+    if lines and [cell.strip() for cell in lines[0].split(",")] == list(columns.names):
         raise InvalidInput("CSV rows take no header line (SageMaker convention); remove it", code="not_a_number",
-                           field=FEATURE_NAMES[0], row=0)  # fmt: skip
+                           field=columns.names[0], row=0)  # fmt: skip
     rows = []
     for index, line in enumerate(lines):
         cells = line.split(",")
-        check_length(cells, index, field)
-        rows.append([text_number(cell, index, column) for column, cell in enumerate(cells)])
-    return to_matrix(rows)
+        columns.check_length(cells, index, field)
+        rows.append([columns.text_value(cell, index, column) for column, cell in enumerate(cells)])
+    return columns.matrix(rows)
 
 
-def decode_query(params: Mapping[str, Sequence[str]]) -> np.ndarray:
-    """One row from query parameters; each name maps to every value given for it."""
-    params = {name: values for name, values in params.items() if values}  # a name without a value is not given
+def decode_query(params: Mapping[str, Sequence[str]], columns: Columns) -> np.ndarray:
+    """One row from query parameters; each name maps to every value given for it. An optional feature may be
+    left out (missing); a name given without a value counts as not given."""
+    params = {name: values for name, values in params.items() if values}
     for name, values in params.items():
-        if name in FEATURE_INDEX and len(values) > 1:
+        if name in columns.index and len(values) > 1:
             raise InvalidInput(f"{name} is given {len(values)} times", code="duplicate_feature", field=name, row=0)
-    if len(params) != len(FEATURE_NAMES) or any(name not in params for name in FEATURE_NAMES):
-        _raise_key_mismatch(params.keys(), 0)
-    return to_matrix([[text_number(params[name][0], 0, column) for column, name in enumerate(FEATURE_NAMES)]])
+    columns.check_keys(params.keys(), 0)
+    row = [columns.text_value(params[name][0], 0, column) if name in params else math.nan
+           for column, name in enumerate(columns.names)]  # fmt: skip
+    return columns.matrix([row])

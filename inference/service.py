@@ -17,37 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from inference import artifact, codecs
+from inference import codecs, outputs
+from inference.bundle import ModelBundle
 from inference.errors import ModelFormatError, ModelUnavailable
-from inference.schema import FEATURE_NAMES, PREDICTION_UNIT, USD_PER_TARGET_UNIT
-from inference.trees import TreeEnsemble, compile_model
 
 logger = logging.getLogger("inference")
-
-
-class LoadedModel:
-    """A compiled model and the version string reported with every prediction."""
-
-    def __init__(self, ensemble: TreeEnsemble, version: str) -> None:
-        self.ensemble = ensemble
-        self.version = version
-
-    @classmethod
-    def load(cls, uri: str, version: str | None = None) -> LoadedModel:
-        fetched = artifact.fetch(uri)
-        ensemble = compile_model(artifact.model_document(fetched.data))
-        if ensemble.num_features != len(FEATURE_NAMES):
-            raise ModelFormatError(
-                f"the model takes {ensemble.num_features} features but the schema has {len(FEATURE_NAMES)} "
-                f"({', '.join(FEATURE_NAMES)}); was it trained on this data set?"
-            )
-        return cls(ensemble, version or fetched.version)
+LoadedModel = ModelBundle
+"""The name earlier releases exported for the loaded model."""
 
 
 class Predictor:
-    def __init__(self, uri: str | None, version: str | None = None, retry_seconds: float = 10.0) -> None:
-        self._uri, self._version, self._retry_seconds = uri, version, retry_seconds
-        self._model: LoadedModel | None = None
+    def __init__(
+        self, uri: str | None, version: str | None = None, retry_seconds: float = 10.0, schema_uri: str | None = None
+    ) -> None:
+        self._uri, self._version, self._retry_seconds, self._schema_uri = uri, version, retry_seconds, schema_uri
+        self._model: ModelBundle | None = None
         self._error: str | None = None
         self._last_attempt = 0.0
         self._lock = threading.Lock()
@@ -60,6 +44,7 @@ class Predictor:
             environ.get("MODEL_URI") or None,
             environ.get("MODEL_VERSION") or None,
             float(environ.get("MODEL_RETRY_SECONDS", "10")),
+            environ.get("SCHEMA_URI") or None,
         )
 
     @property
@@ -69,6 +54,11 @@ class Predictor:
     @property
     def model_version(self) -> str | None:
         return self._model.version if self._model else None
+
+    @property
+    def bundle(self) -> ModelBundle:
+        """The loaded model and schema; ``ModelUnavailable`` (503) while there is none."""
+        return self._require_model()
 
     @property
     def load_error(self) -> str | None:
@@ -82,7 +72,7 @@ class Predictor:
             return
         started = time.perf_counter()
         try:
-            model = LoadedModel.load(self._uri, self._version)
+            model = ModelBundle.load(self._uri, self._version, schema_uri=self._schema_uri)
         except ModelFormatError as exc:
             self._error = str(exc)
             logger.error("model not loaded from %s: %s", self._uri, exc)
@@ -95,10 +85,10 @@ class Predictor:
         logger.info(
             "model loaded",
             extra={"model_uri": self._uri, "model_version": model.version, "trees": model.ensemble.num_trees,
-                   "load_ms": round((time.perf_counter() - started) * 1000, 1)},
+                   "dataset": model.schema.name, "load_ms": round((time.perf_counter() - started) * 1000, 1)},
         )  # fmt: skip
 
-    def _require_model(self) -> LoadedModel:
+    def _require_model(self) -> ModelBundle:
         model = self._model
         if model is None:
             self._retry_in_background()
@@ -127,24 +117,23 @@ class Predictor:
             model = self._require_model()
         except ModelUnavailable as exc:
             return exc.status, exc.to_body()
+        schema = model.schema
         body = {"status": "ok", "model_version": model.version, "trees": model.ensemble.num_trees,
-                "features": list(FEATURE_NAMES)}  # fmt: skip
+                "dataset": schema.name, "task": schema.task, "features": list(schema.names)}  # fmt: skip
         return 200, body
 
     def predict(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, codecs.decode_body(body, content_type))
+        return self._respond(model, codecs.decode_body(body, content_type, model.columns))
 
     def predict_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, codecs.decode_query(params))
+        return self._respond(model, codecs.decode_query(params, model.columns))
 
     def predict_payload(self, payload: object) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, codecs.decode_payload(payload))
+        return self._respond(model, codecs.decode_payload(payload, model.columns))
 
     @staticmethod
-    def _respond(model: LoadedModel, rows: np.ndarray) -> dict[str, Any]:
-        usd = np.round(model.ensemble.predict(rows) * USD_PER_TARGET_UNIT, 2)
-        return {"predictions": usd.tolist(), "unit": PREDICTION_UNIT, "model_version": model.version,
-                "count": len(usd)}  # fmt: skip
+    def _respond(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
+        return outputs.answer(model.schema, model.ensemble.objective, model.ensemble.predict(rows), model.version)

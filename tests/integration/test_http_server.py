@@ -142,7 +142,9 @@ def test_model_is_loaded_from_s3(start_server, aws_env, model_tarball, expected_
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="http-server-models")
     s3.upload_file(str(model_tarball), "http-server-models", "xgboost/model.tar.gz")
-    server = start_server({"MODEL_URI": "s3://http-server-models/xgboost/model.tar.gz"})
+    s3.upload_file(str(model_tarball.with_name("schema.json")), "http-server-models", "data/abc/schema.json")
+    server = start_server({"MODEL_URI": "s3://http-server-models/xgboost/model.tar.gz",
+                           "SCHEMA_URI": "s3://http-server-models/data/abc/schema.json"})  # fmt: skip
     assert server.request("GET", "/ping").json()["model_version"].startswith("xgboost/model.tar.gz@")
     reply = server.request("POST", "/predict", CSV, CSV_TYPE)
     assert reply.json()["predictions"] == [pytest.approx(expected_usd, rel=1e-5)]

@@ -33,7 +33,8 @@ LOCAL_FAULTS: list[tuple[str, Callable[..., bytes], str]] = [
     ("legacy binary", lambda b, d: tar_bytes({"xgboost-model": artifacts.legacy_binary(with_magic=False)}),
      "legacy binary format"),
     ("legacy binary with binf magic", lambda b, d: artifacts.legacy_binary(with_magic=True), "legacy binary format"),
-    ("wrong feature count", lambda b, d: artifacts.five_feature_model(d), "takes 5 features but the schema has 8"),
+    ("wrong feature count", lambda b, d: artifacts.five_feature_model(d),
+     "takes 5 features but its schema 'california_housing' has 8"),
     ("path traversal names only", lambda b, d: artifacts.traversal_tarball(artifacts.model_bytes(b, d)),
      "no regular file named 'xgboost-model'"),
     ("member header claims 1 TiB", lambda b, d: artifacts.huge_member_header(2**40), "truncated or corrupt"),
@@ -46,6 +47,7 @@ LOCAL_FAULTS: list[tuple[str, Callable[..., bytes], str]] = [
 def test_broken_local_artifact_is_refused(start_server, booster, model_tarball, tmp_path: Path, fault: str,
                                           build: Callable[..., bytes], cause: str) -> None:  # fmt: skip
     shutil.copy(model_tarball, tmp_path / "good.tar.gz")
+    shutil.copy(model_tarball.with_name("schema.json"), tmp_path / "schema.json")
     (tmp_path / "model.tar.gz").write_bytes(build(booster, tmp_path))
     server: RunningServer = start_server({"MODEL_URI": str(tmp_path / "model.tar.gz"), **NO_RETRY})
     assert_refuses_to_predict(server, cause)

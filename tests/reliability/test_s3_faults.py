@@ -50,8 +50,9 @@ def test_unavailable_endpoint_is_retried_then_refused(start_server) -> None:
 
 
 def test_flaky_endpoint_is_retried_until_the_model_loads(start_server, model_tarball: Path) -> None:
+    schema = str(model_tarball.with_name("schema.json"))  # a local schema: the fake serves one object for any key
     with fake_s3("flaky", model_tarball.read_bytes(), failures=2) as s3:
-        server = start_server({"MODEL_URI": URI, "AWS_ENDPOINT_URL_S3": s3.url, **FAST_FAILURE})
+        server = start_server({"MODEL_URI": URI, "SCHEMA_URI": schema, "AWS_ENDPOINT_URL_S3": s3.url, **FAST_FAILURE})
         assert s3.requests == 3, "two 503s, then the object"
         assert_predicts(server)
 
@@ -73,6 +74,7 @@ def test_a_model_that_arrives_broken_then_whole_is_served_only_once_whole(start_
     """Retries at request time (MODEL_RETRY_SECONDS=0) never serve from a missing or half-written object."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="models")
+    s3.upload_file(str(model_tarball.with_name("schema.json")), "models", "job-1/output/schema.json")  # the default
     server = start_server({"MODEL_URI": URI, "AWS_ENDPOINT_URL_S3": aws_env, **FAST_FAILURE,
                            "MODEL_RETRY_SECONDS": "0"})  # fmt: skip
     assert_refuses_to_predict(server, "NoSuchKey")

@@ -8,13 +8,15 @@ without the real data set and without the network.
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from inference.schema import FEATURES
+from inference.schema import Schema
+from tests.support.datasets import HOUSING
 
 
 def synthetic_rows(n: int, seed: int = 0) -> np.ndarray:
@@ -22,7 +24,7 @@ def synthetic_rows(n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     lows = np.array([0.5, 1, 2, 0.5, 10, 1, 32.6, -124.3])
     highs = np.array([15, 52, 10, 2, 5000, 6, 41.9, -114.4])
-    rows = rng.uniform(lows, highs, size=(n, len(FEATURES)))
+    rows = rng.uniform(lows, highs, size=(n, len(HOUSING.features)))
     return rows.astype(np.float32)
 
 
@@ -40,8 +42,19 @@ def train_booster(num_round: int = 20, max_depth: int = 4, seed: int = 0):  # ty
     return xgb.train(params, dtrain, num_boost_round=num_round)
 
 
-def save_like_sagemaker(booster, directory: Path) -> Path:  # type: ignore[no-untyped-def]
-    """Write ``directory/model.tar.gz`` holding ``xgboost-model``, the way the 3.x container does."""
+def write_schema(schema: Schema, directory: Path) -> Path:
+    """``directory/schema.json``, as data preparation writes it beside the channels and training beside the model."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "schema.json"
+    path.write_text(json.dumps(schema.to_document(), indent=2), encoding="utf-8")
+    return path
+
+
+def save_like_sagemaker(booster, directory: Path, schema: Schema | None = HOUSING) -> Path:  # type: ignore[no-untyped-def]
+    """Write ``directory/model.tar.gz`` holding ``xgboost-model``, the way the 3.x container does, and the
+    schema beside it (``schema=None`` leaves it out)."""
+    if schema is not None:
+        write_schema(schema, directory)
     directory.mkdir(parents=True, exist_ok=True)
     model_file = directory / "xgboost-model"
     with warnings.catch_warnings():  # xgboost warns that no extension means UBJSON: exactly what SageMaker relies on

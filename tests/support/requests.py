@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from inference.schema import FEATURE_NAMES
+from tests.support.datasets import HOUSING
+
+FEATURE_NAMES = HOUSING.names
 
 ROW = {"MedInc": 8.3252, "HouseAge": 41.0, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322.0,
        "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}  # fmt: skip

@@ -11,7 +11,8 @@ import pytest
 
 from inference import LoadedModel
 from inference.errors import ModelFormatError
-from tests.support.models import synthetic_rows, tar_bytes
+from tests.support.datasets import HOUSING
+from tests.support.models import synthetic_rows, tar_bytes, write_schema
 
 
 def _model_bytes(booster, tmp_path, name: str = "xgboost-model") -> bytes:  # type: ignore[no-untyped-def]
@@ -30,11 +31,13 @@ def test_sagemaker_tarball_loads_with_a_content_version(model_tarball, booster) 
 @pytest.mark.parametrize("name", ["xgboost-model", "model.json", "model.ubj"])
 def test_bare_model_files_load(booster, tmp_path, name: str) -> None:
     _model_bytes(booster, tmp_path, name)
+    write_schema(HOUSING, tmp_path)
     assert LoadedModel.load(str(tmp_path / name), "v7").version == "v7"
 
 
 def test_member_with_dot_slash_prefix_loads(booster, tmp_path) -> None:
     (tmp_path / "m.tar.gz").write_bytes(tar_bytes({"./xgboost-model": _model_bytes(booster, tmp_path)}))
+    write_schema(HOUSING, tmp_path)
     assert LoadedModel.load(str(tmp_path / "m.tar.gz")).ensemble.num_trees == 20
 
 
@@ -78,7 +81,8 @@ def test_wrong_feature_count_is_refused(tmp_path) -> None:
     rows = np.random.default_rng(0).random((100, 5))
     booster = xgb.train({"nthread": 1}, xgb.DMatrix(rows, label=rows[:, 0]), 3)
     booster.save_model(str(tmp_path / "m.json"))
-    with pytest.raises(ModelFormatError, match="takes 5 features but the schema has 8"):
+    write_schema(HOUSING, tmp_path)
+    with pytest.raises(ModelFormatError, match="takes 5 features but its schema 'california_housing' has 8"):
         LoadedModel.load(str(tmp_path / "m.json"))
 
 
@@ -92,6 +96,7 @@ def test_loads_from_s3_with_the_object_version(aws_env, model_tarball) -> None:
     s3.create_bucket(Bucket="models-versioned")
     s3.put_bucket_versioning(Bucket="models-versioned", VersioningConfiguration={"Status": "Enabled"})
     put = s3.put_object(Bucket="models-versioned", Key="job-1/output/model.tar.gz", Body=model_tarball.read_bytes())
+    s3.upload_file(str(model_tarball.with_name("schema.json")), "models-versioned", "job-1/output/schema.json")
     model = LoadedModel.load("s3://models-versioned/job-1/output/model.tar.gz")
     assert model.version == f"job-1/output/model.tar.gz@{put['VersionId']}"
     assert model.ensemble.num_trees == 20

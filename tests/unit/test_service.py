@@ -12,6 +12,8 @@ import pytest
 
 from inference import ModelUnavailable, Predictor
 from inference.errors import InvalidInput
+from tests.support.datasets import HOUSING
+from tests.support.models import write_schema
 from tests.support.requests import CSV_LINE, ORDERED, ROW
 
 
@@ -40,7 +42,14 @@ def test_every_entry_point_gives_the_same_answer(predictor) -> None:
 def test_health_reports_the_loaded_model(predictor) -> None:
     status, body = predictor.health()
     assert status == 200
-    assert body == {"status": "ok", "model_version": "job-42", "trees": 20, "features": list(ROW)}
+    assert body == {
+        "status": "ok",
+        "model_version": "job-42",
+        "trees": 20,
+        "dataset": "california_housing",
+        "task": "regression",
+        "features": list(ROW),
+    }
 
 
 def test_missing_model_uri_is_unavailable_not_a_crash() -> None:
@@ -72,6 +81,7 @@ def test_a_model_that_appears_later_is_loaded_on_retry(tmp_path, model_tarball) 
     predictor = Predictor(str(target), retry_seconds=0)
     assert predictor.health()[0] == 503
     shutil.copy(model_tarball, target)
+    write_schema(HOUSING, tmp_path)
     _wait_until_ready(predictor)
     assert predictor.health()[0] == 200
     assert predictor.predict(CSV_LINE, "text/csv")["count"] == 1
@@ -82,6 +92,7 @@ def test_a_slow_reload_never_holds_a_request(tmp_path, model_tarball, monkeypatc
 
     predictor = Predictor(str(tmp_path / "model.tar.gz"), retry_seconds=0)
     shutil.copy(model_tarball, tmp_path / "model.tar.gz")
+    write_schema(HOUSING, tmp_path)
     release = threading.Event()
     slow_load = service.LoadedModel.load
     monkeypatch.setattr(service.LoadedModel, "load", lambda *a: (release.wait(10), slow_load(*a))[1])
@@ -98,6 +109,7 @@ def test_retries_are_rate_limited(tmp_path, model_tarball) -> None:
     target = tmp_path / "model.tar.gz"
     predictor = Predictor(str(target), retry_seconds=3600)
     shutil.copy(model_tarball, target)
+    write_schema(HOUSING, tmp_path)
     assert predictor.health()[0] == 503
 
 

@@ -1,0 +1,54 @@
+"""Predictions as answers: values in the schema's unit for regression, labels and probabilities for classes.
+
+- regression: ``{"predictions": [v, ...], "unit": ...}``, each value the model's output times the schema's
+  ``scale``, rounded to its ``decimals`` (California: x 100,000 USD, to the cent);
+- binary: ``{"predictions": [{"label", "probability", "probabilities"}, ...]}``, the label the spec names
+  for the more likely class and its probability (``binary:hinge`` answers the label only);
+- multiclass: the same with one probability per class label (``multi:softmax`` answers the label only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from inference.objectives import objective_of
+from inference.schema import Schema
+
+
+def answer(schema: Schema, objective: str, predicted: np.ndarray, version: str) -> dict[str, Any]:
+    """The response body for ``predicted`` (what ``TreeEnsemble.predict`` returned for the rows)."""
+    output = objective_of(objective).output
+    if output == "value":
+        target = schema.target
+        values = predicted * target.scale
+        if target.decimals is not None:
+            values = np.round(values, target.decimals)
+        return {"predictions": values.tolist(), "unit": target.unit, "model_version": version, "count": len(values)}
+    labels = schema.target.labels
+    if output == "label":
+        rows: list[dict[str, Any]] = [{"label": labels[int(i)]} for i in predicted.tolist()]
+    else:
+        probabilities = _class_probabilities(output, predicted)
+        rows = [_labelled(labels, row) for row in probabilities.tolist()]
+    return {"predictions": rows, "model_version": version, "count": len(rows)}
+
+
+def class_probabilities(objective: str, predicted: np.ndarray) -> np.ndarray | None:
+    """(n, classes) probabilities of a classifier's predictions, or None when the objective gives none."""
+    output = objective_of(objective).output
+    return None if output in ("value", "label") else _class_probabilities(output, predicted)
+
+
+def _class_probabilities(output: str, predicted: np.ndarray) -> np.ndarray:
+    if output == "probabilities":
+        return predicted
+    positive = predicted if output == "probability" else 1.0 / (1.0 + np.exp(-predicted))  # "score": log-odds
+    return np.column_stack((1.0 - positive, positive))
+
+
+def _labelled(labels: tuple[str, ...], probabilities: list[float]) -> dict[str, Any]:
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)  # the first of equals, like argmax
+    return {"label": labels[best], "probability": probabilities[best],
+            "probabilities": dict(zip(labels, probabilities, strict=True))}  # fmt: skip
