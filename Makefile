@@ -103,3 +103,7 @@ bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out
+
+.PHONY: aarch64-root
+aarch64-root: $(STAMP_PY) ## Emulated aarch64 Python 3.11 + the images' aarch64 wheels in build/aarch64 (qemu; apt as root)
+	$(PY) scripts/aarch64_root.py

@@ -1,0 +1,158 @@
+"""The Lambda handler answers byte for byte the same on aarch64 (emulated) as on x86_64 (the host venv).
+
+Every job of this module (recorded events, held-out rows, broken artifacts) runs in one process per architecture
+(tests/aarch64/run_handler.py, started once per model case); each test then compares its own two answer files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.aarch64.conftest import Answers, HandlerRunner, Job
+from tests.conftest import REPO_ROOT, SHARED_DATA
+from tests.reliability.artifacts import pickled_model
+from tests.support.models import synthetic_rows, tar_bytes
+
+RECORDED_EVENTS = sorted((REPO_ROOT / "tests" / "events").glob("*.json"))
+PING, PREDICT = "http_api_v2_ping.json", "direct_named.json"
+BATCH_ROWS = 1000  # the handler's limit of rows per request
+SYNTHETIC_ROWS = 3000
+MAKE_DATA_SPLIT = REPO_ROOT / "build" / "training-data" / "test" / "test.csv"  # written by `make data`
+TIER_DATA = REPO_ROOT / "build" / "aarch64" / "training-data"
+
+
+def sklearn_data_home() -> Path | None:
+    """Where scikit-learn's cached copy of the data set is (SCIKIT_LEARN_DATA or ../shared/data), if anywhere."""
+    for home in (os.environ.get("SCIKIT_LEARN_DATA"), SHARED_DATA / "scikit_learn_data"):
+        if home and (Path(home) / "cal_housing_py3.pkz").is_file():
+            return Path(home)
+    return None
+
+
+ROWS_SOURCE = "heldout-split" if MAKE_DATA_SPLIT.is_file() or sklearn_data_home() else "synthetic-rows"
+"""Decided at collection, so the test's id says which rows ran."""
+
+
+def heldout_split() -> Path:
+    """The test channel of ``make data``; written into build/aarch64 (offline, from the cache) when absent."""
+    if MAKE_DATA_SPLIT.is_file():
+        return MAKE_DATA_SPLIT
+    TIER_DATA.mkdir(parents=True, exist_ok=True)
+    with (TIER_DATA.parent / ".data-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # training.data rewrites nothing when its recorded hashes match
+        command = [
+            sys.executable,
+            "-m",
+            "training.data",
+            "--out",
+            str(TIER_DATA),
+            "--data-home",
+            str(sklearn_data_home()),
+        ]
+        subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
+    return TIER_DATA / "test" / "test.csv"
+
+
+def feature_rows() -> list[str]:
+    """CSV feature rows: every row of the held-out split (label column 0 dropped), or synthetic ones."""
+    if ROWS_SOURCE == "synthetic-rows":
+        return [",".join(repr(float(value)) for value in row) for row in synthetic_rows(SYNTHETIC_ROWS, seed=7)]
+    return [line.split(",", 1)[1] for line in heldout_split().read_text().splitlines() if line]
+
+
+def csv_event(rows: list[str]) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) POST /predict of CSV rows, as API Gateway delivers it."""
+    return {"version": "2.0", "rawPath": "/predict", "rawQueryString": "", "headers": {"content-type": "text/csv"},
+            "requestContext": {"http": {"method": "POST", "path": "/predict"}}, "body": "\n".join(rows) + "\n",
+            "isBase64Encoded": False}  # fmt: skip
+
+
+def assert_identical(host: Answers, emulated: Answers) -> list[Any]:
+    """Both answer files byte for byte equal, from the machines expected; returns the decoded answers."""
+    assert (host.machine, emulated.machine) == (platform.machine(), "aarch64")
+    for number, (ours, theirs) in enumerate(zip(host.raw.splitlines(), emulated.raw.splitlines(), strict=False)):
+        assert theirs == ours, (
+            f"answer {number} differs:\n{platform.machine()}: {ours[:500]!r}\naarch64: {theirs[:500]!r}"
+        )
+    assert emulated.raw == host.raw
+    return host.decoded()
+
+
+def rows_events(rows: list[str]) -> list[Any]:
+    """Each batch twice: as CSV over HTTP, and as a direct invocation with JSON arrays."""
+    events: list[Any] = []
+    for start in range(0, len(rows), BATCH_ROWS):
+        batch = rows[start : start + BATCH_ROWS]
+        events += [csv_event(batch), {"instances": [[float(value) for value in row.split(",")] for row in batch]}]
+    return events
+
+
+BROKEN_ARTIFACTS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    "pickle in the tarball": (lambda good: tar_bytes({"xgboost-model": pickled_model()}), "pickle/joblib"),
+    "truncated tarball": (lambda good: good[:400], "truncated or corrupt"),
+}
+FAULT_EVENTS = [json.loads((REPO_ROOT / "tests/events" / name).read_text()) for name in (PING, PREDICT)]
+
+
+def broken_artifact_jobs(model_env: dict[str, str], folder: Path) -> dict[str, Job]:
+    jobs: dict[str, Job] = {}
+    for number, (fault, (build, _)) in enumerate(BROKEN_ARTIFACTS.items()):
+        broken = folder / f"broken-{number}.tar.gz"
+        broken.write_bytes(build(Path(model_env["MODEL_URI"]).read_bytes()))
+        env = {**model_env, "MODEL_URI": str(broken), "MODEL_RETRY_SECONDS": "3600"}  # no background reload
+        jobs[fault] = (FAULT_EVENTS, env)
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[str]:
+    return feature_rows()
+
+
+@pytest.fixture(scope="module")
+def parity(answer_on_both: HandlerRunner, model_env: dict[str, str], rows: list[str],  # type: ignore[no-untyped-def]
+           tmp_path_factory: pytest.TempPathFactory):  # fmt: skip
+    """Every job's answers on both architectures, for one model case."""
+    jobs: dict[str, Job] = {
+        "recorded": ([json.loads(path.read_text()) for path in RECORDED_EVENTS], model_env),
+        "rows": (rows_events(rows), model_env),
+        **broken_artifact_jobs(model_env, tmp_path_factory.mktemp("broken")),
+    }
+    return answer_on_both(jobs)
+
+
+def test_recorded_events_answer_identically(parity) -> None:  # type: ignore[no-untyped-def]
+    answers = assert_identical(*parity["recorded"])
+    assert len(answers) == len(RECORDED_EVENTS)
+    statuses = {path.stem: answer.get("statusCode", 200) for path, answer in zip(RECORDED_EVENTS, answers, strict=True)}
+    assert all(status < 500 for status in statuses.values()), statuses
+    assert statuses["http_api_v2_ping"] == 200, "the model did not load"
+
+
+@pytest.mark.parametrize("rows_source", [ROWS_SOURCE])
+def test_rows_answer_identically(parity, rows: list[str], rows_source: str) -> None:  # type: ignore[no-untyped-def]
+    answers = assert_identical(*parity["rows"])
+    bodies = [json.loads(answer["body"]) for answer in answers[::2]]
+    assert [answer["statusCode"] for answer in answers[::2]] == [200] * len(bodies), bodies[0]
+    assert [body["predictions"] for body in bodies] == [answer["predictions"] for answer in answers[1::2]]
+    assert sum(body["count"] for body in bodies) == len(rows)
+    print(f"{rows_source}: {len(rows)} rows in {len(bodies)} batches, answers identical on aarch64 and x86_64")
+
+
+@pytest.mark.parametrize("fault", BROKEN_ARTIFACTS)
+def test_broken_artifacts_are_refused_identically(parity, fault: str) -> None:  # type: ignore[no-untyped-def]
+    ping, predict = assert_identical(*parity[fault])
+    cause = BROKEN_ARTIFACTS[fault][1]
+    assert ping["statusCode"] == 503, ping
+    assert cause in json.loads(ping["body"])["error"]["message"]
+    assert cause in predict["error"]["message"]
