@@ -1,24 +1,16 @@
-"""The OpenAPI 3.1 document and the /docs page, generated from ``inference.schema`` so they cannot drift."""
+"""The OpenAPI 3.1 document of the loaded model, generated from its schema so that it cannot drift.
+
+Feature names, units, ranges, categories, optional features, the example row and the answer's shape
+(values in a unit, or labels with probabilities) all come from the ``Schema`` the server loaded.
+"""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from inference.schema import (
-    EXAMPLE_ROW,
-    FEATURE_NAMES,
-    FEATURES,
-    MAX_BODY_BYTES,
-    MAX_ROWS,
-    PREDICTION_UNIT,
-    TARGET_NAME,
-    Feature,
-)
+from inference.schema import MAX_BODY_BYTES, MAX_ROWS, Feature, Schema
 
-API_VERSION = "1.0.0"
-EXAMPLE_VALUES = tuple(EXAMPLE_ROW[name] for name in FEATURE_NAMES)
-EXAMPLE_CSV = ",".join(map(str, EXAMPLE_VALUES))
+API_VERSION = "2.0.0"
 _REF = "#/components/schemas/"
 _ERROR_MEANINGS = {
     400: "invalid input; error.field names the feature, field or header at fault",
@@ -28,48 +20,58 @@ _ERROR_MEANINGS = {
 }
 
 
-def _feature(feature: Feature) -> dict[str, Any]:
-    description = f"{feature.description} ({feature.unit})"
-    return {"type": "number", "minimum": feature.minimum, "maximum": feature.maximum, "description": description}
+def feature_schema(feature: Feature) -> dict[str, Any]:
+    """The JSON Schema of one feature's value (null allowed where the feature may be missing)."""
+    value: dict[str, Any] = {"description": feature.describe()}
+    if feature.categories is not None:
+        value["enum"] = [*feature.categories, *([None] if feature.missing else [])]
+        return value
+    value["type"] = ["number", "null"] if feature.missing else "number"
+    value |= {k: v for k, v in (("minimum", feature.minimum), ("maximum", feature.maximum)) if v is not None}
+    return value
 
 
-def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    required = [name for name in properties if name not in optional]
-    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    needed = list(properties) if required is None else required
+    return {"type": "object", "properties": properties, "required": needed, "additionalProperties": False}
 
 
-def _schemas() -> dict[str, Any]:
+def _prediction(schema: Schema) -> dict[str, Any]:
+    target = schema.target
+    if schema.task == "regression":
+        unit = f" in {target.unit}" if target.unit else ""
+        return {"type": "number", "description": f"{target.description or target.name}{unit}"}
+    labels = {"enum": list(target.labels)}
+    probability = {"type": "number", "minimum": 0, "maximum": 1}
+    row = {"label": labels, "probability": probability,
+           "probabilities": _object({label: probability for label in target.labels})}  # fmt: skip
+    return _object(row, required=["label"])
+
+
+def _schemas(schema: Schema) -> dict[str, Any]:
+    ordered = [feature_schema(f) for f in schema.features]
+    required = [f.name for f in schema.features if not f.missing]
+    named = _object({f.name: feature_schema(f) for f in schema.features}, required)
     row = {"oneOf": [{"$ref": _REF + "NamedRow"}, {"$ref": _REF + "OrderedRow"}]}
     instances = {"type": "array", "minItems": 1, "maxItems": MAX_ROWS, "items": row}
-    csv_rows = {"type": "string", "description": f"CSV rows without header, in order: {', '.join(FEATURE_NAMES)}"}
-    error = {
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "field": {"type": "string", "description": "the feature, body field or header at fault"},
-        "row": {"type": "integer", "minimum": 0, "description": "0-based index of the offending row"},
-    }
-    ordered = [_feature(f) for f in FEATURES]
+    csv_rows = {"type": "string", "description": f"CSV rows without header, in order: {', '.join(schema.names)}"}
+    answer = {"predictions": {"type": "array", "items": _prediction(schema)}, "model_version": {"type": "string"},
+              "count": {"type": "integer", "minimum": 1}}  # fmt: skip
+    if schema.task == "regression":
+        answer["unit"] = {"const": schema.target.unit}
+    error = {"code": {"type": "string"}, "message": {"type": "string"},
+             "field": {"type": "string", "description": "the feature, body field or header at fault"},
+             "row": {"type": "integer", "minimum": 0, "description": "0-based index of the offending row"}}  # fmt: skip
+    health = {"status": {"const": "ok"}, "model_version": {"type": "string"},
+              "trees": {"type": "integer", "minimum": 1}, "dataset": {"const": schema.name},
+              "task": {"const": schema.task}, "features": {"const": list(schema.names)}}  # fmt: skip
     return {
-        "NamedRow": _object({f.name: _feature(f) for f in FEATURES}),
+        "NamedRow": named,
         "OrderedRow": {"type": "array", "prefixItems": ordered, "items": False, "minItems": len(ordered)},
         "PredictRequest": {"oneOf": [_object({"instances": instances}), _object({"pred_x_csv": csv_rows})]},
-        "PredictResponse": _object(
-            {
-                "predictions": {"type": "array", "items": {"type": "number"}, "description": f"{TARGET_NAME} per row"},
-                "unit": {"const": PREDICTION_UNIT},
-                "model_version": {"type": "string"},
-                "count": {"type": "integer", "minimum": 1},
-            }
-        ),
-        "Health": _object(
-            {
-                "status": {"const": "ok"},
-                "model_version": {"type": "string"},
-                "trees": {"type": "integer", "minimum": 1},
-                "features": {"const": list(FEATURE_NAMES)},
-            }
-        ),
-        "ErrorBody": _object({"error": _object(error, optional=("field", "row"))}),
+        "PredictResponse": _object(answer),
+        "Health": _object(health),
+        "ErrorBody": _object({"error": _object(error, required=["code", "message"])}),
     }
 
 
@@ -83,76 +85,67 @@ def _responses(success: str, *errors: int) -> dict[str, Any]:
     return responses
 
 
-def _post_predict(operation_id: str) -> dict[str, Any]:
+def example_csv(schema: Schema) -> str:
+    return ",".join("" if value is None else str(value) for value in schema.example_values())
+
+
+def _post_predict(schema: Schema, operation_id: str) -> dict[str, Any]:
+    example = {name: value for name, value in schema.example.items() if value is not None}
     examples = {
-        "named": {"value": {"instances": [EXAMPLE_ROW]}},
-        "ordered": {"value": {"instances": [list(EXAMPLE_VALUES)]}},
-        "seeds": {"value": {"pred_x_csv": EXAMPLE_CSV}},
+        "named": {"value": {"instances": [example]}},
+        "ordered": {"value": {"instances": [schema.example_values()]}},
+        "seeds": {"value": {"pred_x_csv": example_csv(schema)}},
     }
     content = {
         "application/json": {"schema": {"$ref": _REF + "PredictRequest"}, "examples": examples},
-        "text/csv": {"schema": {"type": "string"}, "example": EXAMPLE_CSV + "\n"},
+        "text/csv": {"schema": {"type": "string"}, "example": example_csv(schema) + "\n"},
     }
-    return {
-        "operationId": operation_id,
-        "summary": "Predict a batch of rows",
-        "requestBody": {"required": True, "content": content},
-        "responses": _responses("PredictResponse", 400, 413, 415, 503),
-    }
+    return {"operationId": operation_id, "summary": "Predict a batch of rows",
+            "requestBody": {"required": True, "content": content},
+            "responses": _responses("PredictResponse", 400, 413, 415, 503)}  # fmt: skip
 
 
-def _get_predict() -> dict[str, Any]:
-    parameters = [
-        {"name": f.name, "in": "query", "required": True, "description": f"{f.description} ({f.unit})",
-         "schema": {"type": "number", "minimum": f.minimum, "maximum": f.maximum}, "example": value}
-        for f, value in zip(FEATURES, EXAMPLE_VALUES, strict=True)
-    ]  # fmt: skip
-    return {
-        "operationId": "predictOne",
-        "summary": "Predict one row given as query parameters",
-        "parameters": parameters,
-        "responses": _responses("PredictResponse", 400, 503),
-    }
+def _get_predict(schema: Schema) -> dict[str, Any]:
+    parameters = []
+    for feature, value in zip(schema.features, schema.example_values(), strict=True):
+        parameter = {"name": feature.name, "in": "query", "required": not feature.missing,
+                     "description": feature.describe(), "schema": _query_value(feature)}  # fmt: skip
+        if value is not None:
+            parameter["example"] = value
+        parameters.append(parameter)
+    return {"operationId": "predictOne", "summary": "Predict one row given as query parameters",
+            "parameters": parameters, "responses": _responses("PredictResponse", 400, 503)}  # fmt: skip
 
 
-def openapi_document() -> dict[str, Any]:
-    description = f"Predicts {TARGET_NAME} (median house value of a California block group) in {PREDICTION_UNIT}."
-    ping = {
-        "operationId": "ping",
-        "summary": "200 only while the model is loaded",
-        "responses": _responses("Health", 503),
-    }
+def _query_value(feature: Feature) -> dict[str, Any]:
+    value = feature_schema(feature)
+    value.pop("description")
+    if feature.categories is not None:
+        value["enum"] = list(feature.categories)
+    else:
+        value["type"] = "number"
+    return value
+
+
+def openapi_document(schema: Schema) -> dict[str, Any]:
+    target = schema.target
+    what = target.description or target.name
+    answer = f"in {target.unit}" if schema.task == "regression" and target.unit else "as " + ", ".join(target.labels)
+    if schema.task == "regression" and not target.unit:
+        answer = "as a number"
+    ping = {"operationId": "ping", "summary": "200 only while the model is loaded",
+            "responses": _responses("Health", 503)}  # fmt: skip
     return {
         "openapi": "3.1.0",
-        "info": {"title": "xgboost-serverless inference API", "version": API_VERSION, "description": description},
+        "info": {
+            "title": f"xgboost-serverless: {schema.name}",
+            "version": API_VERSION,
+            "description": f"Predicts {what} ({schema.task}) {answer}.",
+        },
         "paths": {
-            "/predict": {"post": _post_predict("predict"), "get": _get_predict()},
-            "/invocations": {"post": _post_predict("invocations")},
+            "/predict": {"post": _post_predict(schema, "predict"), "get": _get_predict(schema)},
+            "/invocations": {"post": _post_predict(schema, "invocations")},
             "/ping": {"get": ping},
         },
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": _schemas(schema)},
     }
-
-
-def docs_page() -> str:
-    """A dependency-free HTML page: the routes, the features with units and ranges, a link to the spec."""
-    rows = "".join(
-        f"<tr><td><code>{html.escape(f.name)}</code></td><td>{html.escape(f.description)}</td>"
-        f"<td>{html.escape(f.unit)}</td><td>{f.minimum:g}</td><td>{f.maximum:g}</td></tr>"
-        for f in FEATURES
-    )
-    query = "&amp;".join(f"{name}={value}" for name, value in EXAMPLE_ROW.items())
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>xgboost-serverless API</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:4px 8px}"
-        "table{border-collapse:collapse}</style></head><body><h1>xgboost-serverless inference API</h1>"
-        f"<p>Predicts {TARGET_NAME} in {PREDICTION_UNIT}. Machine-readable: <a href='openapi.json'>openapi.json</a>"
-        " (OpenAPI 3.1).</p><ul><li><code>POST /predict</code> (or <code>/invocations</code>): "
-        '<code>application/json</code> <code>{"instances": [{...}, ...]}</code> or <code>[[...], ...]</code>, '
-        "or <code>text/csv</code> rows without header</li>"
-        f"<li><code>GET /predict?{query}</code>: one row</li>"
-        "<li><code>GET /ping</code>: 200 while the model is loaded, else 503</li></ul>"
-        f"<p>At most {MAX_ROWS} rows and {MAX_BODY_BYTES} bytes per request. Features, in CSV column order:</p>"
-        f"<table><tr><th>name</th><th>description</th><th>unit</th><th>min</th><th>max</th></tr>{rows}</table>"
-        "</body></html>"
-    )

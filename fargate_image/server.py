@@ -15,30 +15,36 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fargate_image.openapi import docs_page, openapi_document
+from fargate_image.openapi import openapi_document
+from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
 from fargate_image.protocol import REQUEST_TIMEOUT_SECONDS
 from inference import InferenceError, MethodNotAllowed, NotFound, Predictor
 from inference.codecs import body_too_large
 from inference.errors import RequestTimeout
-from inference.schema import MAX_BODY_BYTES
+from inference.schema import MAX_BODY_BYTES, Schema
 
 LOGGER = logging.getLogger("inference.http_server")
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/predict": ("GET", "POST"), "/invocations": ("POST",), "/ping": ("GET",), "/openapi.json": ("GET",),
-    "/docs": ("GET",),
+    **dict.fromkeys(PAGE_ASSETS, ("GET",)),
 }  # fmt: skip
-DOCS_SECURITY_HEADERS = {"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-                         "x-content-type-options": "nosniff"}  # fmt: skip
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(predictor: Predictor | None = None) -> Starlette:
     """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...)."""
     model = predictor if predictor is not None else Predictor.from_env()
-    spec, page = openapi_document(), docs_page()
+    documents: dict[int, dict[str, Any]] = {}
+
+    def spec_of(schema: Schema) -> dict[str, Any]:
+        """The OpenAPI document of the schema loaded now (a model loaded later may bring another)."""
+        if id(schema) not in documents:
+            documents.clear()
+            documents[id(schema)] = openapi_document(schema)
+        return documents[id(schema)]
 
     async def predict(request: Request) -> Response:
         if request.method == "POST":
@@ -54,17 +60,18 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
         return JSONResponse(body, status_code=status)
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(spec)
+        return JSONResponse(spec_of(model.bundle.schema))
 
-    async def docs(request: Request) -> Response:
-        return HTMLResponse(page, headers=DOCS_SECURITY_HEADERS)
+    async def page(request: Request) -> Response:
+        media_type, content = PAGE_ASSETS[request.url.path]
+        return Response(content, media_type=media_type, headers=PAGE_SECURITY_HEADERS)
 
     routes = [
         Route("/predict", _answer_errors(predict), methods=["GET", "POST"]),
         Route("/invocations", _answer_errors(predict), methods=["POST"]),
         Route("/ping", _answer_errors(ping), methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/docs", docs, methods=["GET"]),
+        Route("/openapi.json", _answer_errors(openapi), methods=["GET"]),
+        *(Route(path, page, methods=["GET"]) for path in PAGE_ASSETS),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _routing_error})
     app.router.redirect_slashes = False  # a redirect would name the Host the client sent; answer 404 like the Lambda

@@ -132,7 +132,8 @@ def _text(table: Mapping[str, Any], key: str, where: str) -> str:
 
 
 def _optional_text(table: Mapping[str, Any], key: str, where: str) -> str | None:
-    return None if table.get(key) is None else _text(table, key, where)
+    """A string that may be absent (None, or "" as ``to_document`` writes an empty description)."""
+    return None if table.get(key) in (None, "") else _text(table, key, where)
 
 
 def _number(table: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float | None:

