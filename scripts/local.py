@@ -20,10 +20,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from inference.schema import EXAMPLE_ROW
+from inference.bundle import default_schema_uri, load_schema
+from inference.errors import ModelFormatError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = {"instances": [EXAMPLE_ROW]}
+
+
+def sample_request(model: Path) -> dict[str, Any]:
+    """The schema's example row (beside the model, as the server reads it), as a named JSON request."""
+    schema = load_schema(default_schema_uri(str(model)), explicit=False)
+    return {"instances": [{name: value for name, value in schema.example.items() if value is not None}]}
 
 
 def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
@@ -76,17 +82,25 @@ def main() -> None:
     if not args.model.is_file():
         raise SystemExit(f"{args.model} does not exist: run `make local` (it trains first)")
     base_url = f"http://127.0.0.1:{args.port}"
+    try:
+        sample = sample_request(args.model.resolve())
+    except ModelFormatError as error:
+        raise SystemExit(f"{error}: run `make local` (it prepares the data and trains first)") from None
     server = start_server(args.model.resolve(), args.port)
     try:
         wait_until_ready(server, base_url)
         curl = f"curl -s -X POST {base_url}/predict -H 'Content-Type: application/json'"
-        print(f"\n$ {curl} \\\n    -d '{json.dumps(SAMPLE)}'")
-        print(json.dumps(post_json(f"{base_url}/predict", SAMPLE)))
+        print(f"\n$ {curl} \\\n    -d '{json.dumps(sample)}'")
+        print(json.dumps(post_json(f"{base_url}/predict", sample)))
         print("\nThe same request through the Lambda handler (HTTP API v2 event, in-process):")
-        print(json.dumps(lambda_answer(args.model.resolve(), SAMPLE)))
+        print(json.dumps(lambda_answer(args.model.resolve(), sample)))
         if args.once:
             return
-        print(f"\nServing on {base_url} (docs: {base_url}/docs). Press Ctrl-C to stop.", flush=True)
+        print(
+            f"\nServing on {base_url}: open {base_url}/ in a browser to predict and explain "
+            f"(API: {base_url}/openapi.json). Press Ctrl-C to stop.",
+            flush=True,
+        )
         server.wait()
     except KeyboardInterrupt:
         print("\nStopping the server...")
