@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT, free_port
 
 
@@ -35,3 +37,16 @@ def test_local_run_explains_a_missing_model(tmp_path) -> None:
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert "does not exist: run `make local`" in result.stderr
+
+
+def test_local_run_serves_a_classifier_with_its_schema(species_model) -> None:
+    port = str(free_port())
+    command = [sys.executable, "-m", "scripts.local", "--once", "--model", str(species_model), "--port", port]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{"predictions"')]
+    assert len(answers) == 2 and answers[0] == answers[1], result.stdout
+    (prediction,) = answers[0]["predictions"]
+    assert prediction["label"] in ("setosa", "versicolor", "virginica")
+    assert sum(prediction["probabilities"].values()) == pytest.approx(1.0)
+    assert '"soil": "clay"' in result.stdout, "the request is the schema's example row, category by name"
