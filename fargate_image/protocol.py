@@ -199,6 +199,3 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer = None
         if not self.transport.is_closing():
             self.transport.close()
-
-
-HeadDeadlineProtocol = BoundedHttpToolsProtocol  # the name serve.py selects

@@ -51,7 +51,7 @@ def uvicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "port": _integer(environ, "PORT", 8080, 1, 65535),
         "workers": _integer(environ, "WEB_CONCURRENCY", 1, 1, 64),
         "loop": "uvloop",
-        "http": "fargate_image.protocol:HeadDeadlineProtocol",  # httptools, plus a deadline for request heads
+        "http": "fargate_image.protocol:BoundedHttpToolsProtocol",  # httptools + head limits, lingering close
         "lifespan": "off",
         "timeout_keep_alive": _integer(environ, "KEEP_ALIVE_SECONDS", 65, 1, 4000),
         "timeout_graceful_shutdown": _integer(environ, "GRACEFUL_SHUTDOWN_SECONDS", 20, 1, 3600),

@@ -52,8 +52,8 @@ def load_schema(uri: str, *, explicit: bool) -> Schema:
     try:
         return Schema.from_document(json.loads(data), origin=uri)
     except (ValueError, RecursionError) as error:  # SchemaError is a ValueError; so are JSON errors
-        reason = error if isinstance(error, SchemaError) else f"not valid JSON ({error})"
-        raise ModelFormatError(f"the model's schema {uri} is invalid: {reason}") from None
+        reason = error if isinstance(error, SchemaError) else f"{uri}: not valid JSON ({error})"
+        raise ModelFormatError(f"the model's schema is invalid: {reason}") from None
 
 
 def check_agreement(ensemble: TreeEnsemble, schema: Schema) -> None:
