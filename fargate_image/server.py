@@ -28,7 +28,8 @@ from inference.schema import MAX_BODY_BYTES, Schema
 
 LOGGER = logging.getLogger("inference.http_server")
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
-    "/predict": ("GET", "POST"), "/invocations": ("POST",), "/ping": ("GET",), "/openapi.json": ("GET",),
+    "/predict": ("GET", "POST"), "/explain": ("GET", "POST"), "/invocations": ("POST",), "/ping": ("GET",),
+    "/openapi.json": ("GET",),
     **dict.fromkeys(PAGE_ASSETS, ("GET",)),
 }  # fmt: skip
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -50,10 +51,13 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
         if request.method == "POST":
             body = await read_body(request)
             return JSONResponse(model.predict(body, request.headers.get("content-type")))
-        params: dict[str, list[str]] = {}
-        for name, value in request.query_params.multi_items():
-            params.setdefault(name, []).append(value)
-        return JSONResponse(model.predict_query(params))
+        return JSONResponse(model.predict_query(_query(request)))
+
+    async def explain(request: Request) -> Response:
+        if request.method == "POST":
+            body = await read_body(request)
+            return JSONResponse(model.explain(body, request.headers.get("content-type")))
+        return JSONResponse(model.explain_query(_query(request)))
 
     async def ping(request: Request) -> Response:
         status, body = model.health()
@@ -68,6 +72,7 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
 
     routes = [
         Route("/predict", _answer_errors(predict), methods=["GET", "POST"]),
+        Route("/explain", _answer_errors(explain), methods=["GET", "POST"]),
         Route("/invocations", _answer_errors(predict), methods=["POST"]),
         Route("/ping", _answer_errors(ping), methods=["GET"]),
         Route("/openapi.json", _answer_errors(openapi), methods=["GET"]),
@@ -76,6 +81,14 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: _routing_error})
     app.router.redirect_slashes = False  # a redirect would name the Host the client sent; answer 404 like the Lambda
     return app
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    """Each query name with every value given for it, as the decoders take them."""
+    params: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        params.setdefault(name, []).append(value)
+    return params
 
 
 async def read_body(request: Request) -> bytes:
@@ -128,6 +141,6 @@ async def _routing_error(request: Request, exc: Exception) -> Response:
         error: InferenceError = MethodNotAllowed(f"{request.method} is not allowed here; use {' or '.join(allowed)}")
         return error_response(error, headers={"allow": ", ".join(allowed)})
     if status == 404:
-        return error_response(NotFound("no such route: use POST or GET /predict, or GET /ping"))
+        return error_response(NotFound("no such route: use POST or GET /predict or /explain, or GET /ping"))
     detail: Any = exc.detail if isinstance(exc, HTTPException) else "error"
     return JSONResponse({"error": {"code": "http_error", "message": str(detail)}}, status_code=status)

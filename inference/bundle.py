@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from inference import artifact
 from inference.columns import Columns
 from inference.errors import ModelFormatError
 from inference.schema import Schema, SchemaError
 from inference.trees import TreeEnsemble, compile_model
+
+if TYPE_CHECKING:
+    from inference.explain import TreeExplainer
 
 SCHEMA_NAME = "schema.json"
 
@@ -33,14 +38,29 @@ class ModelBundle:
     schema: Schema
     columns: Columns
     version: str
+    document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    """The parsed model document, kept for the explainer, which is built from it on the first explanation."""
+    _explainer: list[TreeExplainer] = field(repr=False, compare=False, default_factory=list)
+    _lock: threading.Lock = field(repr=False, compare=False, default_factory=threading.Lock)
+
+    @property
+    def explainer(self) -> TreeExplainer:
+        """Exact TreeSHAP for this model, built once on first use (plain predictions never pay for it)."""
+        with self._lock:
+            if not self._explainer:
+                from inference.explain import TreeExplainer
+
+                self._explainer.append(TreeExplainer.from_document(self.document, self.ensemble.base_margin))
+            return self._explainer[0]
 
     @classmethod
     def load(cls, model_uri: str, version: str | None = None, *, schema_uri: str | None = None) -> ModelBundle:
         fetched = artifact.fetch(model_uri)
-        ensemble = compile_model(artifact.model_document(fetched.data))
+        document = artifact.model_document(fetched.data)
+        ensemble = compile_model(document)
         schema = load_schema(schema_uri or default_schema_uri(model_uri), explicit=schema_uri is not None)
         check_agreement(ensemble, schema)
-        return cls(ensemble, schema, Columns(schema), version or fetched.version)
+        return cls(ensemble, schema, Columns(schema), version or fetched.version, document)
 
 
 def load_schema(uri: str, *, explicit: bool) -> Schema:

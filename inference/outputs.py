@@ -52,3 +52,10 @@ def _labelled(labels: tuple[str, ...], probabilities: list[float]) -> dict[str, 
     best = max(range(len(probabilities)), key=probabilities.__getitem__)  # the first of equals, like argmax
     return {"label": labels[best], "probability": probabilities[best],
             "probabilities": dict(zip(labels, probabilities, strict=True))}  # fmt: skip
+
+
+def predicted_labels(schema: Schema, objective: str, predicted: np.ndarray) -> list[str] | None:
+    """The label answered for each row (classification), or None for regression."""
+    if schema.task == "regression":
+        return None
+    return [row["label"] for row in answer(schema, objective, predicted, "")["predictions"]]

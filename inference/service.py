@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from inference import codecs, outputs
+from inference import codecs, explanations, outputs
 from inference.bundle import ModelBundle
 from inference.errors import ModelFormatError, ModelUnavailable
 
@@ -133,6 +133,21 @@ class Predictor:
     def predict_payload(self, payload: object) -> dict[str, Any]:
         model = self._require_model()
         return self._respond(model, codecs.decode_payload(payload, model.columns))
+
+    def explain(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
+        model = self._require_model()
+        return self._explain(model, codecs.decode_body(body, content_type, model.columns))
+
+    def explain_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        model = self._require_model()
+        return self._explain(model, codecs.decode_query(params, model.columns))
+
+    @staticmethod
+    def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
+        objective = model.ensemble.objective
+        labels = outputs.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
+        contributions = model.explainer.contributions(rows)
+        return explanations.explain_answer(model.schema, objective, contributions, labels, model.version)
 
     @staticmethod
     def _respond(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:

@@ -21,7 +21,11 @@ from typing import Any
 from inference import InferenceError, InvalidInput, MethodNotAllowed, NotFound, Predictor
 from inference.logs import JsonLogFormatter
 
-ROUTE_METHODS: dict[str, tuple[str, ...]] = {"/predict": ("GET", "POST"), "/ping": ("GET",)}
+ROUTE_METHODS: dict[str, tuple[str, ...]] = {
+    "/predict": ("GET", "POST"),
+    "/explain": ("GET", "POST"),
+    "/ping": ("GET",),
+}
 
 
 def _configure_logging() -> logging.Logger:
@@ -112,12 +116,16 @@ def _dict(value: object) -> dict[Any, Any]:
 def dispatch(request: HttpRequest, predictor: Predictor) -> tuple[int, dict[str, Any]]:
     route = _route_of(request.path)
     if route is None:
-        raise NotFound("no such route: use POST or GET /predict, or GET /ping")
+        raise NotFound("no such route: use POST or GET /predict or /explain, or GET /ping")
     if request.method not in ROUTE_METHODS[route]:
         allowed = " or ".join(ROUTE_METHODS[route])
         raise MethodNotAllowed(f"{request.method} is not allowed here; use {allowed}")
     if route == "/ping":
         return predictor.health()
+    if route == "/explain":
+        if request.method == "GET":
+            return 200, predictor.explain_query(request.query)
+        return 200, predictor.explain(_body_bytes(request), request.headers.get("content-type"))
     if request.method == "GET":
         return 200, predictor.predict_query(request.query)
     return 200, predictor.predict(_body_bytes(request), request.headers.get("content-type"))
