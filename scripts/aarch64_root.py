@@ -8,9 +8,9 @@
 3. For each image, ``pip download`` of its requirements as cp311 aarch64 wheels, unpacked into a folder that goes on
    ``PYTHONPATH``; keyed on the requirements file's content, so editing it rebuilds only that folder.
 
-Prints the wrapper (``bin/python3.11``, which runs the emulated interpreter) and each image's PYTHONPATH folder.
-A file lock makes concurrent callers (pytest-xdist workers) wait for one set-up. Exit code 3: this machine cannot
-install the tools (not root, or no apt-get); anything else that fails is an error.
+Prints the wrapper (``bin/python3.11``: the emulated interpreter on a Graviton2-like CPU) and each image's
+PYTHONPATH folder. A file lock makes concurrent callers (pytest-xdist workers) wait for one set-up. Exit code 3:
+this machine cannot install the tools (not root, or no apt-get); anything else that fails is an error.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ SUITE, MIRROR, PYTHON_VERSION = "bookworm", "http://deb.debian.org/debian", "3.1
 ROOT_KEY = f"debootstrap arm64 minbase python3 {SUITE} {MIRROR} v2"
 WHEEL_PLATFORMS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 APT_PACKAGES = {"qemu-aarch64-static": "qemu-user-static", "debootstrap": "debootstrap"}
+DEFAULT_CPU = "neoverse-n1"
+"""Graviton2's core, what arm64 Lambda runs on: NEON only. (QEMU's ``max`` adds SVE, as Graviton3 and later have.)"""
 UNAVAILABLE_EXIT_CODE = 3
 
 
@@ -49,12 +51,12 @@ class EmulatedPython:
     wrapper: Path
     site_dirs: dict[str, Path]
 
-    def command(self) -> list[str]:
-        return emulated_command(self.qemu, self.root)
+    def command(self, cpu: str = DEFAULT_CPU) -> list[str]:
+        return emulated_command(self.qemu, self.root, cpu)
 
 
-def emulated_command(qemu: Path, root: Path) -> list[str]:
-    return [str(qemu), "-L", str(root), str(root / "usr/bin" / f"python{PYTHON_VERSION}")]
+def emulated_command(qemu: Path, root: Path, cpu: str = DEFAULT_CPU) -> list[str]:
+    return [str(qemu), "-cpu", cpu, "-L", str(root), str(root / "usr/bin" / f"python{PYTHON_VERSION}")]
 
 
 def _run(command: list[str], **options: object) -> None:

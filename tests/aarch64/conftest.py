@@ -26,6 +26,9 @@ from tests.support.models import save_like_sagemaker, train_booster
 
 RUNNER = Path(__file__).with_name("run_handler.py")
 RUN_TIMEOUT_SECONDS = 600  # emulation on a busy 2-core machine; a normal run takes seconds
+EMULATED_CPUS = ("neoverse-n1", "max")
+"""Graviton2's core (NEON only; arm64 Lambda runs on it) and QEMU's everything CPU (SVE too, as Graviton3 and later
+have): NumPy picks its kernels by the CPU's features at run time, so both paths are compared."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,10 @@ def fargate_app_root(emulated_python, tmp_path_factory: pytest.TempPathFactory) 
 
 @dataclass(frozen=True)
 class Answers:
-    """One architecture's answers file (bytes, compared as is) and the machine the runner reported."""
+    """One run's answers file (bytes, compared as is), the machine the runner reported and the CPU it was given."""
 
     machine: str
+    cpu: str
     raw: bytes
 
     def decoded(self) -> list[Any]:
@@ -88,7 +92,8 @@ class Answers:
 
 Job = tuple[list[Any], dict[str, str]]
 """Events, and the environment the handler starts with for them."""
-HandlerRunner = Callable[[dict[str, Job]], dict[str, tuple[Answers, Answers]]]
+HandlerRunner = Callable[[dict[str, Job]], dict[str, list[Answers]]]
+"""Named jobs in; for each, the host's answers first, then those of each emulated CPU."""
 
 
 def _write_jobs(folder: Path, jobs: dict[str, Job], arches: tuple[str, ...]) -> list[Path]:
@@ -112,25 +117,30 @@ def _start(command: list[str], pythonpath: str, jobs_file: Path) -> subprocess.P
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
 
 
-def _finish(process: subprocess.Popen[bytes], jobs_file: Path) -> dict[str, Answers]:
+def _finish(process: subprocess.Popen[bytes], jobs_file: Path, cpu: str) -> dict[str, Answers]:
     stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
     output = (stdout + stderr).decode(errors="replace")
     assert process.returncode == 0, f"{process.args} exited {process.returncode}:\n{output}"
     machine = re.findall(r"^machine=(\S+)$", stderr.decode(errors="replace"), flags=re.MULTILINE)
     jobs = json.loads(jobs_file.read_text())
-    return {job["name"]: Answers(machine[-1] if machine else "?", Path(job["answers"]).read_bytes()) for job in jobs}
+    return {
+        job["name"]: Answers(machine[-1] if machine else "?", cpu, Path(job["answers"]).read_bytes()) for job in jobs
+    }
 
 
 @pytest.fixture(scope="session")
 def answer_on_both(emulated_python, lambda_task_root: Path, tmp_path_factory: pytest.TempPathFactory) -> HandlerRunner:  # type: ignore[no-untyped-def]
-    """Run the image's handler over named jobs on the host and emulated (aarch64), one process each, concurrently."""
+    """Run the image's handler over named jobs on the host and on each emulated CPU, one process each, concurrently."""
 
-    def answer(jobs: dict[str, Job]) -> dict[str, tuple[Answers, Answers]]:
-        host_jobs, emulated_jobs = _write_jobs(tmp_path_factory.mktemp("handler-run"), jobs, ("host", "aarch64"))
-        site = emulated_python.site_dirs["lambda_image"]
-        host_run = _start([sys.executable], str(lambda_task_root), host_jobs)
-        emulated_run = _start(emulated_python.command(), f"{lambda_task_root}{os.pathsep}{site}", emulated_jobs)
-        host, emulated = _finish(host_run, host_jobs), _finish(emulated_run, emulated_jobs)
-        return {name: (host[name], emulated[name]) for name in jobs}
+    def answer(jobs: dict[str, Job]) -> dict[str, list[Answers]]:
+        sides = ("host", *EMULATED_CPUS)
+        jobs_files = dict(zip(sides, _write_jobs(tmp_path_factory.mktemp("handler-run"), jobs, sides), strict=True))
+        emulated_path = f"{lambda_task_root}{os.pathsep}{emulated_python.site_dirs['lambda_image']}"
+        runs = {"host": _start([sys.executable], str(lambda_task_root), jobs_files["host"])}
+        runs.update(
+            {cpu: _start(emulated_python.command(cpu), emulated_path, jobs_files[cpu]) for cpu in EMULATED_CPUS}
+        )
+        answers = {side: _finish(runs[side], jobs_files[side], side) for side in sides}
+        return {name: [answers[side][name] for side in sides] for name in jobs}
 
     return answer

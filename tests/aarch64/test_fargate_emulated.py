@@ -20,6 +20,8 @@ from tests.conftest import REPO_ROOT
 from tests.integration.conftest import RunningServer, launch_server
 from tests.support.models import synthetic_rows
 
+pytestmark = pytest.mark.slow  # the first run sets up the emulated root and downloads wheels
+
 NAMED_BODY = json.loads((REPO_ROOT / "tests/events/http_api_v2_post_named.json").read_text())["body"]
 CSV_BODY = "".join(",".join(repr(float(value)) for value in row) + "\n" for row in synthetic_rows(200, seed=3))
 REQUESTS = [  # method, path, body, headers
