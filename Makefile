@@ -18,6 +18,8 @@ STAMP_SCAN := $(SCAN_VENV)/.installed
 CDK := npx --no-install cdk
 DATA_DIR := build/training-data
 MODEL_DIR := build/model
+# A bundled data set (datasets/<name>.toml) or the path of a spec: make data model local DATASET=iris
+DATASET ?= california_housing
 SAMPLE_JSON := {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}
 
 .PHONY: help install data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan scan-venv clean
@@ -45,13 +47,13 @@ scan-venv: $(STAMP_SCAN) ## Install checkov and schemathesis into build/scan-ven
 
 install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (Python deps + Node 24) and install the pinned CDK CLI
 
-data: $(STAMP_PY) ## Prepare the SageMaker train/validation channels (downloads the data set once)
-	$(PY) -m training.data --out $(DATA_DIR)
+data: $(STAMP_PY) ## Prepare the channels and schema of DATASET=<name or spec path> (California downloads once)
+	$(PY) -m training.data --dataset "$(DATASET)" --out $(DATA_DIR)
 
-model: data ## Train locally with xgboost 3.2, writing SageMaker's model.tar.gz (skipped when unchanged)
-	$(PY) -m training.train_local --data $(DATA_DIR) --out $(MODEL_DIR)
+model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + schema.json) behind its quality gate
+	$(PY) -m training.train_local --dataset "$(DATASET)" --data $(DATA_DIR) --out $(MODEL_DIR)
 
-local: model ## Train (once) and serve on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
+local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
 	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
 test: $(STAMP_PY) $(STAMP_SCAN) ## Run the whole test suite

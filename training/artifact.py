@@ -2,7 +2,11 @@
 
 The container saves the booster with ``Booster.save_model("xgboost-model")`` (no extension: UBJSON) and
 SageMaker tars the model directory into ``model.tar.gz``. Here the tarball holds that one member, with
-fixed timestamps and owners so the same booster always gives the same bytes.
+fixed timestamps and owners so the same booster always gives the same bytes. ``schema.json`` is its
+sibling (the container writes the tarball itself, so the schema cannot go inside it).
+
+Training writes into a staging directory beside the output directory and ``publish`` moves the files into
+place only once the model passed its quality gate: a model that misses the gate never reaches ``--out``.
 """
 
 from __future__ import annotations
@@ -11,25 +15,33 @@ import gzip
 import hashlib
 import importlib.util
 import json
+import shutil
 import tarfile
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from training.channels import SCHEMA_NAME
+from training.plots import PLOT_NAMES
 
 MODEL_MEMBER = "xgboost-model"
 ARTIFACT_NAME = "model.tar.gz"
 METRICS_NAME = "metrics.json"
-PLOT_NAME = "predicted_vs_actual.png"
-FORMAT_VERSION = 1
+OUTPUT_NAMES = (*PLOT_NAMES, SCHEMA_NAME, ARTIFACT_NAME, METRICS_NAME)
+"""Every file training owns in the output directory, in the order ``publish`` moves them (metrics last)."""
+FORMAT_VERSION = 2
 """Bump when what training writes changes for the same inputs."""
 
 
-def fingerprint(data_sha256: str, hyperparameters: dict[str, str], xgboost_version: str) -> str:
-    """Hash of everything the model depends on: the data, the hyperparameters and the xgboost version."""
+def fingerprint(data_sha256: str, schema_sha256: str, hyperparameters: dict[str, str], xgboost_version: str) -> str:
+    """Hash of everything the outputs depend on: the data, its schema, the hyperparameters and the xgboost version."""
     inputs = {
         "format_version": FORMAT_VERSION,
         "data_sha256": data_sha256,
+        "schema_sha256": schema_sha256,
         "hyperparameters": hyperparameters,
         "xgboost": xgboost_version,
     }
@@ -75,10 +87,10 @@ def write_model_tarball(booster: Any, out: Path) -> Path:
     return tarball
 
 
-def is_up_to_date(out: Path, expected_fingerprint: str) -> bool:
-    """True when ``out`` holds an intact artifact, metrics and plot trained from the same inputs."""
-    tarball, metrics_path = out / ARTIFACT_NAME, out / METRICS_NAME
-    if not (tarball.is_file() and metrics_path.is_file() and (out / PLOT_NAME).is_file()):
+def is_up_to_date(out: Path, expected_fingerprint: str, plot_name: str) -> bool:
+    """True when ``out`` holds an intact artifact, schema, metrics and plot trained from the same inputs."""
+    tarball, metrics_path, schema = out / ARTIFACT_NAME, out / METRICS_NAME, out / SCHEMA_NAME
+    if not all(path.is_file() for path in (tarball, metrics_path, schema, out / plot_name)):
         return False
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -88,4 +100,30 @@ def is_up_to_date(out: Path, expected_fingerprint: str) -> bool:
         isinstance(metrics, dict)
         and metrics.get("fingerprint") == expected_fingerprint
         and metrics.get("model_sha256") == sha256_bytes_of(tarball)
+        and metrics.get("schema_sha256") == sha256_bytes_of(schema)
     )
+
+
+@contextmanager
+def staging(out: Path) -> Iterator[Path]:
+    """A fresh directory beside ``out`` (same file system, so ``publish`` renames), removed afterwards."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def publish(stage: Path, out: Path) -> None:
+    """Move the staged outputs into ``out``; training's files that were not staged (another task's plot) go.
+
+    ``metrics.json`` is removed first and moved last, so an interrupted publish never looks up to date.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    (out / METRICS_NAME).unlink(missing_ok=True)
+    for name in OUTPUT_NAMES:
+        if (stage / name).is_file():
+            (stage / name).replace(out / name)
+        else:
+            (out / name).unlink(missing_ok=True)

@@ -2,13 +2,16 @@
 
 Each channel is one CSV without a header, label in column 0 then the features in schema order: the
 layout the built-in XGBoost algorithm reads with ``content_type="text/csv"``. Values are stored as
-float32 (what XGBoost trains on) in their shortest text form, which parses back to the same float32.
+float32 (what XGBoost trains on) in their shortest text form, which parses back to the same float32; a
+missing value is an empty field, which XGBoost's CSV reader (the container's) reads as missing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +26,17 @@ CHANNEL_FILES: dict[str, str] = {
 }
 """Channel name -> file path relative to the data directory."""
 MANIFEST_NAME = "manifest.json"
+SCHEMA_NAME = "schema.json"
+"""The schema document, beside the channels (and, after training, beside the model)."""
 
 
 def channel_lines(target: np.ndarray, features: np.ndarray) -> str:
-    """CSV text: one row per line, label first, float32 values in shortest round-trip form."""
+    """CSV text: one row per line, label first, float32 values in shortest round-trip form, missing empty."""
     table = np.column_stack([target, features]).astype(np.float32)
     if table.size == 0:
         return ""
-    return "".join(",".join(row) + "\n" for row in table.astype(str))
+    text = np.where(np.isnan(table), "", table.astype(str))
+    return "".join(",".join(row) + "\n" for row in text)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -79,3 +85,29 @@ def files_match(directory: Path, manifest: dict[str, Any]) -> bool:
         if not path.is_file() or sha256_file(path) != entry.get("sha256"):
             return False
     return True
+
+
+_EMPTY_FIELD = re.compile(r"(?<![^,\n])(?![^,\n])")
+"""A field with nothing in it (between two commas, or at the start or end of a line)."""
+
+
+class ChannelError(ValueError):
+    """A channel file is absent or not shaped like the schema (label + one column per feature)."""
+
+
+def read_channel(path: Path, feature_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, features) from a channel CSV as float32, like the container's DMatrix; an empty field is NaN."""
+    if not path.is_file():
+        raise ChannelError(f"channel file not found: {path} (run `python -m training.data` first)")
+    if path.stat().st_size == 0:
+        raise ChannelError(f"{path} is empty")
+    text = _EMPTY_FIELD.sub("nan", path.read_text(encoding="utf-8").rstrip("\n"))
+    try:
+        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float32, ndmin=2)
+    except ValueError as error:
+        raise ChannelError(f"{path}: not a channel file ({error})") from None
+    if table.shape[1] != 1 + feature_count:
+        raise ChannelError(f"{path}: expected rows of label + {feature_count} features, got {table.shape[1]} columns")
+    if np.isnan(table[:, 0]).any():
+        raise ChannelError(f"{path}: a row has no label (column 0 is empty)")
+    return table[:, 0], table[:, 1:]

@@ -1,46 +1,41 @@
-"""Where the rows come from: scikit-learn's California Housing loader, or a user CSV.
+"""Where a spec's rows come from: a bundled scikit-learn loader, or a CSV with a header.
 
-Both return the eight model features in ``inference.schema.FEATURE_NAMES`` order (raw census values,
-never scaled) and the label in units of 100,000 USD. A CSV either carries those columns by name, or the
-raw 1990 census columns from which the per-household averages are derived.
+Both give one column of raw values per feature (in model order, through ``spec.columns``) and the target
+column. Nothing here validates values: ``training.rows`` does, for every source alike. For classification,
+the scikit-learn loaders' class index ``i`` becomes the text ``labels[i]``, like a CSV's target field.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import os
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from inference.schema import FEATURE_NAMES, TARGET_NAME, USD_PER_TARGET_UNIT
+from training.spec import DatasetSpec
 
-_CENSUS_HEADER = (
-    "longitude,latitude,housing_median_age,total_rooms,total_bedrooms,population,households,median_income,"
-    "median_house_value"
-)
-RAW_COLUMNS: tuple[str, ...] = tuple(_CENSUS_HEADER.split(","))
-"""The 1990 census block-group columns, as in the StatLib file (median_house_value in USD)."""
-FEATURE_COLUMNS: tuple[str, ...] = (*FEATURE_NAMES, TARGET_NAME)
-MISSING_TOKENS = frozenset({"", "na", "nan", "null", "none"})
-SKLEARN_CACHE_FILE = "cal_housing_py3.pkz"
-"""The file ``fetch_california_housing`` caches the data set in (inside its data home)."""
+SKLEARN_FILES = {"california_housing": "cal_housing_py3.pkz", "breast_cancer": "breast_cancer.csv", "iris": "iris.csv"}
+"""Loader -> the file its rows are read from: California's download cache, or a CSV inside scikit-learn."""
 
 
 class MissingColumnsError(ValueError):
-    """The CSV header lacks columns that every row needs."""
+    """The source lacks columns the spec names."""
 
 
 @dataclass
-class LoadedData:
-    features: np.ndarray
+class RawData:
+    columns: list[np.ndarray]
+    """One array per feature, in model order: float64 (scikit-learn) or text (CSV)."""
     target: np.ndarray
     source: dict[str, str]
     dropped: Counter[str] = field(default_factory=Counter)
+    """Rows the source itself could not give (a CSV row with the wrong number of fields)."""
 
 
 def sha256_file(path: Path) -> str:
@@ -51,99 +46,88 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sklearn_cache_path(data_home: Path | None) -> Path:
-    """Where scikit-learn keeps the data set: same rule as ``sklearn.datasets.get_data_home``."""
-    home = data_home or Path(os.environ.get("SCIKIT_LEARN_DATA", "~/scikit_learn_data"))
-    return home.expanduser() / SKLEARN_CACHE_FILE
+def sklearn_data_home(data_home: Path | None) -> Path:
+    """scikit-learn's data home: same rule as ``sklearn.datasets.get_data_home``."""
+    return (data_home or Path(os.environ.get("SCIKIT_LEARN_DATA", "~/scikit_learn_data"))).expanduser()
 
 
-def load_sklearn(data_home: Path | None) -> LoadedData:
-    """California Housing via scikit-learn: downloads once, then reads its cache (honours SCIKIT_LEARN_DATA)."""
-    from sklearn.datasets import fetch_california_housing
+def source_file(spec: DatasetSpec, data_home: Path | None) -> Path:
+    """The file the rows are read from (it may not exist yet: California downloads once)."""
+    if spec.source.kind == "csv":
+        return Path(spec.source.value)
+    name = SKLEARN_FILES[spec.source.value]
+    if spec.source.value == "california_housing":
+        return sklearn_data_home(data_home) / name
+    package = importlib.util.find_spec("sklearn")
+    if package is None or package.origin is None:
+        raise OSError("scikit-learn is not installed: it holds the bundled data sets")
+    return Path(package.origin).parent / "datasets" / "data" / name
 
+
+def load(spec: DatasetSpec, data_home: Path | None) -> RawData:
+    if spec.source.kind == "csv":
+        return load_csv(spec, Path(spec.source.value))
+    return load_sklearn(spec, data_home)
+
+
+def load_sklearn(spec: DatasetSpec, data_home: Path | None) -> RawData:
+    """A bundled loader's rows; California downloads once into the data home (honours SCIKIT_LEARN_DATA)."""
+    bunch = _sklearn_bunch(spec.source.value, data_home)
+    names = [str(name) for name in bunch.feature_names]
+    _require(spec.columns, names, f"scikit-learn's {spec.source.value}")
+    columns = [np.asarray(bunch.data[:, names.index(column)], dtype=np.float64) for column in spec.columns]
+    target = np.asarray(bunch.target)
+    if spec.target.task != "regression":
+        labels = spec.target.labels
+        target = np.array([labels[i] if 0 <= i < len(labels) else f"<class {i}>" for i in target], dtype=object)
+    digest = sha256_file(source_file(spec, data_home))
+    return RawData(columns, target, {"kind": "sklearn", "dataset": spec.source.value, "sha256": digest})
+
+
+def _sklearn_bunch(loader: str, data_home: Path | None) -> Any:
+    from sklearn import datasets
+
+    if loader == "breast_cancer":
+        return datasets.load_breast_cancer()
+    if loader == "iris":
+        return datasets.load_iris()
+    home = sklearn_data_home(data_home)
     try:
-        bunch = fetch_california_housing(data_home=str(data_home) if data_home else None)
+        return datasets.fetch_california_housing(data_home=str(home))
     except OSError as error:
         raise OSError(
-            f"could not download California Housing into {sklearn_cache_path(data_home).parent} ({error}); "
-            "point SCIKIT_LEARN_DATA or --data-home at a directory holding its cache, or pass --csv"
+            f"could not download California Housing into {home} ({error}); point SCIKIT_LEARN_DATA or "
+            "--data-home at a directory holding its cache"
         ) from error
-    order = [list(bunch.feature_names).index(name) for name in FEATURE_NAMES]
-    features = np.asarray(bunch.data[:, order], dtype=np.float64)
-    target = np.asarray(bunch.target, dtype=np.float64)
-    cache = sklearn_cache_path(data_home)
-    content = sha256_file(cache) if cache.is_file() else hashlib.sha256(features.tobytes() + target.tobytes())
-    digest = content if isinstance(content, str) else content.hexdigest()
-    return LoadedData(features, target, {"kind": "sklearn", "dataset": "california_housing", "sha256": digest})
 
 
-def load_csv(path: Path) -> LoadedData:
-    """Rows of a CSV with the model's feature columns or the raw census columns; bad rows are counted."""
+def load_csv(spec: DatasetSpec, path: Path) -> RawData:
+    """The spec's columns of a CSV with a header, as text; rows with the wrong number of fields are dropped."""
+    if not path.is_file():
+        raise FileNotFoundError(f"CSV file not found: {path} (the spec's source.csv)")
     with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.DictReader(stream)
-        header = [name.strip() for name in reader.fieldnames or []]
-        reader.fieldnames = header
-        derive = _row_parser(header, path)
+        reader = csv.reader(stream)
+        header = [name.strip() for name in next(reader, [])]
+        wanted = [*spec.columns, spec.target_column]
+        _require(wanted, header, str(path))
+        positions = [header.index(name) for name in wanted]
         dropped: Counter[str] = Counter()
-        rows: list[list[float]] = []
+        records = []
         for record in reader:
-            row_or_reason = derive(record)
-            if isinstance(row_or_reason, str):
-                dropped[row_or_reason] += 1
-            else:
-                rows.append(row_or_reason)
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_COLUMNS))
+            if len(record) != len(header):
+                if any(field.strip() for field in record):
+                    dropped[f"row has {len(record)} fields, the header has {len(header)}"] += 1
+                continue
+            records.append([record[i] for i in positions])
+    table = np.array(records, dtype=object).reshape(len(records), len(wanted))
     source = {"kind": "csv", "name": path.name, "sha256": sha256_file(path)}
-    return LoadedData(table[:, :-1], table[:, -1], source, dropped)
+    return RawData([table[:, i] for i in range(len(spec.columns))], table[:, -1], source, dropped)
 
 
-RowParser = Callable[[dict[str, str | None]], list[float] | str]
-"""Turns one CSV record into feature values plus label, or into the reason it is dropped."""
-
-
-def _row_parser(header: list[str], path: Path) -> RowParser:
-    missing_features = [name for name in FEATURE_COLUMNS if name not in header]
-    if not missing_features:
-        return lambda record: _numbers(record, FEATURE_COLUMNS)
-    missing_raw = [name for name in RAW_COLUMNS if name not in header]
-    if not missing_raw:
-        return _derive_from_census
-    missing = missing_features if len(missing_features) <= len(missing_raw) else missing_raw
-    raise MissingColumnsError(
-        f"{path}: missing column(s) {', '.join(missing)}. A CSV needs a header with either the feature "
-        f"columns {', '.join(FEATURE_COLUMNS)} or the raw census columns {', '.join(RAW_COLUMNS)}."
-    )
-
-
-def _numbers(record: dict[str, str | None], columns: tuple[str, ...]) -> list[float] | str:
-    values: list[float] = []
-    for name in columns:
-        text = (record.get(name) or "").strip()
-        if text.lower() in MISSING_TOKENS:
-            return "missing value"
-        try:
-            values.append(float(text))
-        except ValueError:
-            return f"{name} is not a number"
-    return values
-
-
-def _derive_from_census(record: dict[str, str | None]) -> list[float] | str:
-    raw = _numbers(record, RAW_COLUMNS)
-    if isinstance(raw, str):
-        return raw
-    census = dict(zip(RAW_COLUMNS, raw, strict=True))
-    households = census["households"]
-    if households <= 0:
-        return "households is not positive"
-    features = {
-        "MedInc": census["median_income"],
-        "HouseAge": census["housing_median_age"],
-        "AveRooms": census["total_rooms"] / households,
-        "AveBedrms": census["total_bedrooms"] / households,
-        "Population": census["population"],
-        "AveOccup": census["population"] / households,
-        "Latitude": census["latitude"],
-        "Longitude": census["longitude"],
-    }
-    return [features[name] for name in FEATURE_NAMES] + [census["median_house_value"] / USD_PER_TARGET_UNIT]
+def _require(wanted: list[str] | tuple[str, ...], present: list[str], where: str) -> None:
+    missing = [name for name in wanted if name not in present]
+    if missing:
+        raise MissingColumnsError(
+            f"{where}: missing column(s) {', '.join(missing)}; it has {', '.join(present) or 'no columns'}. "
+            "Fix the spec's features[].column or target.column."
+        )

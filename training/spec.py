@@ -58,6 +58,8 @@ class DatasetSpec:
     """As CreateTrainingJob takes them (strings), objective, num_class and eval_metric included."""
     gate: QualityGate
     seed: int
+    target_column: str = ""
+    """The target's source column (``target.column``, else the target's name)."""
 
     @property
     def name(self) -> str:
@@ -114,7 +116,10 @@ def _spec(document: dict[str, Any], path: Path) -> DatasetSpec:
         raise SpecError(f"{path}: training.seed must be a non-negative integer, got {seed!r}")
     hyperparameters = _hyperparameters(training.get("hyperparameters"), schema.target, gate, path)
     source = _source(document.get("source"), path)
-    return DatasetSpec(path, schema, str(document.get("description", "")), source, columns, hyperparameters, gate, seed)
+    target = document["target"]
+    target_column = str(target.get("column") or schema.target.name)
+    return DatasetSpec(path, schema, str(document.get("description", "")), source, columns, hyperparameters, gate, seed,
+                       target_column)  # fmt: skip
 
 
 def _columns(features: object, path: Path) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The real California Housing data (../shared/data), when present: counts, derivation and accuracy."""
+"""The real California Housing data (../shared/data), when present: counts, unchanged channels and accuracy."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import pytest
 from tests.conftest import SHARED_DATA
 from training import train_local
 from training.data import prepare
+from training.spec import DATASETS_DIR
 
 pytestmark = pytest.mark.real_data
 
 SKLEARN_HOME = SHARED_DATA / "scikit_learn_data"
-RAW_CSV = SHARED_DATA / "california_housing.csv"
+CHANNELS_BEFORE_SPECS = "d097dc27961c09b68d68d94a3c289f97ab74f2ae471d2695966d12c88e83a94e"
+"""data_sha256 of the channels the California-only preparation wrote: the spec must give the same bytes."""
 RealData = tuple[Path, dict[str, Any]]
 
 
@@ -24,26 +26,36 @@ def real_data(tmp_path_factory: pytest.TempPathFactory) -> RealData:
     if not (SKLEARN_HOME / "cal_housing_py3.pkz").is_file():
         pytest.skip(f"real data absent: {SKLEARN_HOME}/cal_housing_py3.pkz not found (needs ../shared/data)")
     out = tmp_path_factory.mktemp("real") / "data"
-    manifest, _ = prepare(out, data_home=SKLEARN_HOME)
+    manifest, _ = prepare("california_housing", out, data_home=SKLEARN_HOME)
     return out, manifest
 
 
-def test_scikit_learn_source_keeps_every_row_and_splits_70_15_15(real_data: RealData) -> None:
-    _, manifest = real_data
+def test_scikit_learn_source_keeps_every_row_and_the_same_channels(real_data: RealData) -> None:
+    out, manifest = real_data
     assert manifest["rows"] == {"loaded": 20640, "dropped": 0, "kept": 20640}
     counts = {name: entry["rows"] for name, entry in manifest["files"].items()}
     assert counts == {"train/train.csv": 14448, "validation/validation.csv": 3096, "test/test.csv": 3096}
+    assert manifest["data_sha256"] == CHANNELS_BEFORE_SPECS and not manifest["stratified"]
+    target = json.loads((out / "schema.json").read_text())["target"]
+    assert (target["name"], target["unit"], target["scale"], target["decimals"]) == ("MedHouseVal", "USD", 100000, 2)
 
 
-def test_raw_census_csv_derives_the_same_features_as_scikit_learn(real_data: RealData, tmp_path: Path) -> None:
-    if not RAW_CSV.is_file():
-        pytest.skip(f"real data absent: {RAW_CSV} not found")
-    from_csv, _ = prepare(tmp_path / "csv", csv_path=RAW_CSV)
-    assert from_csv["data_sha256"] == real_data[1]["data_sha256"], "derived columns match scikit-learn's"
-
-
-def test_a_short_training_run_reaches_a_sane_held_out_rmse(real_data: RealData, tmp_path: Path) -> None:
-    hyperparameters = tmp_path / "hp.json"
-    hyperparameters.write_text(json.dumps({"num_round": "60", "max_depth": "6", "eta": "0.3", "seed": "1"}))
-    metrics, _ = train_local.run(real_data[0], tmp_path / "model", hyperparameters)
+def test_a_short_training_run_reaches_a_sane_held_out_rmse(
+    real_data: RealData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (DATASETS_DIR / "california_housing.toml").read_text()
+    hyperparameters = 'hyperparameters = { num_round = "60", max_depth = "6", eta = "0.3", seed = "1" }'
+    short = tmp_path / "california_short.toml"
+    short.write_text(text.replace('hyperparameters = "../training/hyperparameters.json"', hyperparameters))
+    prepare(str(short), tmp_path / "data", data_home=SKLEARN_HOME)
+    args = ["--data", str(tmp_path / "data"), "--out", str(tmp_path / "model"), "--dataset", str(short)]
+    assert train_local.main(args) == 0
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["data_sha256"] == real_data[1]["data_sha256"]
     assert 35_000 < metrics["test_rmse_usd"] < 55_000 and metrics["test_r2"] > 0.75
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].endswith(
+        f"; 60 trees of depth 6; test RMSE {metrics['test_rmse_usd']:,.0f} USD, "
+        f"MAE {metrics['test_mae_usd']:,.0f} USD, R² {metrics['test_r2']:.4f} on 3096 held-out rows"
+    )
+    assert lines[-1].startswith("validation:rmse = ") and lines[-1].endswith("passes the quality gate (<= 0.6)")

@@ -1,111 +1,179 @@
-"""Local training writes what SageMaker's built-in XGBoost 3.x job writes, and skips unchanged work."""
+"""Local training writes what SageMaker's built-in XGBoost 3.x job writes, per task, behind the quality gate."""
 
 from __future__ import annotations
 
 import json
+import re
 import tarfile
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.unit.test_training_data import write_feature_csv
+from tests.unit.test_training_data import write_dataset
 from training import train_local
-from training.channels import CHANNEL_FILES
+from training.channels import CHANNEL_FILES, read_channel
 from training.data import prepare
-
-TINY = {"objective": "reg:squarederror", "eval_metric": "rmse", "num_round": "12", "max_depth": "3"}
-TINY |= {"eta": "0.3", "seed": "1"}
+from training.local_run import GateMissedError, TrainingInputError, train_checked
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    prepare(tmp_path / "data", csv_path=write_feature_csv(tmp_path / "houses.csv", count=600))
-    return tmp_path / "data"
+def prepared(directory: Path, task: str, **options: object) -> tuple[Path, Path]:
+    """(spec path, data directory) for the houses CSV."""
+    spec_path = write_dataset(directory, task, **options)
+    prepare(str(spec_path), directory / "data")
+    return spec_path, directory / "data"
 
 
-@pytest.fixture
-def tiny_hyperparameters(tmp_path: Path) -> Path:
-    path = tmp_path / "hyperparameters.json"
-    path.write_text(json.dumps(TINY))
-    return path
-
-
-def model_bytes(tarball: Path) -> tuple[list[str], bytes]:
-    with tarfile.open(tarball, "r:gz") as tar:
-        names = tar.getnames()
-        member = tar.extractfile("xgboost-model")
-        assert member is not None
-        return names, member.read()
-
-
-def test_artifact_is_one_ubjson_member_that_xgboost_loads(data_dir: Path, tiny_hyperparameters: Path) -> None:
+def booster_of(tarball: Path):  # type: ignore[no-untyped-def]
     import xgboost as xgb
 
-    out = data_dir.parent / "model"
-    _, trained = train_local.run(data_dir, out, tiny_hyperparameters)
-    names, raw = model_bytes(out / "model.tar.gz")
-    assert trained and names == ["xgboost-model"]
+    with tarfile.open(tarball, "r:gz") as tar:
+        assert tar.getnames() == ["xgboost-model"]
+        member = tar.extractfile("xgboost-model")
+        assert member is not None
+        raw = member.read()
     assert raw[:1] == b"{" and raw[1:2] not in (b'"', b" ", b"\n"), "UBJSON, not JSON text"
-    with pytest.raises(ValueError):
-        json.loads(raw)
     booster = xgb.Booster()
     booster.load_model(bytearray(raw))
-    assert booster.num_boosted_rounds() == 12 and booster.num_features() == 8
-    _, test_rows = train_local.read_channel(data_dir / CHANNEL_FILES["test"])
-    assert np.all(np.isfinite(booster.inplace_predict(test_rows)))
+    return booster
 
 
-def test_metrics_describe_the_held_out_test_set(data_dir: Path, tiny_hyperparameters: Path) -> None:
-    out = data_dir.parent / "model"
-    metrics, _ = train_local.run(data_dir, out, tiny_hyperparameters)
-    assert json.loads((out / "metrics.json").read_text()) == metrics
-    manifest = json.loads((data_dir / "manifest.json").read_text())
-    assert metrics["data_sha256"] == manifest["data_sha256"] and metrics["hyperparameters"] == TINY
-    assert metrics["xgboost_version"] == "3.2.0" and metrics["test_rows"] == 90
+def test_regression_writes_the_artifact_schema_metrics_and_plot(tmp_path: Path) -> None:
+    spec_path, data = prepared(tmp_path, "regression", rounds=12)
+    out = tmp_path / "model"
+    result = train_checked(data, out, str(spec_path))
+    metrics = result.metrics
+    assert result.trained and json.loads((out / "metrics.json").read_text()) == metrics
+    assert (out / "schema.json").read_bytes() == (data / "schema.json").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "metrics.json",
+        "model.tar.gz",
+        "predicted_vs_actual.png",
+        "schema.json",
+    ]
+    booster = booster_of(out / "model.tar.gz")
+    assert booster.num_boosted_rounds() == 12 and booster.num_features() == 3
     assert (metrics["num_round"], metrics["trees"], metrics["max_depth"], metrics["eta"]) == (12, 12, 3, 0.3)
-    assert metrics["test_rmse_usd"] == pytest.approx(metrics["test_rmse"] * 100_000)
-    assert metrics["test_mae_usd"] == pytest.approx(metrics["test_mae"] * 100_000)
-    assert 0 < metrics["test_mae"] <= metrics["test_rmse"] < 0.5 and 0.8 < metrics["test_r2"] <= 1
-    assert 0 < metrics["train_rmse"] < metrics["validation_rmse"] < 0.5
+    assert metrics["test_rows"] == 60 and metrics["xgboost_version"] == "3.2.0" and metrics["unit_suffix"] == "eur"
+    assert metrics["test_rmse_eur"] == pytest.approx(metrics["test_rmse"] * 1000)
+    assert metrics["test_mae_eur"] == pytest.approx(metrics["test_mae"] * 1000)
+    assert 0 < metrics["test_mae"] <= metrics["test_rmse"] < 40 and 0.8 < metrics["test_r2"] <= 1
+    assert 0 < metrics["train_rmse"] < 40 and 0 < metrics["validation_rmse"] == metrics["quality_gate"]["value"] < 40
+    assert metrics["hyperparameters"]["eval_metric"] == "rmse"
     assert (out / "predicted_vs_actual.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_unchanged_inputs_skip_training_and_changes_retrain(data_dir: Path, tiny_hyperparameters: Path) -> None:
-    out = data_dir.parent / "model"
-    first, trained = train_local.run(data_dir, out, tiny_hyperparameters)
-    stamp = (out / "model.tar.gz").stat().st_mtime_ns
-    again, retrained = train_local.run(data_dir, out, tiny_hyperparameters)
-    assert trained and not retrained and again == first and (out / "model.tar.gz").stat().st_mtime_ns == stamp
-    _, forced = train_local.run(data_dir, out, tiny_hyperparameters, force=True)
-    assert forced and json.loads((out / "metrics.json").read_text())["model_sha256"] == first["model_sha256"]
-    tiny_hyperparameters.write_text(json.dumps(TINY | {"num_round": "13"}))
-    changed, retrained = train_local.run(data_dir, out, tiny_hyperparameters)
-    assert retrained and changed["trees"] == 13 and changed["fingerprint"] != first["fingerprint"]
-    (out / "model.tar.gz").write_bytes(b"damaged")
-    _, repaired = train_local.run(data_dir, out, tiny_hyperparameters)
-    assert repaired and model_bytes(out / "model.tar.gz")[0] == ["xgboost-model"]
-
-
-def test_cli_trains_then_reports_up_to_date(
-    data_dir: Path, tiny_hyperparameters: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("task", "labels"), [("binary", ["no", "yes"]), ("multiclass", ["low", "mid", "high"])])
+def test_classification_reports_log_loss_auc_accuracy_and_the_confusion_matrix(
+    tmp_path: Path, task: str, labels: list[str]
 ) -> None:
-    args = ["--data", str(data_dir), "--out", str(data_dir.parent / "model")]
-    assert train_local.main([*args, "--hyperparameters", str(tiny_hyperparameters)]) == 0
+    spec_path, data = prepared(tmp_path, task, rounds=10)
+    out = tmp_path / "model"
+    metrics = train_checked(data, out, str(spec_path)).metrics
+    matrix = metrics["test_confusion_matrix"]
+    assert matrix["labels"] == labels and metrics["labels"] == labels
+    counts = np.array(matrix["rows_actual_columns_predicted"])
+    actual, features = read_channel(data / CHANNEL_FILES["test"], 3)
+    assert counts.shape == (len(labels), len(labels)) and counts.sum() == metrics["test_rows"] == 60
+    assert counts.sum(axis=1).tolist() == np.bincount(actual.astype(int), minlength=len(labels)).tolist()
+    assert metrics["test_accuracy"] == pytest.approx(np.trace(counts) / 60) and metrics["test_accuracy"] > 0.7
+    assert 0 < metrics["test_logloss"] < 0.8 and 0.8 < metrics["test_auc"] <= 1
+    booster = booster_of(out / "model.tar.gz")
+    predicted = booster.inplace_predict(features)
+    if task == "binary":
+        assert predicted.shape == (60,) and metrics["trees"] == 10
+    else:
+        assert predicted.shape == (60, 3) and metrics["trees"] == 30
+        assert metrics["hyperparameters"]["num_class"] == "3"
+    assert (out / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "predicted_vs_actual.png").exists()
+
+
+def test_missing_values_train_like_the_container_reads_them(tmp_path: Path) -> None:
+    import xgboost as xgb
+
+    spec_path, data = prepared(tmp_path, "binary")
+    train_checked(data, tmp_path / "model", str(spec_path))
+    booster = booster_of(tmp_path / "model" / "model.tar.gz")
+    _, features = read_channel(data / CHANNEL_FILES["test"], 3)
+    assert np.isnan(features).any()
+    with warnings.catch_warnings():  # the container's text-file reader is deprecated since xgboost 3.1 (once a process)
+        warnings.simplefilter("ignore", UserWarning)
+        container = xgb.DMatrix(f"{data / CHANNEL_FILES['test']}?format=csv&label_column=0")
+    assert np.array_equal(booster.predict(container), booster.inplace_predict(features))
+
+
+def test_unchanged_inputs_skip_training_and_changes_retrain(tmp_path: Path) -> None:
+    spec_path, data = prepared(tmp_path, "binary")
+    out = tmp_path / "model"
+    first = train_checked(data, out, str(spec_path))
+    stamp = (out / "model.tar.gz").stat().st_mtime_ns
+    again = train_checked(data, out, str(spec_path))
+    assert not again.trained and again.metrics == first.metrics and (out / "model.tar.gz").stat().st_mtime_ns == stamp
+    assert again.verdict == first.verdict
+    forced = train_checked(data, out, str(spec_path), force=True)
+    assert forced.trained and forced.metrics["model_sha256"] == first.metrics["model_sha256"], "deterministic"
+    spec_path.write_text(spec_path.read_text().replace('num_round = "8"', 'num_round = "9"'))
+    with pytest.raises(TrainingInputError, match=r"was prepared from another spec than .* \(or from an older version"):
+        train_checked(data, out, str(spec_path))
+    prepare(str(spec_path), data)
+    changed = train_checked(data, out, str(spec_path))
+    assert (
+        changed.trained
+        and changed.metrics["trees"] == 9
+        and changed.metrics["fingerprint"] != first.metrics["fingerprint"]
+    )
+    (out / "model.tar.gz").write_bytes(b"damaged")
+    assert train_checked(data, out, str(spec_path)).trained
+
+
+def test_a_model_that_misses_the_gate_never_reaches_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec_path, data = prepared(tmp_path, "binary", gate=("auc", 0.999))
+    args = ["--data", str(data), "--out", str(tmp_path / "model"), "--dataset", str(spec_path)]
+    assert train_local.main(args) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: validation:auc = ") and "MISSES the quality gate (>= 0.999)" in error
+    assert f"nothing new was written to {tmp_path / 'model'}" in error and "[training.quality_gate]" in error
+    assert not (tmp_path / "model").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "houses.csv", "houses_binary.toml"], "no staging left"
+
+
+def test_a_missing_gate_leaves_the_previous_model_untouched(tmp_path: Path) -> None:
+    spec_path, data = prepared(tmp_path, "binary")
+    out = tmp_path / "model"
+    train_checked(data, out, str(spec_path))
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    spec_path.write_text(spec_path.read_text().replace("threshold = 0.0", "threshold = 0.999"))
+    prepare(str(spec_path), data)
+    with pytest.raises(GateMissedError):
+        train_checked(data, out, str(spec_path), force=True)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def test_cli_trains_then_reports_up_to_date_with_the_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec_path, data = prepared(tmp_path, "regression", rounds=12)
+    args = ["--data", str(data), "--out", str(tmp_path / "model"), "--dataset", str(spec_path)]
+    assert train_local.main(args) == 0
     output = capsys.readouterr().out
     assert "[0]\ttrain-rmse:" in output and "validation-rmse:" in output and "trained in" in output
-    assert train_local.main([*args, "--hyperparameters", str(tiny_hyperparameters)]) == 0
-    assert "up to date, not retrained; 12 trees of depth 3; test RMSE" in capsys.readouterr().out
+    assert train_local.main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(
+        f"{tmp_path / 'model' / 'model.tar.gz'}: up to date, not retrained; 12 trees of depth 3;"
+    )
+    assert re.search(r"; test RMSE [\d,]+ EUR, MAE [\d,]+ EUR, R² 0\.\d{4} on 60 held-out rows$", lines[0]), lines[0]
+    assert lines[1].startswith("validation:rmse = ") and lines[1].endswith("passes the quality gate (<= 1e+09)")
 
 
-def test_missing_data_or_bad_hyperparameters_fail_clearly(
-    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missing_data_or_another_spec_fail_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert train_local.main(["--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "m")]) == 2
-    assert "no data manifest" in capsys.readouterr().err
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(TINY | {"early_stopping_rounds": "5"}))
-    args = ["--data", str(data_dir), "--out", str(tmp_path / "m"), "--hyperparameters", str(bad)]
-    assert train_local.main(args) == 2
-    assert "early_stopping_rounds is not used here" in capsys.readouterr().err
-    assert not (tmp_path / "m" / "model.tar.gz").exists()
+    assert "no data manifest in" in capsys.readouterr().err
+    _, data = prepared(tmp_path, "binary")
+    assert train_local.main(["--data", str(data), "--out", str(tmp_path / "m")]) == 2
+    assert "prepared from the spec 'houses_binary', which is not bundled: pass --dataset" in capsys.readouterr().err
+    assert train_local.main(["--data", str(data), "--out", str(tmp_path / "m"), "--dataset", "iris"]) == 2
+    assert "was prepared from another spec than" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
