@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.rows import MISSING_TOKENS
@@ -32,6 +32,8 @@ class ColumnProfile:
     """Each distinct present value (as text) and how often it occurs."""
     numbers: tuple[float, ...]
     """The present values that are finite numbers."""
+    missing_texts: Counter[str] = field(default_factory=Counter)
+    """Missing values written as a word (``none``, ``NA``...), as written, and how often: maybe not meant missing."""
 
     @property
     def numeric(self) -> bool:
@@ -49,6 +51,11 @@ class ColumnProfile:
     @property
     def categories(self) -> list[str]:
         return sorted(self.counts)
+
+    @property
+    def identifier_like(self) -> bool:
+        """Text with a distinct value in most rows (an id, free text): nothing a model can learn from."""
+        return not self.numeric and len(self.counts) > 20 and len(self.counts) > 0.5 * self.present
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,8 @@ def is_missing(text: str) -> bool:
 def _profile(column: str, cells: list[str]) -> ColumnProfile:
     present = [cell for cell in cells if not is_missing(cell)]
     numbers = tuple(number for number in map(_number, present) if number is not None)
-    return ColumnProfile(column, len(present), len(cells) - len(present), Counter(present), numbers)
+    words = Counter(cell for cell in cells if cell and is_missing(cell))
+    return ColumnProfile(column, len(present), len(cells) - len(present), Counter(present), numbers, words)
 
 
 def _number(text: str) -> float | None:

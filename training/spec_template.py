@@ -18,32 +18,20 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def render_spec(profile: CsvProfile, target: str, task: str, why: str, dataset: str, path: Path) -> str:
-    empty = [column for column, p in profile.columns.items() if column != target and not p.present]
-    features = {column: p for column, p in profile.columns.items() if column != target and p.present}
+    others = {column: p for column, p in profile.columns.items() if column != target}
+    features = {column: p for column, p in others.items() if p.present and not p.identifier_like}
     names = feature_names(list(features))
-    target_profile = profile.columns[target]
     lines = [
-        f"# Dataset spec for {dataset}, written by `python -m training.spec_init` from {profile.path.name} "
-        f"({profile.rows} rows).",
-        "# It is a starting point: check every line. Descriptions and units appear in the API documentation and in",
-        "# error messages; requests outside a range, or with a category not listed, are refused with a 400. Then run",
-        f"#   make model DATASET={path}",
-        "# Every key is described in training/spec.py; the bundled specs in datasets/ are worked examples.",
-        f"name = {_text(dataset)}",
-        f"description = {_text(f'{target}, from {len(features)} columns of {profile.path.name}')}  # edit",
+        *_header_lines(profile, dataset, path, len(features), target),
+        *_target_lines(profile.columns[target], task, why),
         "",
-        "[source]",
-        f"csv = {_text(_relative(profile.path, path))}  # relative to this file",
-        "",
-        *_target_lines(target_profile, task, why),
-        "",
-        *_training_lines(task, target_profile),
+        *_training_lines(task, profile.columns[target]),
         "",
         "# Features in model order (every column but the target). Ranges are the data's minimum and maximum",
         f"# widened by {RANGE_MARGIN:.0%} of their span and rounded outwards (never below 0 for a column without",
         "# negative values): set them to what a client may legitimately send. `missing = true` where the data has",
         "# missing values.",
-        *(f"# The column {column!r} has no value in any row: it is left out." for column in empty),
+        *(_left_out(column, p) for column, p in others.items() if column not in features),
     ]
     for column, feature in features.items():
         lines += ["", *_feature_lines(names[column], feature, profile.rows)]
@@ -51,6 +39,30 @@ def render_spec(profile: CsvProfile, target: str, task: str, why: str, dataset: 
     lines += ["", "# A row from the data: what the API documentation and the tools send.", "[example]"]
     lines += [f"{_key(names[column])} = {_value(features[column], text)}" for column, text in example.items()]
     return "\n".join(lines) + "\n"
+
+
+def _header_lines(profile: CsvProfile, dataset: str, path: Path, features: int, target: str) -> list[str]:
+    return [
+        f"# Dataset spec for {dataset}, written by `python -m training.spec_init` from {profile.path.name} "
+        f"({profile.rows} rows).",
+        "# It is a starting point: check every line. Descriptions and units appear in the API documentation and in",
+        "# error messages; requests outside a range, or with a category not listed, are refused with a 400. Then run",
+        f"#   make model DATASET={path}",
+        "# Every key is described in training/spec.py; the bundled specs in datasets/ are worked examples.",
+        f"name = {_text(dataset)}",
+        f"description = {_text(f'{target}, from {features} columns of {profile.path.name}')}  # edit",
+        "",
+        "[source]",
+        f"csv = {_text(_relative(profile.path, path))}  # relative to this file",
+        "",
+    ]
+
+
+def _left_out(column: str, profile: ColumnProfile) -> str:
+    if not profile.present:
+        return f"# The column {column!r} has no value in any row: it is left out."
+    return (f"# The column {column!r} has {len(profile.counts)} distinct texts in {profile.present} rows, like an "
+            "identifier or free text: it is left out (add it back as categorical if it is neither).")  # fmt: skip
 
 
 def _target_lines(target: ColumnProfile, task: str, why: str) -> list[str]:
@@ -69,8 +81,11 @@ def _target_lines(target: ColumnProfile, task: str, why: str) -> list[str]:
             "# decimals = 2   # round answers to this many decimals",
         ]
     labels = labels_of(target)
-    order = "class 0, class 1: the probability answered is of the label given" if task == "binary" else "class order"
-    return [*lines, f"# Every distinct value of the column, in {order}.", f"labels = [{', '.join(map(_text, labels))}]"]
+    if task == "binary":
+        note = "# The column's 2 values as class 0, class 1 (sorted): the model gives the probability of class 1."
+    else:
+        note = f"# The column's {len(labels)} distinct values, in class order (sorted)."
+    return [*lines, note, *_array("labels", labels)]
 
 
 def _training_lines(task: str, target: ColumnProfile) -> list[str]:
@@ -108,13 +123,21 @@ def _feature_lines(name: str, feature: ColumnProfile, rows: int) -> list[str]:
             lines.append(f"# {len(feature.not_numbers)} distinct value(s) are not numbers ({shown}): "
                          "`make data` drops those rows; make them empty in the CSV if they mean missing")  # fmt: skip
     else:
-        lines.append(f"categories = [{', '.join(map(_text, feature.categories))}]  # its {len(feature.counts)} "
-                     "distinct values; a request with another is refused")  # fmt: skip
-        if len(feature.counts) > 50:
-            lines.append("# many distinct values: if this is an identifier or free text, remove the feature")
+        lines.append(f"# its {len(feature.counts)} distinct values; a request with another is refused")
+        lines += _array("categories", feature.categories)
     if feature.missing:
         lines.append(f"missing = true  # {feature.missing} of {rows} rows have no value")
+    for word, count in sorted(feature.missing_texts.items()):
+        lines.append(f"# {count} of those are the text {word!r}, which is read as missing: if it is a value (a "
+                     "category), rename it in the CSV")  # fmt: skip
     return lines
+
+
+def _array(key: str, items: list[str] | tuple[str, ...]) -> list[str]:
+    """``key = [...]`` on one line, or one item a line when long."""
+    quoted = [_text(item) for item in items]
+    one_line = f"{key} = [{', '.join(quoted)}]"
+    return [one_line] if len(one_line) <= 110 else [f"{key} = [", *(f"    {item}," for item in quoted), "]"]
 
 
 def _value(feature: ColumnProfile, text: str) -> str:

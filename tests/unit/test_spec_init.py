@@ -105,6 +105,17 @@ def test_integer_labels_sort_numerically_and_stray_texts_keep_a_column_numeric(t
     assert 0 < document["training"]["quality_gate"]["threshold"] < math.log(6), "better than guessing the shares"
 
 
+def test_identifiers_are_left_out_and_the_word_none_is_flagged(tmp_path: Path) -> None:
+    rows = [[f"C{i:04d}", ("none", "dsl", "fiber")[i % 3], i % 7, "yes" if i % 7 > 3 else "no"] for i in range(60)]
+    csv_path = write_csv(tmp_path / "customers.csv", ["customer_id", "internet", "calls", "churn"], rows)
+    out, what = spec_init.write_spec(csv_path, "churn", tmp_path / "customers.toml")
+    text = out.read_text()
+    assert [feature.name for feature in spec.load(str(out)).schema.features] == ["internet", "calls"]
+    assert "# The column 'customer_id' has 60 distinct texts in 60 rows, like an identifier or free text" in text
+    assert "# 20 of those are the text 'none', which is read as missing: if it is a value (a category)" in text
+    assert what.startswith("60 rows; 2 features (1 numeric, 1 categorical, 1 may be missing)")
+
+
 def test_a_regression_target_gets_an_rmse_gate_below_its_spread(tmp_path: Path) -> None:
     out, _ = spec_init.write_spec(write_rows(tmp_path / "houses.csv"), "price", tmp_path / "p.toml", name="prices")
     loaded = spec.load(str(out))
