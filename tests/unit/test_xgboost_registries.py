@@ -21,15 +21,20 @@ from stacks.config_training import XGBOOST_VERSIONS
 
 
 @pytest.fixture(scope="module")
-def sagemaker_training_versions() -> dict[str, Any]:
-    """sagemaker-core's training image table per version; skips (with the reason) when it is not installed."""
+def image_uris() -> Any:
+    """sagemaker-core's ``image_uris`` module; skips (with the reason) when sagemaker-core is not installed."""
     with pytest.MonkeyPatch.context() as environment:
         environment.delenv("AWS_PROFILE", raising=False)  # sagemaker-core opens a boto session on import
-        image_uris = pytest.importorskip(
+        return pytest.importorskip(
             "sagemaker.core.image_uris",
             reason="sagemaker-core is not installed: cannot compare xgboost_registries.json with its source "
             "(pip install -r requirements.txt)",
         )
+
+
+@pytest.fixture(scope="module")
+def sagemaker_training_versions(image_uris: Any) -> dict[str, Any]:
+    """sagemaker-core's training image table: version -> {"repository", "registries", ...}."""
     return dict(image_uris.config_for_framework("xgboost")["training"]["versions"])
 
 
@@ -48,6 +53,15 @@ def test_each_version_equals_sagemaker_core(sagemaker_training_versions: dict[st
     assert committed == {"repository": expected["repository"], "registries": expected["registries"]}
     assert xgboost_image_registries(version) == (expected["repository"], dict(sorted(expected["registries"].items())))
     assert len(committed["registries"]) > 30 and {"us-east-1", "cn-north-1"} <= set(committed["registries"])
+
+
+# One region of each partition the table covers (retrieve takes ~0.2 s a call, so not all of them here).
+@pytest.mark.parametrize("region", ["us-east-1", "cn-north-1", "us-gov-west-1", "us-iso-east-1"])
+@pytest.mark.parametrize("version", XGBOOST_VERSIONS)
+def test_the_table_gives_the_account_image_uris_retrieve_returns(image_uris: Any, version: str, region: str) -> None:
+    repository, registries = xgboost_image_registries(version)
+    uri = image_uris.retrieve("xgboost", region, version)
+    assert uri.startswith(f"{registries[region]}.dkr.ecr.{region}.") and uri.endswith(f"/{repository}:{version}")
 
 
 def test_the_committed_text_is_what_the_generator_writes(sagemaker_training_versions: dict[str, Any]) -> None:
