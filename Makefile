@@ -22,7 +22,7 @@ MODEL_DIR := build/model
 DATASET ?= california_housing
 SAMPLE_JSON := {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}
 
-.PHONY: help install data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan scan-venv clean
+.PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan scan-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,8 +56,15 @@ model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + sc
 local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
 	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
-test: $(STAMP_PY) $(STAMP_SCAN) ## Run the whole test suite
+# Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
+browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP_PY) $(STAMP_SCAN) browser ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
+
+screenshot: $(STAMP_PY) browser ## Redraw docs/page.png: the page in Chromium after Predict and Explain
+	PAGE_SCREENSHOT=$(CURDIR)/docs/page.png $(PY) -m pytest tests/integration/test_page_browser.py -q -k edits_a_field
 
 check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
 	$(VENV)/bin/ruff check .
