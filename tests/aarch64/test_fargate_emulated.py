@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,23 +23,23 @@ pytestmark = pytest.mark.slow  # the first run sets up the emulated root and dow
 
 NAMED_BODY = json.loads((REPO_ROOT / "tests/events/http_api_v2_post_named.json").read_text())["body"]
 CSV_BODY = "".join(",".join(repr(float(value)) for value in row) + "\n" for row in synthetic_rows(200, seed=3))
-REQUESTS = [  # method, path, body, headers
-    ("GET", "/ping", None, {}),
-    ("POST", "/predict", NAMED_BODY, {"content-type": "application/json"}),
-    ("POST", "/predict", CSV_BODY, {"content-type": "text/csv"}),
-]
+REQUESTS = {  # method, path, body, headers
+    "ping": ("GET", "/ping", None, {}),
+    "predict named json": ("POST", "/predict", NAMED_BODY, {"content-type": "application/json"}),
+    "predict csv": ("POST", "/predict", CSV_BODY, {"content-type": "text/csv"}),
+    "invocations csv": ("POST", "/invocations", CSV_BODY, {"content-type": "text/csv"}),
+    "explain csv": ("POST", "/explain", CSV_BODY, {"content-type": "text/csv"}),
+}
 
 
-@pytest.fixture
-def servers(
-    emulated_python, fargate_app_root: Path, model_env: dict[str, str], tmp_path: Path
-) -> Iterator[list[RunningServer]]:  # type: ignore[no-untyped-def]
-    """The host's server and the emulated one, stopped (SIGTERM, then kill) when the test ends."""
-    env = {**model_env, "OPENBLAS_NUM_THREADS": "1"}  # as the Dockerfile sets it
-    started = [launch_server(env, tmp_path, cwd=fargate_app_root)]
+@pytest.fixture(scope="module")
+def servers(emulated_python, fargate_app_root: Path, model_env: dict[str, str], tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The host's server and the emulated one, for the whole module (the last test stops the emulated one)."""
+    env, log_dir = {**model_env, "OPENBLAS_NUM_THREADS": "1"}, tmp_path_factory.mktemp("servers")  # as the Dockerfile
+    started = [launch_server(env, log_dir, cwd=fargate_app_root)]
     try:
         emulated_env = {**env, "PYTHONPATH": str(emulated_python.site_dirs["fargate_image"])}
-        started.append(launch_server(emulated_env, tmp_path, python=str(emulated_python.wrapper), cwd=fargate_app_root))
+        started.append(launch_server(emulated_env, log_dir, python=str(emulated_python.wrapper), cwd=fargate_app_root))
         yield started
     finally:
         for server in started:
@@ -62,14 +61,21 @@ def upload_across_sigterm(server: RunningServer, body: bytes) -> bytes:
         return b"".join(iter(lambda: sock.recv(65536), b""))
 
 
-def test_emulated_server_answers_like_the_host_and_drains_on_sigterm(emulated_python, servers) -> None:  # type: ignore[no-untyped-def]
+def test_the_emulated_server_runs_under_qemu(emulated_python, servers) -> None:  # type: ignore[no-untyped-def]
+    assert Path(os.readlink(f"/proc/{servers[1].process.pid}/exe")) == emulated_python.qemu.resolve()
+
+
+@pytest.mark.parametrize("name", REQUESTS)
+def test_emulated_server_answers_like_the_host(servers, name: str) -> None:  # type: ignore[no-untyped-def]
     host, emulated = servers
-    assert Path(os.readlink(f"/proc/{emulated.process.pid}/exe")) == emulated_python.qemu.resolve()
-    for method, path, body, headers in REQUESTS:
-        expected, reply = host.request(method, path, body, headers), emulated.request(method, path, body, headers)
-        assert reply.status == 200, reply.body
-        assert (reply.headers["content-type"], reply.body) == (expected.headers["content-type"], expected.body), path
-    assert json.loads(reply.body)["count"] == 200
+    expected, reply = host.request(*REQUESTS[name]), emulated.request(*REQUESTS[name])
+    assert reply.status == 200, reply.body
+    assert (reply.headers["content-type"], reply.body) == (expected.headers["content-type"], expected.body)
+
+
+def test_sigterm_drains_the_request_in_flight_and_exits_0(servers) -> None:  # type: ignore[no-untyped-def]
+    """Last in the module: it stops the emulated server."""
+    emulated = servers[1]
     answer = upload_across_sigterm(emulated, CSV_BODY.encode())
     assert answer.startswith(b"HTTP/1.1 200") and b'"count":200' in answer, answer[:300]
     assert emulated.process.wait(timeout=60) == 0, emulated.logs()

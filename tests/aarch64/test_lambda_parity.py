@@ -6,12 +6,8 @@ per emulated CPU (tests/aarch64/run_handler.py, once per model case); each test 
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import platform
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,57 +15,22 @@ from typing import Any
 import pytest
 
 from tests.aarch64.conftest import Answers, HandlerRunner, Job
-from tests.conftest import REPO_ROOT, SHARED_DATA
+from tests.aarch64.rows import ROWS_SOURCE, feature_rows
+from tests.conftest import REPO_ROOT
 from tests.reliability.artifacts import pickled_model
-from tests.support.models import synthetic_rows, tar_bytes
+from tests.support.models import tar_bytes
 
 pytestmark = pytest.mark.slow  # the first run sets up the emulated root and downloads wheels
 
 RECORDED_EVENTS = sorted((REPO_ROOT / "tests" / "events").glob("*.json"))
 PING, PREDICT = "http_api_v2_ping.json", "direct_named.json"
 BATCH_ROWS = 1000  # the handler's limit of rows per request
-SYNTHETIC_ROWS = 3000
-MAKE_DATA_SPLIT = REPO_ROOT / "build" / "training-data" / "test" / "test.csv"  # written by `make data`
-TIER_DATA = REPO_ROOT / "build" / "aarch64" / "training-data"
 
 
-def sklearn_data_home() -> Path | None:
-    """Where scikit-learn's cached copy of the data set is (SCIKIT_LEARN_DATA or ../shared/data), if anywhere."""
-    for home in (os.environ.get("SCIKIT_LEARN_DATA"), SHARED_DATA / "scikit_learn_data"):
-        if home and (Path(home) / "cal_housing_py3.pkz").is_file():
-            return Path(home)
-    return None
-
-
-ROWS_SOURCE = "heldout-split" if MAKE_DATA_SPLIT.is_file() or sklearn_data_home() else "synthetic-rows"
-"""Decided at collection, so the test's id says which rows ran."""
-
-
-def heldout_split() -> Path:
-    """The test channel of ``make data``; written into build/aarch64 (offline, from the cache) when absent."""
-    if MAKE_DATA_SPLIT.is_file():
-        return MAKE_DATA_SPLIT
-    TIER_DATA.mkdir(parents=True, exist_ok=True)
-    with (TIER_DATA.parent / ".data-lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # training.data rewrites nothing when its recorded hashes match
-        home = str(sklearn_data_home())
-        command = [sys.executable, "-m", "training.data", "--out", str(TIER_DATA), "--data-home", home]
-        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
-        assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}"
-    return TIER_DATA / "test" / "test.csv"
-
-
-def feature_rows() -> list[str]:
-    """CSV feature rows: every row of the held-out split (label column 0 dropped), or synthetic ones."""
-    if ROWS_SOURCE == "synthetic-rows":
-        return [",".join(repr(float(value)) for value in row) for row in synthetic_rows(SYNTHETIC_ROWS, seed=7)]
-    return [line.split(",", 1)[1] for line in heldout_split().read_text().splitlines() if line]
-
-
-def csv_event(rows: list[str]) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) POST /predict of CSV rows, as API Gateway delivers it."""
-    return {"version": "2.0", "rawPath": "/predict", "rawQueryString": "", "headers": {"content-type": "text/csv"},
-            "requestContext": {"http": {"method": "POST", "path": "/predict"}}, "body": "\n".join(rows) + "\n",
+def csv_event(rows: list[str], route: str) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) POST of CSV rows to ``route``, as API Gateway delivers it."""
+    return {"version": "2.0", "rawPath": route, "rawQueryString": "", "headers": {"content-type": "text/csv"},
+            "requestContext": {"http": {"method": "POST", "path": route}}, "body": "\n".join(rows) + "\n",
             "isBase64Encoded": False}  # fmt: skip
 
 
@@ -86,12 +47,18 @@ def assert_identical(answers: list[Answers]) -> list[Any]:
     return host.decoded()
 
 
-def rows_events(rows: list[str]) -> list[Any]:
+def batches(rows: list[str]) -> list[list[str]]:
+    return [rows[start : start + BATCH_ROWS] for start in range(0, len(rows), BATCH_ROWS)]
+
+
+def prediction_events(rows: list[str]) -> list[Any]:
     """Each batch twice: as CSV over HTTP, and as a direct invocation with JSON arrays."""
     events: list[Any] = []
-    for start in range(0, len(rows), BATCH_ROWS):
-        batch = rows[start : start + BATCH_ROWS]
-        events += [csv_event(batch), {"instances": [[float(value) for value in row.split(",")] for row in batch]}]
+    for batch in batches(rows):
+        events += [
+            csv_event(batch, "/predict"),
+            {"instances": [[float(value) for value in row.split(",")] for row in batch]},
+        ]
     return events
 
 
@@ -123,7 +90,8 @@ def parity(answer_on_both: HandlerRunner, model_env: dict[str, str], rows: list[
     """Every job's answers on both architectures, for one model case."""
     jobs: dict[str, Job] = {
         "recorded": ([json.loads(path.read_text()) for path in RECORDED_EVENTS], model_env),
-        "rows": (rows_events(rows), model_env),
+        "rows": (prediction_events(rows), model_env),
+        "explain": ([csv_event(batch, "/explain") for batch in batches(rows)], model_env),
         **broken_artifact_jobs(model_env, tmp_path_factory.mktemp("broken")),
     }
     return answer_on_both(jobs)
@@ -145,6 +113,15 @@ def test_rows_answer_identically(parity, rows: list[str], rows_source: str) -> N
     assert [body["predictions"] for body in bodies] == [answer["predictions"] for answer in answers[1::2]]
     assert sum(body["count"] for body in bodies) == len(rows)
     print(f"{rows_source}: {len(rows)} rows in {len(bodies)} batches, answers identical on x86_64 and emulated aarch64")
+
+
+@pytest.mark.parametrize("rows_source", [ROWS_SOURCE])
+def test_explanations_answer_identically(parity, rows: list[str], rows_source: str) -> None:  # type: ignore[no-untyped-def]
+    answers = assert_identical(parity["explain"])
+    bodies = [json.loads(answer["body"]) for answer in answers]
+    assert [answer["statusCode"] for answer in answers] == [200] * len(bodies), bodies[0]
+    assert sum(len(body["explanations"]) for body in bodies) == len(rows)
+    print(f"{rows_source}: {len(rows)} rows explained, answers identical on x86_64 and emulated aarch64")
 
 
 @pytest.mark.parametrize("fault", BROKEN_ARTIFACTS)
