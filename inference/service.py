@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,20 @@ from inference.errors import ModelFormatError, ModelUnavailable
 logger = logging.getLogger("inference")
 LoadedModel = ModelBundle
 """The name earlier releases exported for the loaded model."""
+
+
+SAGEMAKER_MODEL_DIR = "/opt/ml/model"
+"""Where SageMaker hosting (and Batch Transform) unpack ``model.tar.gz`` for the container."""
+
+
+def hosted_model(directory: str) -> str | None:
+    """The model SageMaker hosting unpacked into ``directory`` (``xgboost-model``, or a ``model.tar.gz`` placed
+    there), or None; its ``schema.json`` is then looked for beside it."""
+    for name in ("xgboost-model", "model.tar.gz"):
+        candidate = Path(directory) / name
+        if candidate.is_file():
+            return str(candidate)
+    return None
 
 
 class Predictor:
@@ -40,8 +55,10 @@ class Predictor:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Predictor:
+        """``MODEL_URI`` (else the model SageMaker hosting mounts, see ``hosted_model``), ``SCHEMA_URI``,
+        ``MODEL_VERSION`` and ``MODEL_RETRY_SECONDS``."""
         return cls(
-            environ.get("MODEL_URI") or None,
+            environ.get("MODEL_URI") or hosted_model(environ.get("SAGEMAKER_MODEL_DIR") or SAGEMAKER_MODEL_DIR),
             environ.get("MODEL_VERSION") or None,
             float(environ.get("MODEL_RETRY_SECONDS", "10")),
             environ.get("SCHEMA_URI") or None,
@@ -67,7 +84,7 @@ class Predictor:
     def _load(self) -> None:
         self._last_attempt = time.monotonic()
         if not self._uri:
-            self._error = "MODEL_URI is not set"
+            self._error = f"MODEL_URI is not set and {SAGEMAKER_MODEL_DIR} holds no xgboost-model"
             logger.error("model not loaded: %s", self._error)
             return
         started = time.perf_counter()

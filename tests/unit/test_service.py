@@ -55,7 +55,8 @@ def test_health_reports_the_loaded_model(predictor) -> None:
 def test_missing_model_uri_is_unavailable_not_a_crash() -> None:
     predictor = Predictor.from_env({})
     assert not predictor.ready
-    unavailable = {"code": "model_unavailable", "message": "the model is not loaded: MODEL_URI is not set"}
+    message = "the model is not loaded: MODEL_URI is not set and /opt/ml/model holds no xgboost-model"
+    unavailable = {"code": "model_unavailable", "message": message}
     assert predictor.health() == (503, {"error": unavailable})
     with pytest.raises(ModelUnavailable, match="MODEL_URI is not set"):
         predictor.predict(CSV_LINE, "text/csv")
@@ -95,7 +96,7 @@ def test_a_slow_reload_never_holds_a_request(tmp_path, model_tarball, monkeypatc
     write_schema(HOUSING, tmp_path)
     release = threading.Event()
     slow_load = service.LoadedModel.load
-    monkeypatch.setattr(service.LoadedModel, "load", lambda *a: (release.wait(10), slow_load(*a))[1])
+    monkeypatch.setattr(service.LoadedModel, "load", lambda *a, **k: (release.wait(10), slow_load(*a, **k))[1])
     started = time.monotonic()
     assert predictor.health()[0] == 503  # the reload is under way in the background
     assert predictor.health()[0] == 503  # and is not started twice
