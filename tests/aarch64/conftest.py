@@ -129,7 +129,9 @@ def _finish(process: subprocess.Popen[bytes], jobs_file: Path, cpu: str) -> dict
 
 
 @pytest.fixture(scope="session")
-def answer_on_both(emulated_python, lambda_task_root: Path, tmp_path_factory: pytest.TempPathFactory) -> HandlerRunner:  # type: ignore[no-untyped-def]
+def answer_everywhere(
+    emulated_python, lambda_task_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> HandlerRunner:  # type: ignore[no-untyped-def]
     """Run the image's handler over named jobs on the host and on each emulated CPU, one process each, concurrently."""
 
     def answer(jobs: dict[str, Job]) -> dict[str, list[Answers]]:
@@ -140,7 +142,13 @@ def answer_on_both(emulated_python, lambda_task_root: Path, tmp_path_factory: py
         runs.update(
             {cpu: _start(emulated_python.command(cpu), emulated_path, jobs_files[cpu]) for cpu in EMULATED_CPUS}
         )
-        answers = {side: _finish(runs[side], jobs_files[side], side) for side in sides}
+        try:
+            answers = {side: _finish(runs[side], jobs_files[side], side) for side in sides}
+        finally:  # a failed or timed-out run must not leave the others running
+            for process in runs.values():
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
         return {name: [answers[side][name] for side in sides] for name in jobs}
 
     return answer

@@ -85,7 +85,7 @@ def rows() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def parity(answer_on_both: HandlerRunner, model_env: dict[str, str], rows: list[str],  # type: ignore[no-untyped-def]
+def parity(answer_everywhere: HandlerRunner, model_env: dict[str, str], rows: list[str],  # type: ignore[no-untyped-def]
            tmp_path_factory: pytest.TempPathFactory):  # fmt: skip
     """Every job's answers on both architectures, for one model case."""
     jobs: dict[str, Job] = {
@@ -94,7 +94,7 @@ def parity(answer_on_both: HandlerRunner, model_env: dict[str, str], rows: list[
         "explain": ([csv_event(batch, "/explain") for batch in batches(rows)], model_env),
         **broken_artifact_jobs(model_env, tmp_path_factory.mktemp("broken")),
     }
-    return answer_on_both(jobs)
+    return answer_everywhere(jobs)
 
 
 def test_recorded_events_answer_identically(parity) -> None:  # type: ignore[no-untyped-def]
