@@ -69,7 +69,7 @@ def write_prepared(spec: DatasetSpec, raw: RawData, out: Path, seed: int) -> dic
     counts = {"loaded": kept + sum(dropped.values()), "dropped": sum(dropped.values()), "kept": kept}
     counts |= {name: len(part) for name, part in zip(("train", "validation", "test"), _parts(split), strict=True)}
     data = {"rows": counts, "sha256": combined_sha256(files), "source": raw.source, "spec_sha256": spec_sha256}
-    document = _without_empty_texts(dataclasses.replace(spec.schema, data=data).to_document())
+    document = dataclasses.replace(spec.schema, data=data).to_document()
     schema_text = json.dumps(document, indent=2, ensure_ascii=False)
     write_atomically(out / SCHEMA_NAME, schema_text + "\n")
     manifest = {
@@ -92,15 +92,6 @@ def write_prepared(spec: DatasetSpec, raw: RawData, out: Path, seed: int) -> dic
     }
     write_manifest(out, manifest)
     return manifest
-
-
-def _without_empty_texts(document: dict[str, Any]) -> dict[str, Any]:
-    """Leave out empty descriptions and units: ``Schema.from_document`` takes an absent key, not an empty one."""
-    for table in (document["target"], *document["features"]):
-        for key in ("description", "unit"):
-            if table.get(key) == "":
-                del table[key]
-    return document
 
 
 def _split(spec: DatasetSpec, target: np.ndarray, seed: int, dropped: Counter[str]) -> Split:
