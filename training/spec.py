@@ -170,3 +170,29 @@ def _agree(hyperparameters: dict[str, str], key: str, wanted: str, source: str) 
         raise HyperparameterError(
             f"hyperparameter {key} is {given!r} but {source} says {wanted!r}; remove it or make them agree"
         )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m training.spec [DATASET...]``: every key (``--help``), or check specs as data preparation will."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m training.spec", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("datasets", nargs="*", default=[DEFAULT_DATASET], help="bundled names or spec paths")
+    status = 0
+    for given in parser.parse_args(argv).datasets:
+        try:
+            loaded = load(given)
+        except SpecError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"{loaded.path}: {loaded.name} ({loaded.schema.task}, {loaded.target.objective}), "
+              f"{len(loaded.schema.features)} features, gate {loaded.gate.channel_metric} "
+              f"{'>=' if loaded.gate.direction == 'higher' else '<='} {loaded.gate.threshold:g}: ok")  # fmt: skip
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -128,3 +128,14 @@ def test_a_dataset_is_a_bundled_name_or_an_existing_spec_path(tmp_path: Path) ->
     with pytest.raises(SpecError) as error:
         spec.load(str(tmp_path / "absent.toml"))
     assert str(error.value) == f"dataset spec {tmp_path / 'absent.toml'} does not exist"
+
+
+def test_the_command_checks_specs_and_names_the_broken_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "t.toml"
+    broken.write_text(BASE.replace("minimum = 0", "minimum = 20"))
+    assert spec.main(["iris", str(broken)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == (f"{spec.DATASETS_DIR / 'iris.toml'}: iris (multiclass, multi:softprob), 4 features, gate "
+                            "validation:mlogloss <= 0.4: ok\n")  # fmt: skip
+    assert captured.err == f"error: {broken}: features[0] (x): minimum 20 is greater than maximum 10\n"
+    assert spec.main([]) == 0 and "california_housing (regression, reg:squarederror)" in capsys.readouterr().out
