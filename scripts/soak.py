@@ -22,16 +22,19 @@ from pathlib import Path
 
 # run as `python -m scripts.soak` from the repository root, so these import
 from bench.wrk import parse_wrk
-from inference.schema import EXAMPLE_ROW
+from inference.bundle import default_schema_uri, load_schema
+from inference.schema import Schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def wrk_script() -> str:
-    """Lua for wrk: cycle through a one-row JSON, a 100-row CSV and a GET with query parameters."""
-    csv = "\\n".join([",".join(str(v) for v in EXAMPLE_ROW.values())] * 100)
-    query = "&".join(f"{k}={v}" for k, v in EXAMPLE_ROW.items())
-    named = json.dumps({"instances": [EXAMPLE_ROW]})
+def wrk_script(schema: Schema) -> str:
+    """Lua for wrk: cycle through a one-row JSON, a 100-row CSV and a GET with query parameters, all of them
+    the schema's example row."""
+    example = {name: value for name, value in schema.example.items() if value is not None}
+    csv = "\\n".join([",".join("" if v is None else str(v) for v in schema.example_values())] * 100)
+    query = "&".join(f"{k}={v}" for k, v in example.items())
+    named = json.dumps({"instances": [example]})
     return f"""local requests = {{
   wrk.format("POST", "/predict", {{["Content-Type"] = "application/json"}}, '{named}'),
   wrk.format("POST", "/predict", {{["Content-Type"] = "text/csv"}}, "{csv}"),
@@ -96,7 +99,8 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int
 def soak(args: argparse.Namespace) -> dict[str, float]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "mix.lua").write_text(wrk_script())
+    schema = load_schema(default_schema_uri(str(Path(args.model).resolve())), explicit=False)
+    (out / "mix.lua").write_text(wrk_script(schema))
     server = start_server(Path(args.model).resolve(), args.port, args.workers, out / "server.log")
     url = f"http://127.0.0.1:{args.port}"
     try:

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 
 from inference import Predictor
-from inference.schema import FEATURE_NAMES, MAX_BODY_BYTES, MAX_ROWS
+from inference.schema import MAX_BODY_BYTES, MAX_ROWS
 from tests.integration.conftest import RunningServer
+from tests.support.datasets import HOUSING
 
 ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]
-NAMED = dict(zip(FEATURE_NAMES, ROW, strict=True))
+NAMED = dict(zip(HOUSING.names, ROW, strict=True))
 CSV = ",".join(map(str, ROW))
 JSON = {"content-type": "application/json"}
 CSV_TYPE = {"content-type": "text/csv"}

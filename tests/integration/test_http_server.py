@@ -12,10 +12,11 @@ import boto3
 import numpy as np
 import pytest
 
-from inference.schema import FEATURE_NAMES, MAX_BODY_BYTES, MAX_ROWS
+from inference.schema import MAX_BODY_BYTES, MAX_ROWS
+from tests.support.datasets import HOUSING
 
 ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]
-NAMED = dict(zip(FEATURE_NAMES, ROW, strict=True))
+NAMED = dict(zip(HOUSING.names, ROW, strict=True))
 CSV = ",".join(map(str, ROW))
 QUERY = "&".join(f"{name}={value}" for name, value in NAMED.items())
 JSON = {"content-type": "application/json"}
@@ -32,7 +33,7 @@ def test_ping_reports_the_model_and_the_server_stays_quiet(http_server, model_ta
     reply = http_server.request("GET", "/ping")
     assert reply.status == 200
     assert reply.json()["status"] == "ok"
-    assert reply.json()["features"] == list(FEATURE_NAMES)
+    assert reply.json()["features"] == list(HOUSING.names)
     assert "server" not in reply.headers
     assert '"logger": "uvicorn.access"' not in http_server.logs()
 

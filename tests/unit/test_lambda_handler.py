@@ -17,7 +17,8 @@ import pytest
 
 from inference import Predictor
 from inference.logs import JsonLogFormatter
-from inference.schema import FEATURE_NAMES, MAX_BODY_BYTES, MAX_ROWS
+from inference.schema import MAX_BODY_BYTES, MAX_ROWS
+from tests.support.datasets import HOUSING
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]
@@ -92,7 +93,7 @@ def test_ping_reports_the_loaded_model(adapter, predictor):
     assert status == 200
     assert body["status"] == "ok"
     assert body["model_version"] == predictor.model_version
-    assert body["features"] == list(FEATURE_NAMES)
+    assert body["features"] == list(HOUSING.names)
 
 
 def with_request(name: str, *, method: str | None = None, path: str | None = None, **changes: Any) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def with_request(name: str, *, method: str | None = None, path: str | None = Non
 
 
 def named_body(**overrides: Any) -> str:
-    return json.dumps({"instances": [{**dict(zip(FEATURE_NAMES, ROW, strict=True)), **overrides}]})
+    return json.dumps({"instances": [{**dict(zip(HOUSING.names, ROW, strict=True)), **overrides}]})
 
 
 POST, GET = "http_api_v2_post_named.json", "http_api_v2_get_query.json"
