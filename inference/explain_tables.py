@@ -1,0 +1,144 @@
+"""The tables exact TreeSHAP reads for every row, built once from a model's paths (see ``inference.explain``).
+
+Trees are grouped by the number q of quadrature nodes their paths need (q = ceil(m / 2) for at most m
+distinct features on a path); a q with few trees joins the next larger one, where it is exact too. A group
+is laid out level by level, its trees side by side: depth d, then the left children of depth d followed by
+their right children. Padded, a leaf above the group's depth becomes a pass-through branch (all its cover
+goes left, never live), so every level's children are two contiguous slices of the next level. A group that
+padding would more than double keeps only its real branches and gathers children and parents by index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference.explain_paths import Paths
+
+SMALL_GROUP_SHARE = 0.1
+"""A q whose trees hold less than this share of the branches is evaluated with the next larger q."""
+MAX_PADDING = 2.0
+
+
+@dataclass(frozen=True)
+class Level:
+    nodes: slice  # this level's entries in the group's node arrays
+    left: np.ndarray | None = None  # gathered: each branch's left child in [next level | leaf_values]
+    right: np.ndarray | None = None
+    leaf_values: np.ndarray | None = None  # gathered: float32 values of this level's leaf children
+    up: np.ndarray | None = None  # gathered: each branch's row in [left products | right products] above
+
+
+@dataclass(frozen=True)
+class Group:
+    weights: np.ndarray  # float32 (q, 1): Gauss-Legendre weights on [0, 1]
+    levels: tuple[Level, ...]
+    feature: np.ndarray  # intp per node (0 for padding)
+    threshold: np.ndarray  # float32
+    low: np.ndarray  # float32: the node is live for x in [low, high); padding: never
+    high: np.ndarray
+    missing_live: np.ndarray  # bool: live for a missing x
+    missing_right: np.ndarray  # bool: a missing x goes right
+    left_share: np.ndarray  # float32
+    right_share: np.ndarray  # float32: 1 - left_share
+    beta: np.ndarray  # float32 (q, nodes): t / F(t), F(t) = (1 - t) Z + t, Z the earlier splits' share
+    delta: np.ndarray  # float32 (q, nodes): Z / F(t)^2
+    target: np.ndarray  # intp per node: output group * num_features + feature
+    bottom_base: np.ndarray  # float32 (n,): the deepest level's value when dead
+    bottom_beta: np.ndarray  # float32 (q, n): beta * (left leaf - right leaf)
+    bottom_delta: np.ndarray  # float32 (q, n): delta * (left leaf - right leaf)
+
+
+def build_groups(paths: Paths, tree_group: np.ndarray, num_features: int) -> list[Group]:
+    depth = np.zeros(len(tree_group), np.intp)
+    for d, level in enumerate(paths.levels):
+        depth[paths.tree[level]] = d + 1
+    leaves = paths.left < 0
+    distinct = np.zeros(len(tree_group), np.intp)
+    np.maximum.at(distinct, paths.tree[leaves], paths.distinct[leaves])
+    target = tree_group[paths.tree] * num_features + paths.feature
+    branches = np.bincount(paths.tree[~leaves], minlength=len(tree_group))
+    return [_group(paths, trees, int(depth[trees].max()), q, target, int(branches[trees].sum()))
+            for q, trees in _by_order(np.maximum(1, (distinct + 1) // 2), branches)]  # fmt: skip
+
+
+def _by_order(order: np.ndarray, branches: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Trees with a branch, grouped by quadrature order; small groups move up to the next order."""
+    groups, pending = [], np.zeros(0, np.intp)
+    orders = np.unique(order[branches > 0])
+    for q in orders:
+        pending = np.concatenate((pending, np.flatnonzero((order == q) & (branches > 0))))
+        if branches[pending].sum() >= SMALL_GROUP_SHARE * branches.sum() or q == orders[-1]:
+            groups.append((int(q), np.sort(pending)))
+            pending = np.zeros(0, np.intp)
+    return groups
+
+
+def _group(paths: Paths, trees: np.ndarray, depth: int, q: int, target: np.ndarray, branches: int) -> Group:
+    padded = len(trees) * (2**depth - 1) <= MAX_PADDING * branches
+    ids, levels, (left_leaf, right_leaf) = _padded(paths, trees, depth) if padded else _gathered(paths, trees)
+    real = (ids >= 0) & (paths.left[ids] >= 0)
+    at = np.where(real, ids, 0)
+
+    def pick(values: np.ndarray, padding: float, dtype: type = np.float32) -> np.ndarray:
+        return np.where(real, values[at], padding).astype(dtype)
+
+    share, prior = pick(paths.left_share, 1.0, np.float64), pick(paths.earlier_share, 1.0, np.float64)
+    nodes, weights = np.polynomial.legendre.leggauss(q)
+    t = (nodes[:, None] + 1) / 2
+    passing = (1 - t) * prior + t  # the earlier splits' factor at t, for a row that passes them
+    beta, delta = (t / passing).astype(np.float32), (prior / passing**2).astype(np.float32)
+    bottom, gap = levels[-1].nodes, (left_leaf - right_leaf).astype(np.float32)
+    return Group(
+        weights=(weights[:, None] / 2).astype(np.float32),
+        levels=tuple(levels),
+        feature=pick(paths.feature, 0, np.intp),
+        threshold=pick(paths.threshold, 0.0),
+        low=pick(paths.low, np.inf),
+        high=pick(paths.high, np.inf),
+        missing_live=pick(paths.missing_passes, False, bool),
+        missing_right=pick(~paths.default_left, False, bool),
+        left_share=share.astype(np.float32),
+        right_share=(1 - share).astype(np.float32),
+        beta=beta,
+        delta=delta,
+        target=pick(target, 0, np.intp),
+        bottom_base=(right_leaf + share[bottom] * gap).astype(np.float32),
+        bottom_beta=beta[:, bottom] * gap,
+        bottom_delta=delta[:, bottom] * gap,
+    )
+
+
+def _padded(paths: Paths, trees: np.ndarray, depth: int) -> tuple[np.ndarray, list[Level], tuple[np.ndarray, ...]]:
+    """Node ids level by level over complete trees (-1: empty; a leaf repeats down its left chain)."""
+    levels, current, start = [], trees, 0
+    for _ in range(depth):
+        levels.append(current)
+        child = paths.left[np.maximum(current, 0)]
+        branch = (current >= 0) & (child >= 0)
+        current = np.concatenate((np.where(branch, child, current), np.where(branch, child + 1, -1)))
+    value = np.where(current >= 0, paths.value[np.maximum(current, 0)], 0.0)
+    spans = []
+    for level in levels:
+        spans.append(Level(slice(start, start + len(level))))
+        start += len(level)
+    return np.concatenate(levels), spans, (value[: len(value) // 2], value[len(value) // 2 :])
+
+
+def _gathered(paths: Paths, trees: np.ndarray) -> tuple[np.ndarray, list[Level], tuple[np.ndarray, ...]]:
+    """Real branches level by level; children found by index in [next level's branches | leaf children]."""
+    levels: list[np.ndarray] = []
+    spans, level, start, above = [], trees, 0, None
+    while len(level):
+        children = np.concatenate((paths.left[level], paths.left[level] + 1))
+        branch = paths.left[children] >= 0
+        row = np.where(branch, np.cumsum(branch) - 1, branch.sum() + np.cumsum(~branch) - 1)
+        values = paths.value[children[~branch]].astype(np.float32)
+        n = len(level)
+        spans.append(Level(slice(start, start + n), row[:n], row[n:], values, above))
+        levels.append(level)
+        level, start, above = children[branch], start + n, np.flatnonzero(branch)
+    last = spans[-1]
+    assert last.left is not None and last.right is not None and last.leaf_values is not None
+    return np.concatenate(levels), spans, (last.leaf_values[last.left], last.leaf_values[last.right])
