@@ -22,7 +22,7 @@ MODEL_DIR := build/model
 DATASET ?= california_housing
 SAMPLE_JSON := {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}
 
-.PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels bench fuzz soak scan scan-venv clean
+.PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ hadolint: $(STAMP_PY) ## Lint both Dockerfiles
 
 check-images: $(STAMP_PY) ## Rebuild each image's contents in a fresh venv and run its adapter from there
 	$(PY) -m pytest tests/integration/test_images.py -q
+
+registries: $(STAMP_PY) ## Regenerate cdk_constructs/xgboost_registries.json from sagemaker-core (after upgrading it)
+	$(PY) -m scripts.generate_xgboost_registries
 
 wheels: $(STAMP_PY) ## Check every image dependency has cp312 manylinux_2_28 wheels for x86_64 and aarch64
 	$(PY) scripts/check_image_wheels.py
