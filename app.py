@@ -6,13 +6,15 @@ Synthesis is offline and needs neither AWS credentials nor Docker (image assets 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import CONTEXT_KEYS, AppConfig, load_config
+from cdk_constructs.model_artifact import ModelArtifact, pinned_revision
+from stacks.config import CONTEXT_KEYS, AppConfig, ConfigError, ModelArtifactLocation, load_config
 from stacks.serving_stack import ServingStack
 from stacks.training_stack import TrainingStack
 
@@ -25,32 +27,47 @@ def read_config(app: cdk.App, repo_root: Path = REPO_ROOT) -> AppConfig:
 
 
 def build(app: cdk.App, config: AppConfig) -> tuple[TrainingStack, ServingStack]:
-    """Both stacks, wired: ServingStack serves TrainingStack's model unless ``modelArtifactUri`` pins one."""
-    training = TrainingStack(app, "TrainingStack", config=config.training, description="XGBoost model training")
+    """Both stacks, wired: ServingStack serves TrainingStack's model and schema unless ``modelArtifactUri``
+    (with ``modelSchemaUri``) pins a pair."""
+    training = TrainingStack(
+        app, "TrainingStack", config=config.training, description=f"XGBoost model training ({config.training.dataset})"
+    )
     pinned = config.serving.model_artifact
-    if pinned is None:
-        model_bucket, model_key = training.model_bucket, training.model_artifact_key
-        model_version, model_revision = training.training_job_name, training.model_revision
-    else:
-        model_bucket = s3.Bucket.from_bucket_name(training, "PinnedModelBucket", pinned.bucket_name)
-        model_key, model_version, model_revision = pinned.key, pinned.version, pinned.uri
+    model = training.model_artifact if pinned is None else _pinned_model(training, pinned)
     serving = ServingStack(
         app,
         "ServingStack",
         config=config.serving,
-        model_bucket=model_bucket,
-        model_artifact_key=model_key,
-        model_version=model_version,
-        model_revision=model_revision,
+        model=model,
         description="XGBoost model serving: Lambda (x86_64, arm64) and Fargate behind an HTTP API",
     )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return training, serving
 
 
+def _pinned_model(scope: TrainingStack, pinned: ModelArtifactLocation) -> ModelArtifact:
+    """References to existing objects (plain names: ServingStack then depends on nothing in TrainingStack)."""
+    model_bucket = s3.Bucket.from_bucket_name(scope, "PinnedModelBucket", pinned.bucket_name)
+    schema_bucket = model_bucket
+    if pinned.schema.bucket_name != pinned.bucket_name:
+        schema_bucket = s3.Bucket.from_bucket_name(scope, "PinnedSchemaBucket", pinned.schema.bucket_name)
+    return ModelArtifact(
+        model_bucket=model_bucket,
+        model_key=pinned.key,
+        schema_bucket=schema_bucket,
+        schema_key=pinned.schema.key,
+        version=pinned.version,
+        revision=pinned_revision(pinned.uri, pinned.schema.uri),
+    )
+
+
 def main() -> None:
     app = cdk.App()
-    build(app, read_config(app))
+    try:
+        config = read_config(app)
+    except ConfigError as error:  # a message that says what to fix, not a traceback
+        sys.exit(f"configuration error: {error}")
+    build(app, config)
     app.synth()
 
 

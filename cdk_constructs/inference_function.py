@@ -19,8 +19,8 @@ class InferenceFunction(Construct):
 
     The role starts with nothing but writing to this function's own log group (no
     ``AWSLambdaBasicExecutionRole``, whose log permissions cover every group); grant model access to
-    ``function`` from outside. ``environment`` carries ``MODEL_URI``/``MODEL_VERSION``: a new model changes
-    the function configuration, so ``cdk deploy`` rolls it out.
+    ``function`` from outside. ``environment`` carries ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION``: a new
+    model or schema changes the function configuration, so ``cdk deploy`` rolls it out.
     """
 
     def __init__(

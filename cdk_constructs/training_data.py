@@ -1,4 +1,4 @@
-"""Training channels copied into the model bucket under a prefix named by their content hash."""
+"""Training channels and their schema copied into the model bucket under a prefix named by their content hash."""
 
 from __future__ import annotations
 
@@ -19,21 +19,27 @@ DATA_HASH_LENGTH = 16
 """Hex digits of the content hash used in the prefix (64 bits: collisions are not a practical concern)."""
 
 
-def channels_sha256(data_dir: Path, channel_files: Mapping[str, str]) -> str:
-    """One hash over every channel's name, path and bytes: changes exactly when the uploaded data changes."""
+SCHEMA_ENTRY = "schema"
+"""The schema's name among the uploaded files (next to the channel names)."""
+
+
+def data_sha256(data_dir: Path, files: Mapping[str, str]) -> str:
+    """One hash over every file's name, path and bytes: changes exactly when the uploaded data changes."""
     digest = hashlib.sha256()
-    for channel, relative in sorted(channel_files.items()):
+    for name, relative in sorted(files.items()):
         file_digest = hashlib.sha256((data_dir / relative).read_bytes()).hexdigest()
-        digest.update(f"{channel} {relative} {file_digest}\n".encode())
+        digest.update(f"{name} {relative} {file_digest}\n".encode())
     return digest.hexdigest()
 
 
 class TrainingData(Construct):
-    """Uploads ``channel_files`` (channel -> path under ``data_dir``) to ``data/<hash>/<path>`` at deploy time.
+    """Uploads ``channel_files`` (channel -> path under ``data_dir``) and ``schema_file`` to ``data/<hash>/<path>``
+    at deploy time.
 
-    The prefix changes only when the content does, so a new data set never overwrites the one an earlier
-    model was trained on, and an unchanged data set means an unchanged template. Only the channel files
-    are staged as the asset; anything else in ``data_dir`` (test split, manifest) stays local.
+    The hash covers the channels and the schema, so the prefix changes only when either does: a new data
+    set (or a schema edit) never overwrites what an earlier model was trained on and is served with, and
+    unchanged data means an unchanged template. Only these files are staged as the asset; anything else in
+    ``data_dir`` (test split, manifest) stays local. ``schema_key``/``schema_uri`` name the uploaded schema.
     """
 
     def __init__(
@@ -44,13 +50,19 @@ class TrainingData(Construct):
         bucket: s3.IBucket,
         data_dir: Path,
         channel_files: Mapping[str, str],
+        schema_file: str,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
+        if SCHEMA_ENTRY in channel_files:
+            raise ValueError(f"{SCHEMA_ENTRY!r} cannot be a channel name: it names the schema file")
         self.bucket = bucket
         self.channel_files = dict(channel_files)
-        self.data_hash = channels_sha256(data_dir, channel_files)[:DATA_HASH_LENGTH]
+        uploaded = {**channel_files, SCHEMA_ENTRY: schema_file}
+        self.data_hash = data_sha256(data_dir, uploaded)[:DATA_HASH_LENGTH]
         self.prefix = f"data/{self.data_hash}/"
+        self.schema_key = f"{self.prefix}{schema_file}"
+        self.schema_uri = f"s3://{bucket.bucket_name}/{self.schema_key}"
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
         self.upload_role = iam.Role(self, "UploadRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.log_group.grant_write(self.upload_role)
@@ -59,7 +71,7 @@ class TrainingData(Construct):
             "Upload",
             destination_bucket=bucket,
             destination_key_prefix=self.prefix,
-            sources=[s3deploy.Source.asset(str(data_dir), exclude=_everything_but(channel_files.values()))],
+            sources=[s3deploy.Source.asset(str(data_dir), exclude=_everything_but(uploaded.values()))],
             role=self.upload_role,
             log_group=self.log_group,
         )

@@ -15,6 +15,7 @@ from cdk_constructs.training_data import TrainingData
 from cdk_constructs.training_job_provider import TrainingJobProvider
 from cdk_constructs.training_role import TrainingExecutionRole
 from cdk_constructs.xgboost_image import XGBoostImage
+from training.quality_gate import QualityGate
 
 JOB_NAME_PREFIX = "xgboost-"
 """Must match ``job_spec.NAME_PREFIX`` in the handler: permissions are scoped to jobs with this prefix."""
@@ -24,13 +25,18 @@ MAX_WAIT_SECONDS = 3000
 
 
 class TrainingJob(Construct):
-    """Trains XGBoost on ``data``'s channels; exposes the model artifact as deploy-time tokens.
+    """Trains XGBoost on ``data``'s channels; exposes the model artifact and its schema as deploy-time tokens.
 
     The custom resource's properties are the job's complete inputs, so CloudFormation runs a new job
-    exactly when the data, hyperparameters, image or instance settings change. Deleting it keeps the job
-    and its model. Attributes: ``model_artifact_uri``, ``model_artifact_key``, ``training_job_name``,
-    ``validation_rmse`` (tokens), ``inputs_fingerprint`` (a plain string known at synth time that changes
-    exactly when a new job runs), ``execution_role``, ``image``, ``provider``, ``resource``.
+    exactly when the data (channels or schema), hyperparameters, image or instance settings change.
+    ``quality_gate`` travels as a property too, but is not a training input: the deployment fails, and
+    nothing downstream is updated, when the job's final metric misses it; changing only the gate
+    re-judges the same job without training again. Deleting the resource keeps the job and its model.
+    Attributes: ``model_artifact_uri``, ``model_artifact_key``, ``training_job_name``, ``validation_rmse``,
+    ``quality_gate_value``, ``schema_uri``, ``schema_key`` (tokens: the schema the job was trained with,
+    read back from the same resource as the model, so the two never come from different deployments),
+    ``inputs_fingerprint`` (a plain string known at synth time that changes exactly when a new job runs),
+    ``execution_role``, ``image``, ``provider``, ``resource``.
     """
 
     def __init__(
@@ -41,6 +47,7 @@ class TrainingJob(Construct):
         bucket: s3.IBucket,
         data: TrainingData,
         hyperparameters: Mapping[str, str],
+        quality_gate: QualityGate,
         xgboost_version: str,
         instance_type: str,
         instance_count: int,
@@ -74,7 +81,11 @@ class TrainingJob(Construct):
             "Job",
             service_token=self.provider.service_token,
             resource_type="Custom::SageMakerTrainingJob",
-            properties=self._job_properties(bucket, data, hyperparameters, settings),
+            properties={
+                **self._job_properties(bucket, data, hyperparameters, settings),
+                "QualityGate": _gate_properties(quality_gate),
+                "SchemaUri": data.schema_uri,
+            },
         )
         self.resource.node.add_dependency(data.deployment)
         self.inputs_fingerprint = _fingerprint(data.data_hash, hyperparameters, xgboost_version, settings)
@@ -82,11 +93,16 @@ class TrainingJob(Construct):
         self.model_artifact_key = self.resource.get_att_string("ModelArtifactKey")
         self.training_job_name = self.resource.get_att_string("TrainingJobName")
         self.validation_rmse = self.resource.get_att_string("ValidationRmse")
+        self.quality_gate_value = self.resource.get_att_string("QualityGateValue")
+        self.schema_uri = self.resource.get_att_string("SchemaUri")
+        self.schema_key = self.resource.get_att_string("SchemaKey")
 
     def _job_properties(
         self, bucket: s3.IBucket, data: TrainingData, hyperparameters: Mapping[str, str], settings: dict[str, str]
     ) -> dict[str, object]:
-        """Everything the job depends on: a change to any of these makes CloudFormation run a new job."""
+        """Everything the job depends on: a change to any of these makes CloudFormation run a new job.
+
+        The schema is among them through the channels' content-addressed prefix (its hash covers the schema)."""
         return {
             "TrainingImage": self.image.image_uri,
             "RoleArn": self.execution_role.role_arn,
@@ -103,3 +119,8 @@ def _fingerprint(data_hash: str, hyperparameters: Mapping[str, str], version: st
     (ServingStack) puts this digest in its template to change whenever TrainingStack trains a new model."""
     inputs = {"data": data_hash, "hyperparameters": dict(hyperparameters), "xgboost": version, **settings}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _gate_properties(gate: QualityGate) -> dict[str, str]:
+    """What ``job_gate.JobGate`` in the handler reads: the reported metric's name, threshold and direction."""
+    return {"Metric": gate.channel_metric, "Threshold": repr(gate.threshold), "Direction": gate.direction}

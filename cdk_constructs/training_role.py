@@ -87,7 +87,7 @@ class TrainingExecutionRole(Construct):
         partition_region_account = "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>"
         reasons = {
             f"Resource::<{bucket_id}.Arn>/{data.prefix}*": "Read-only access to the content-addressed prefix "
-            "holding exactly this job's training channels; SageMaker copies every object under it.",
+            "holding exactly this job's training channels and their schema; SageMaker copies the channels.",
             f"Resource::<{bucket_id}.Arn>/{models_prefix}*": "SageMaker writes the artifact to "
             f"{models_prefix}<job name>/output/, a key unknown until the job exists; write-only.",
             "Resource::*": "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level "

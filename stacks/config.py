@@ -3,7 +3,8 @@
 ``app.py`` reads each key in ``CONTEXT_KEYS`` with ``try_get_context`` and calls ``load_config``; stacks take
 the resulting dataclasses and never read context themselves. A missing (or null) key takes its value from
 ``DEFAULTS``, which ``cdk.json`` repeats so users see and edit every tunable in one file (a test keeps the
-two equal).
+two equal). ``dataset`` (a bundled spec name or a spec path) decides what is trained and served; the
+spec supplies the hyperparameters and the quality gate (see ``stacks.config_dataset``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from stacks import config_values as values
 from stacks.config_serving import ModelArtifactLocation, ServingConfig, serving_config
 from stacks.config_training import TrainingConfig, training_config
 from stacks.config_values import ConfigError
+from training.spec import DEFAULT_DATASET
 
 __all__ = ["CONTEXT_KEYS", "DEFAULTS", "LOG_RETENTION_DAYS", "AppConfig", "ConfigError"]
 __all__ += ["ModelArtifactLocation", "ServingConfig", "TrainingConfig", "load_config"]
@@ -25,8 +27,9 @@ LOG_RETENTION_DAYS += (2192, 2557, 2922, 3288, 3653)
 """Retention periods CloudWatch Logs accepts (never-expire is not offered)."""
 
 DEFAULTS: dict[str, object] = {
+    "dataset": DEFAULT_DATASET,
     "trainingDataDir": "build/training-data",
-    "hyperparametersFile": "training/hyperparameters.json",
+    "hyperparametersFile": None,
     "xgboostVersion": "3.2-0",
     "trainingInstanceType": "ml.m5.large",
     "trainingInstanceCount": 1,
@@ -48,6 +51,7 @@ DEFAULTS: dict[str, object] = {
     "apiThrottleBurstLimit": 100,
     "logRetentionDays": 30,
     "modelArtifactUri": None,
+    "modelSchemaUri": None,
 }
 CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)
 

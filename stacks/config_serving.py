@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,22 +20,29 @@ FARGATE_MEMORY_MB: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 """Fargate task CPU units -> the memory sizes (MiB) Fargate accepts with it."""
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _SAGEMAKER_OUTPUT_SUFFIX = "/output/model.tar.gz"
+MODEL_EXAMPLE = "s3://my-bucket/models/<training-job>/output/model.tar.gz"
+SCHEMA_EXAMPLE = "s3://my-bucket/data/<hash>/schema.json"
 
 
 @dataclass(frozen=True)
-class ModelArtifactLocation:
-    """An existing model in S3 to serve instead of the one TrainingStack trains (pin or roll back)."""
-
+class S3ObjectLocation:
     bucket_name: str
     key: str
-    version: str
-    """``<training-job>`` for SageMaker's ``models/<training-job>/output/model.tar.gz``, else the key."""
 
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket_name}/{self.key}"
+
+
+@dataclass(frozen=True)
+class ModelArtifactLocation(S3ObjectLocation):
+    """An existing model in S3, and the schema it was trained with, to serve instead of what TrainingStack
+    trains (pin or roll back)."""
+
+    version: str
+    """``<training-job>`` for SageMaker's ``models/<training-job>/output/model.tar.gz``, else the key."""
+    schema: S3ObjectLocation
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,8 @@ class ServingConfig:
     api_throttle_burst_limit: int
     log_retention_days: int
     model_artifact: ModelArtifactLocation | None
-    """Set when ``modelArtifactUri`` pins an existing model; None serves what TrainingStack trains."""
+    """Set when ``modelArtifactUri`` (with ``modelSchemaUri``) pins an existing model; None serves what
+    TrainingStack trains."""
 
 
 def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_days: int) -> ServingConfig:
@@ -104,7 +111,7 @@ def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_day
             "apiThrottleBurstLimit", ctx["apiThrottleBurstLimit"], minimum=1, maximum=5000
         ),
         log_retention_days=log_retention_days,
-        model_artifact=model_artifact("modelArtifactUri", ctx["modelArtifactUri"]),
+        model_artifact=pinned_model(ctx["modelArtifactUri"], ctx["modelSchemaUri"]),
     )
 
 
@@ -115,15 +122,21 @@ def model_version_from_key(key: str) -> str:
     return key
 
 
-def model_artifact(key: str, value: object) -> ModelArtifactLocation | None:
-    if values.is_null(value) or value == "":
+def pinned_model(model_uri: object, schema_uri: object) -> ModelArtifactLocation | None:
+    """``modelArtifactUri`` and ``modelSchemaUri`` together, or neither: a model is never served without its schema."""
+    model = values.s3_object("modelArtifactUri", model_uri, example=MODEL_EXAMPLE)
+    schema = values.s3_object("modelSchemaUri", schema_uri, example=SCHEMA_EXAMPLE)
+    if model is None and schema is not None:
+        raise ConfigError(
+            "context key 'modelSchemaUri' is only used with 'modelArtifactUri' (a pinned model); unset it to "
+            f"serve the model TrainingStack trains, got {schema_uri!r}"
+        )
+    if model is None:
         return None
-    example = "s3://my-bucket/models/<training-job>/output/model.tar.gz"
-    if not isinstance(value, str) or not value.startswith("s3://"):
-        raise ConfigError(f"context key {key!r} must be null or an S3 URI like {example!r}, got {value!r}")
-    bucket, _, object_key = value.removeprefix("s3://").partition("/")
-    if not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
-        raise ConfigError(f"context key {key!r} names an invalid S3 bucket {bucket!r}, got {value!r}")
-    if not object_key or object_key.endswith("/"):
-        raise ConfigError(f"context key {key!r} must name an object, not a bucket or a prefix, got {value!r}")
-    return ModelArtifactLocation(bucket, object_key, model_version_from_key(object_key))
+    if schema is None:
+        raise ConfigError(
+            "context key 'modelSchemaUri' must be set when 'modelArtifactUri' pins a model: the S3 URI of the "
+            f"schema.json the model was trained with, like {SCHEMA_EXAMPLE!r} (TrainingStack's SchemaUri output)"
+        )
+    bucket, key = model
+    return ModelArtifactLocation(bucket, key, model_version_from_key(key), S3ObjectLocation(*schema))

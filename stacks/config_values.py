@@ -11,6 +11,7 @@ from collections.abc import Collection
 
 _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class ConfigError(ValueError):
@@ -92,3 +93,17 @@ def text(key: str, value: object, *, pattern: str, example: str) -> str:
     if isinstance(value, str) and re.fullmatch(pattern, value):
         return value
     raise ConfigError(f"context key {key!r} must look like {example!r}, got {value!r}")
+
+
+def s3_object(key: str, value: object, *, example: str) -> tuple[str, str] | None:
+    """``s3://bucket/key`` -> (bucket, key) of one object; ``null`` or empty means "not set"."""
+    if is_null(value) or value == "":
+        return None
+    if not isinstance(value, str) or not value.startswith("s3://"):
+        raise ConfigError(f"context key {key!r} must be null or an S3 URI like {example!r}, got {value!r}")
+    bucket, _, object_key = value.removeprefix("s3://").partition("/")
+    if not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+        raise ConfigError(f"context key {key!r} names an invalid S3 bucket {bucket!r}, got {value!r}")
+    if not object_key or object_key.endswith("/"):
+        raise ConfigError(f"context key {key!r} must name an object, not a bucket or a prefix, got {value!r}")
+    return bucket, object_key

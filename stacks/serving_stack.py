@@ -10,12 +10,12 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_constructs.fargate_service import FargateService
 from cdk_constructs.inference_api import InferenceApi
 from cdk_constructs.inference_function import InferenceFunction
+from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.private_network import PrivateNetwork
 from stacks.config import ServingConfig
 from stacks.retention import RETENTION
@@ -31,31 +31,21 @@ DEFAULT_BACKEND = "lambda-arm64"
 
 
 class ServingStack(Stack):
-    """Serves the model at ``s3://{model_bucket}/{model_artifact_key}`` (an immutable object).
+    """Serves ``model``: an immutable ``model.tar.gz`` and the ``schema.json`` it was trained with.
 
-    Every backend reads ``MODEL_URI``/``MODEL_VERSION`` from its environment, so a new artifact key or
-    version deploys as new Lambda configurations and a new task definition revision; each backend may
-    read exactly that one object and nothing else in the bucket.
+    Every backend reads ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION`` from its environment, so a new model
+    or schema deploys as new Lambda configurations and a new task definition revision; each backend may
+    read exactly those two objects and nothing else in the bucket.
     """
 
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: ServingConfig,
-        model_bucket: s3.IBucket,
-        model_artifact_key: str,
-        model_version: str,
-        model_revision: str,
-        **kwargs: Any,
+        self, scope: Construct, construct_id: str, *, config: ServingConfig, model: ModelArtifact, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        model_uri = f"s3://{model_bucket.bucket_name}/{model_artifact_key}"
-        # MODEL_URI/MODEL_VERSION may be deploy-time references to TrainingStack, which read the same in
-        # every template; MODEL_REVISION is literal text that changes with each trained (or pinned) model,
-        # so `cdk deploy ServingStack` sees a change, updates the stack and re-reads the references.
-        model_environment = {"MODEL_URI": model_uri, "MODEL_VERSION": model_version, "MODEL_REVISION": model_revision}
+        # MODEL_URI/SCHEMA_URI/MODEL_VERSION may be deploy-time references to TrainingStack, which read the
+        # same in every template; MODEL_REVISION is literal text that changes with each trained (or pinned)
+        # model or schema, so `cdk deploy ServingStack` sees a change, updates the stack and re-reads them.
+        model_environment = model.environment()
         retention = RETENTION[config.log_retention_days]
         self.functions = self._build_functions(config, model_environment, retention)
         self.network: PrivateNetwork | None = None
@@ -63,7 +53,7 @@ class ServingStack(Stack):
         readers: list[iam.IGrantable] = [backend.function for backend in self.functions.values()]
         readers += [self.fargate.task_definition.task_role] if self.fargate else []
         for reader in readers:
-            _grant_model_read(model_bucket, model_artifact_key, reader)
+            model.grant_read(reader)
         routes = self._integrations()
         self.route_names = tuple(routes)
         self.api = InferenceApi(
@@ -75,7 +65,7 @@ class ServingStack(Stack):
             throttle_burst_limit=config.api_throttle_burst_limit,
             log_retention=retention,
         )
-        self._add_outputs(model_uri, model_version)
+        self._add_outputs(model)
 
     def _build_functions(
         self, config: ServingConfig, model_environment: dict[str, str], retention: logs.RetentionDays
@@ -137,19 +127,13 @@ class ServingStack(Stack):
             )
         return routes
 
-    def _add_outputs(self, model_uri: str, model_version: str) -> None:
+    def _add_outputs(self, model: ModelArtifact) -> None:
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         for name in self.route_names:
             CfnOutput(self, URL_OUTPUTS[name], value=self.api.url_for(PREDICT_PATHS[name]), description=f"{name} route")
         for backend in self.functions.values():  # bench/invoke_deployed.py finds the functions by these
             function_name = backend.function.function_name
             CfnOutput(self, f"{backend.node.id}FunctionName", value=function_name, description="Lambda function name")
-        CfnOutput(self, "ModelUri", value=model_uri, description="The model artifact every backend serves")
-        CfnOutput(self, "ModelVersion", value=model_version, description="MODEL_VERSION of every backend")
-
-
-def _grant_model_read(bucket: s3.IBucket, key: str, grantee: iam.IGrantable) -> None:
-    """``s3:GetObject`` on exactly one object: no listing, no other keys, no bucket metadata."""
-    iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(key)])
-    if bucket.encryption_key is not None:
-        bucket.encryption_key.grant_decrypt(grantee)
+        CfnOutput(self, "ModelUri", value=model.model_uri, description="The model artifact every backend serves")
+        CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
+        CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")

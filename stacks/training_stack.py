@@ -8,20 +8,25 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.model_bucket import ModelBucket
 from cdk_constructs.training_data import TrainingData
 from cdk_constructs.training_job import TrainingJob
 from stacks.config import TrainingConfig
-from stacks.config_training import CHANNEL_FILES
+from stacks.config_training import CHANNEL_FILES, SCHEMA_FILE
 from stacks.retention import RETENTION
 
 
 class TrainingStack(Stack):
-    """Deploying it uploads the data, trains on SageMaker and waits for the model.
+    """Deploying it uploads the data and its schema, trains on SageMaker, waits for the model, and fails
+    when the model misses the dataset's quality gate (so nothing that depends on it is updated).
 
     Exposes ``model_bucket`` and, as deploy-time tokens, ``model_artifact_key``, ``model_artifact_uri``,
-    ``training_job_name`` and ``validation_rmse`` (also stack outputs), and ``model_revision``: a synth-time
-    string that changes exactly when a new model is trained, for consumers whose templates must change then.
+    ``training_job_name``, ``validation_rmse``, ``quality_gate_value``, ``schema_key`` and ``schema_uri``
+    (also stack outputs; the schema is the one uploaded beside the channels, ``data/<hash>/schema.json``),
+    ``model_revision``: a synth-time string that changes exactly when a new model is trained (the data
+    hash covers the schema), for consumers whose templates must change then; and ``model_artifact``, the
+    model and its schema as one ``ModelArtifact`` for ServingStack.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: TrainingConfig, **kwargs: Any) -> None:
@@ -35,6 +40,7 @@ class TrainingStack(Stack):
             bucket=self.model_bucket,
             data_dir=config.training_data_dir,
             channel_files=CHANNEL_FILES,
+            schema_file=SCHEMA_FILE,
             log_retention=retention,
         )
         job = TrainingJob(
@@ -43,6 +49,7 @@ class TrainingStack(Stack):
             bucket=self.model_bucket,
             data=data,
             hyperparameters=config.hyperparameters,
+            quality_gate=config.quality_gate,
             xgboost_version=config.xgboost_version,
             instance_type=config.instance_type,
             instance_count=config.instance_count,
@@ -54,17 +61,35 @@ class TrainingStack(Stack):
         self.model_artifact_uri = job.model_artifact_uri
         self.training_job_name = job.training_job_name
         self.validation_rmse = job.validation_rmse
+        self.quality_gate_value = job.quality_gate_value
+        self.schema_key = job.schema_key
+        self.schema_uri = job.schema_uri
         self.model_revision: str = job.inputs_fingerprint
-        self._add_outputs(data)
+        self.model_artifact = ModelArtifact(
+            model_bucket=self.model_bucket,
+            model_key=self.model_artifact_key,
+            schema_bucket=self.model_bucket,
+            schema_key=self.schema_key,
+            version=self.training_job_name,
+            revision=self.model_revision,
+        )
+        self._add_outputs(data, config)
 
-    def _add_outputs(self, data: TrainingData) -> None:
+    def _add_outputs(self, data: TrainingData, config: TrainingConfig) -> None:
+        gate = config.quality_gate
+        rule = f"{'>=' if gate.direction == 'higher' else '<='} {gate.threshold:g}"
         outputs = {
             "ModelBucketName": (self.model_bucket.bucket_name, "Bucket holding training data and models"),
             "TrainingDataPrefix": (data.prefix, "Content-addressed prefix of the training channels"),
             "ModelArtifactKey": (self.model_artifact_key, "Key of the trained model.tar.gz"),
             "ModelArtifactUri": (self.model_artifact_uri, "S3 URI of the trained model.tar.gz"),
             "TrainingJobName": (self.training_job_name, "SageMaker training job that produced the model"),
-            "ValidationRmse": (self.validation_rmse, "Final validation:rmse (units of 100,000 USD)"),
+            "ValidationRmse": (self.validation_rmse, "Final validation:rmse, in the target's units (if reported)"),
+            "QualityGateValue": (
+                self.quality_gate_value,
+                f"Final {gate.channel_metric} of the {config.dataset} model (quality gate: {rule})",
+            ),
+            "SchemaUri": (self.schema_uri, "S3 URI of the schema.json the model was trained with"),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

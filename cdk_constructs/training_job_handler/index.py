@@ -2,7 +2,8 @@
 
 Create/Update start (or reuse) the training job and answer with its name as the physical ID; Delete keeps
 everything (models stay in the bucket) and calls nothing. ``is_complete`` polls until the job completes
-and returns its outputs, or raises with the job's FailureReason so the deployment fails with it.
+and returns its outputs, or raises with the job's FailureReason (or the quality gate's verdict) so the
+deployment fails with it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def handle_event(event: dict[str, Any], client: Any) -> dict[str, Any]:
 def check_complete(event: dict[str, Any], client: Any) -> dict[str, Any]:
     if event["RequestType"] == "Delete":
         return {"IsComplete": True}
-    return dict(completion(client, event["PhysicalResourceId"]))
+    spec = JobSpec.from_properties(event["ResourceProperties"])
+    return dict(completion(client, event["PhysicalResourceId"], spec))
 
 
 def on_event(event: dict[str, Any], _context: object) -> dict[str, Any]:

@@ -4,6 +4,11 @@ Idempotent by name: the same inputs give the same name, so a repeated Create/Upd
 job that is running or reuses the one that completed, instead of training again. A job with these inputs
 that failed or was stopped is retried under ``<name>-r2`` .. ``-r<MAX_ATTEMPTS>``, so redeploying after a
 spot interruption or a timeout trains again without renaming anything.
+
+A completed job whose final validation metric misses the quality gate fails the event (so the deployment
+fails and ServingStack, which reads TrainingStack's outputs, is not updated). That job stays completed:
+a redeploy with the same inputs reuses it and fails the same way, with the same message; a redeploy that
+only changes the gate re-judges it without training; new data or hyperparameters train a new job.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import logging
 from typing import Any
 
 from botocore.exceptions import ClientError
+from job_gate import JobGate, final_metrics
 from job_spec import JobSpec
 
 LOGGER = logging.getLogger(__name__)
@@ -21,7 +27,8 @@ VALIDATION_METRIC = "validation:rmse"
 
 
 class TrainingJobError(RuntimeError):
-    """The job failed or was stopped (message carries SageMaker's FailureReason), or no attempts remain."""
+    """The job failed or was stopped (message carries SageMaker's FailureReason), no attempts remain, or its
+    model misses the quality gate (the message names the metric, its value, the threshold and the job)."""
 
 
 def attempt_names(base_name: str) -> list[str]:
@@ -47,28 +54,47 @@ def start_or_reuse(client: Any, spec: JobSpec) -> str:
     )
 
 
-def completion(client: Any, name: str) -> dict[str, Any]:
-    """``{"IsComplete": False}`` while running; outputs once completed; raises if it failed or stopped."""
+def completion(client: Any, name: str, spec: JobSpec | None = None) -> dict[str, Any]:
+    """``{"IsComplete": False}`` while running; outputs once completed and past ``spec``'s quality gate.
+
+    Raises ``TrainingJobError`` if the job failed or stopped, or if its final metric is missing or misses
+    the gate. The job itself is kept either way, so the same inputs deployed again meet the same verdict.
+    """
     job = client.describe_training_job(TrainingJobName=name)
     status = job["TrainingJobStatus"]
     if status in RUNNING:
         return {"IsComplete": False}
-    if status == "Completed":
-        return {"IsComplete": True, "Data": job_outputs(job)}
-    raise TrainingJobError(_failure(job))
+    if status != "Completed":
+        raise TrainingJobError(_failure(job))
+    gate = spec.gate if spec else None
+    failure = gate.failure(job) if gate else None
+    if failure:
+        raise TrainingJobError(failure)
+    outputs = job_outputs(job, gate, spec.schema_uri if spec else None)
+    if gate is not None:
+        LOGGER.info("training job %s passes the quality gate: %s = %s", name, gate.metric, outputs["QualityGateValue"])
+    return {"IsComplete": True, "Data": outputs}
 
 
-def job_outputs(job: dict[str, Any]) -> dict[str, str]:
+def job_outputs(job: dict[str, Any], gate: JobGate | None = None, schema_uri: str | None = None) -> dict[str, str]:
     """The custom resource's attributes (``Fn::GetAtt``) from a completed DescribeTrainingJob response."""
     uri = job["ModelArtifacts"]["S3ModelArtifacts"]
-    metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
-    rmse = metrics.get(VALIDATION_METRIC)
-    return {
+    metrics = final_metrics(job)
+    rmse, gate_value = metrics.get(VALIDATION_METRIC), metrics.get(gate.metric) if gate else None
+    outputs = {
         "ModelArtifactUri": uri,
-        "ModelArtifactKey": uri.removeprefix("s3://").partition("/")[2],
+        "ModelArtifactKey": _key(uri),
         "TrainingJobName": job["TrainingJobName"],
         "ValidationRmse": "unavailable" if rmse is None else f"{rmse:.6g}",
+        "QualityGateValue": "unavailable" if gate_value is None else f"{gate_value:.6g}",
     }
+    if schema_uri is not None:
+        outputs |= {"SchemaUri": schema_uri, "SchemaKey": _key(schema_uri)}
+    return outputs
+
+
+def _key(uri: str) -> str:
+    return uri.removeprefix("s3://").partition("/")[2]
 
 
 def _failure(job: dict[str, Any]) -> str:

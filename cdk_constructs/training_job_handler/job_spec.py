@@ -1,7 +1,8 @@
 """The TrainingJob custom resource's properties, typed, and the CreateTrainingJob request they describe.
 
 The job name is ``xgboost-`` plus a hash of the complete request, so the same inputs always map to the
-same job name (see ``job_lifecycle`` for how that makes events idempotent).
+same job name (see ``job_lifecycle`` for how that makes events idempotent). The quality gate and the
+schema's URI are properties but not part of the request: changing the gate alone re-judges the same job.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from job_gate import JobGate
 
 NAME_PREFIX = "xgboost-"
 VOLUME_SIZE_GB = 30
@@ -44,6 +47,10 @@ class JobSpec:
     use_spot: bool
     max_runtime_seconds: int
     max_wait_seconds: int
+    gate: JobGate | None = None
+    """None for a template from before the gate existed (a rollback to it must still succeed)."""
+    schema_uri: str | None = None
+    """``s3://bucket/data/<hash>/schema.json``: uploaded beside the channels, echoed as an attribute."""
 
     @classmethod
     def from_properties(cls, props: Mapping[str, Any]) -> JobSpec:
@@ -63,6 +70,8 @@ class JobSpec:
             use_spot=_text(props, "UseSpot") == "true",
             max_runtime_seconds=_whole(props, "MaxRuntimeSeconds"),
             max_wait_seconds=_whole(props, "MaxWaitSeconds"),
+            gate=JobGate.from_property(props.get("QualityGate")),
+            schema_uri=_schema_uri(props.get("SchemaUri")),
         )
         if spec.use_spot and spec.max_wait_seconds < spec.max_runtime_seconds:
             raise ValueError("resource property MaxWaitSeconds must be at least MaxRuntimeSeconds")
@@ -94,6 +103,14 @@ class JobSpec:
     def base_name(self) -> str:
         canonical = json.dumps(self.request(""), sort_keys=True, separators=(",", ":"))
         return NAME_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _schema_uri(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith("s3://") or value.endswith("/"):
+        raise ValueError(f"resource property SchemaUri must be the S3 URI of an object, got {value!r}")
+    return value
 
 
 def _channel(name: str, uri: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Every App gets the feature flags from ``cdk.json`` (they change what is synthesized) plus the context the
 test states; tunables the test does not state take ``stacks.config.DEFAULTS``. Training inputs are a tiny
-data directory and hyperparameters file written here, never the real data set.
+data directory written here (channels and the ``schema.json`` of a bundled spec), never the real data set.
 """
 
 from __future__ import annotations
@@ -26,41 +26,67 @@ from aws_cdk.assertions import Template  # noqa: E402
 
 from stacks.config import load_config  # noqa: E402
 from stacks.training_stack import TrainingStack  # noqa: E402
+from training import spec as dataset_spec  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))
 FEATURE_FLAGS = {key: value for key, value in CDK_JSON["context"].items() if key.startswith("@")}
 HYPERPARAMETERS = {"num_round": "20", "max_depth": "4", "eta": "0.3", "objective": "reg:squarederror"}
+"""An explicit ``hyperparametersFile`` (see ``write_hyperparameters``) for California Housing."""
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 MASKED_ASSET_HASH = "<asset-hash>"
-
-_ROWS = {
-    "train/train.csv": ["2.1,8.3,41,6.9,1.02,322,2.5,37.88,-122.23", "3.5,8.3,21,6.2,0.97,2401,2.1,37.86,-122.22"],
-    "validation/validation.csv": ["3.4,7.2,52,8.2,1.07,496,2.8,37.85,-122.24"],
-    "test/test.csv": ["2.7,5.6,52,5.8,1.07,558,2.5,37.85,-122.25"],
-}
+_ROW_COUNTS = {"train/train.csv": 2, "validation/validation.csv": 1, "test/test.csv": 1}
 
 
-def write_training_inputs(directory: Path, *, label_offset: float = 0.0) -> dict[str, str]:
-    """A data directory shaped like ``python -m training.data``'s and a hyperparameters file.
+def write_training_inputs(
+    directory: Path, *, dataset: str = "california_housing", label_offset: float = 0.0
+) -> dict[str, str]:
+    """A data directory shaped like ``python -m training.data --dataset <dataset>``'s: channels (label first,
+    then one column per feature of the bundled spec), ``manifest.json`` and that spec's ``schema.json``.
 
-    Returns the context keys that point at them. ``label_offset`` changes the data (and so its hash).
+    Returns the context keys that point at it. ``label_offset`` changes the data (and so its hash).
     """
+    schema = dataset_spec.load(dataset).schema
     data_dir = directory / "training-data"
-    for relative, rows in _ROWS.items():
+    for relative, count in _ROW_COUNTS.items():
         path = data_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        shifted = [f"{float(row.split(',')[0]) + label_offset:g},{row.split(',', 1)[1]}" for row in rows]
-        path.write_text("".join(f"{row}\n" for row in shifted), encoding="utf-8")
+        rows = [[row % 2 + label_offset, *(0.5 * (row + column) for column in range(len(schema.features)))]
+                for row in range(count)]  # fmt: skip
+        path.write_text("".join(",".join(f"{v:g}" for v in row) + "\n" for row in rows), encoding="utf-8")
     (data_dir / "manifest.json").write_text(json.dumps({"rows": {"kept": 4}}), encoding="utf-8")
-    hyperparameters = directory / "hyperparameters.json"
-    hyperparameters.write_text(json.dumps(HYPERPARAMETERS), encoding="utf-8")
-    return {"trainingDataDir": str(data_dir), "hyperparametersFile": str(hyperparameters)}
+    write_schema(data_dir, schema.to_document())
+    return {"trainingDataDir": str(data_dir), "dataset": dataset}
+
+
+def write_schema(data_dir: Path, document: Mapping[str, Any]) -> Path:
+    path = data_dir / "schema.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return path
+
+
+def write_hyperparameters(directory: Path, values: Mapping[str, object] = HYPERPARAMETERS) -> dict[str, str]:
+    """A ``hyperparametersFile`` (the override of the spec's); returns the context key pointing at it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "hyperparameters.json"
+    path.write_text(json.dumps(dict(values)), encoding="utf-8")
+    return {"hyperparametersFile": str(path)}
 
 
 @pytest.fixture(scope="session")
 def training_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return write_training_inputs(tmp_path_factory.mktemp("inputs"))
+
+
+@pytest.fixture(scope="session")
+def inputs_for(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str, str]]:
+    """``inputs_for("iris")`` -> the context keys of a data directory prepared for that bundled spec (once)."""
+
+    @cache
+    def write(dataset: str) -> dict[str, str]:
+        return write_training_inputs(tmp_path_factory.mktemp(f"inputs-{dataset}"), dataset=dataset)
+
+    return write
 
 
 def app_context(inputs: Mapping[str, str], **overrides: object) -> dict[str, object]:

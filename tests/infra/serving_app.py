@@ -24,6 +24,7 @@ from stacks.config import load_config
 from tests.infra.conftest import REPO_ROOT, app_context, new_app
 
 PINNED_URI = "s3://pinned-models/models/xgboost-20260101-1200/output/model.tar.gz"
+PINNED_SCHEMA_URI = "s3://pinned-models/data/0123456789abcdef/schema.json"
 PINNED_VERSION = "xgboost-20260101-1200"
 ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 
@@ -110,8 +111,8 @@ OPEN_AND_LAMBDA_ONLY = {
     "lambdaReservedConcurrency": 5, "logRetentionDays": 7, "apiThrottleRateLimit": 5, "apiThrottleBurstLimit": 10,
 }  # fmt: skip
 PINNED_X86 = {
-    "modelArtifactUri": PINNED_URI, "fargateArchitecture": "x86_64", "fargateWorkers": 3, "fargateCpu": 512,
-    "fargateMemoryMb": 1024, "fargateMinTasks": 2, "fargateMaxTasks": 6,
+    "modelArtifactUri": PINNED_URI, "modelSchemaUri": PINNED_SCHEMA_URI, "fargateArchitecture": "x86_64",
+    "fargateWorkers": 3, "fargateCpu": 512, "fargateMemoryMb": 1024, "fargateMinTasks": 2, "fargateMaxTasks": 6,
 }  # fmt: skip
 
 

@@ -20,6 +20,7 @@ import app as cdk_app
 from tests.infra.conftest import REPO_ROOT, app_context, new_app
 
 PINNED = "s3://pinned-models/models/xgboost-0123/output/model.tar.gz"
+PINNED_SCHEMA = "s3://pinned-models/data/0123456789abcdef/schema.json"
 NAG_ID = re.compile(r"AwsSolutions-[A-Z]+[0-9]+(\[[^\]]+\])?")
 
 
@@ -85,7 +86,10 @@ def test_cfn_lint_finds_nothing_in_any_template(synthesized) -> None:  # type: i
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_app_py_synthesizes_without_warnings_or_docker(training_inputs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("dataset", ["california_housing", "iris", "breast_cancer"])
+def test_app_py_synthesizes_each_dataset_without_warnings_or_docker(inputs_for, tmp_path, dataset) -> None:  # type: ignore[no-untyped-def]
+    """What ``cdk synth -c dataset=<name>`` runs (the CLI passes context in CDK_CONTEXT_JSON): offline, cdk-nag
+    attached (an unacknowledged finding in either stack fails it), no Docker."""
     fake_bin, outdir, docker_calls = tmp_path / "bin", tmp_path / "cdk.out", tmp_path / "docker-calls"
     fake_bin.mkdir()
     docker = fake_bin / "docker"
@@ -95,7 +99,7 @@ def test_app_py_synthesizes_without_warnings_or_docker(training_inputs, tmp_path
         **os.environ,
         "PATH": os.pathsep.join([str(fake_bin), str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps(app_context(training_inputs)),
+        "CDK_CONTEXT_JSON": json.dumps(app_context(inputs_for(dataset))),
     }
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
@@ -107,6 +111,27 @@ def test_app_py_synthesizes_without_warnings_or_docker(training_inputs, tmp_path
     assert not levels & {"aws:cdk:warning", "aws:cdk:error"}
     images = json.loads((outdir / "ServingStack.assets.json").read_text(encoding="utf-8"))["dockerImages"]
     assert images and all((outdir / image["source"]["directory"]).is_dir() for image in images.values())
+    training = json.loads((outdir / "TrainingStack.template.json").read_text(encoding="utf-8"))
+    [job] = [r for r in training["Resources"].values() if r["Type"] == "Custom::SageMakerTrainingJob"]
+    assert ("num_class" in job["Properties"]["HyperParameters"]) == (dataset == "iris")
+    assert training["Description"] == f"XGBoost model training ({dataset})"
+    serving = (outdir / "ServingStack.template.json").read_text(encoding="utf-8")
+    assert '"SCHEMA_URI"' in serving and "SchemaKey" in serving
+
+
+def test_app_py_reports_a_configuration_error_without_a_traceback(inputs_for) -> None:  # type: ignore[no-untyped-def]
+    context = app_context({**inputs_for("iris"), "dataset": "breast_cancer"})
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context)}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    data_dir = inputs_for("iris")["trainingDataDir"]
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"configuration error: the training data in {data_dir} was prepared for dataset 'iris', not 'breast_cancer' "
+        "(context key 'dataset' is 'breast_cancer'). Run `make data DATASET=breast_cancer` (python -m training.data "
+        f"--dataset breast_cancer --out {data_dir}) to prepare it.\n"
+    )
 
 
 def _serving_template(training_inputs: dict[str, str], **overrides: Any) -> tuple[Any, Template]:
@@ -124,8 +149,23 @@ def test_serving_stack_serves_the_trained_model_by_default(training_inputs) -> N
 
 
 def test_a_pinned_model_is_served_without_training_stack(training_inputs) -> None:  # type: ignore[no-untyped-def]
-    serving, template = _serving_template(training_inputs, modelArtifactUri=PINNED)
+    serving, template = _serving_template(training_inputs, modelArtifactUri=PINNED, modelSchemaUri=PINNED_SCHEMA)
     rendered = json.dumps(template.to_json())
     assert serving.dependencies == []
     assert "TrainingStack" not in rendered
     assert f'"MODEL_URI": "{PINNED}"' in rendered and '"MODEL_VERSION": "xgboost-0123"' in rendered
+    assert f'"SCHEMA_URI": "{PINNED_SCHEMA}"' in rendered
+
+
+def test_a_pinned_schema_may_live_in_another_bucket(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    schema = "s3://shared-schemas/iris/schema.json"
+    _, template = _serving_template(training_inputs, modelArtifactUri=PINNED, modelSchemaUri=schema)
+    resources = [
+        resource
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "s3:GetObject"
+        for resource in statement["Resource"]
+    ]
+    arns = {json.dumps(resource) for resource in resources}
+    assert len(arns) == 2 and any("shared-schemas/iris/schema.json" in arn for arn in arns)

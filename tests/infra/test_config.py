@@ -13,14 +13,25 @@ from sagemaker.core import image_uris
 from stacks.config import CONTEXT_KEYS, DEFAULTS, load_config
 from stacks.config_serving import model_version_from_key
 from stacks.config_training import XGBOOST_VERSIONS
-from tests.infra.conftest import CDK_JSON, HYPERPARAMETERS, REPO_ROOT, write_training_inputs
+from tests.infra.conftest import (
+    CDK_JSON,
+    REPO_ROOT,
+)
+from training import spec as dataset_spec
+
+PINNED_SCHEMA = "s3://models-bucket/data/0123456789abcdef/schema.json"
 
 
 def test_defaults(training_inputs) -> None:  # type: ignore[no-untyped-def]
-    config = load_config(training_inputs, repo_root=REPO_ROOT)
+    config = load_config({"trainingDataDir": training_inputs["trainingDataDir"]}, repo_root=REPO_ROOT)
     training, serving = config.training, config.serving
+    spec = dataset_spec.load("california_housing")
+    assert (DEFAULTS["dataset"], training.dataset) == ("california_housing", "california_housing")
     assert training.training_data_dir == Path(training_inputs["trainingDataDir"])
-    assert dict(training.hyperparameters) == dict(sorted(HYPERPARAMETERS.items()))
+    assert DEFAULTS["hyperparametersFile"] is None
+    assert dict(training.hyperparameters) == dict(spec.hyperparameters)  # the spec's, unchanged
+    assert list(training.hyperparameters) == sorted(training.hyperparameters)
+    assert training.quality_gate == spec.gate
     assert (training.xgboost_version, training.instance_type, training.instance_count) == ("3.2-0", "ml.m5.large", 1)
     assert (training.use_spot, training.max_runtime_seconds, training.model_bucket_removal_policy) == (
         True,
@@ -81,23 +92,21 @@ def test_cli_spellings_and_null_are_accepted(training_inputs) -> None:  # type: 
     )
 
 
-def test_relative_paths_are_taken_from_the_repo_root(tmp_path: Path) -> None:
-    write_training_inputs(tmp_path)
-    context = {"trainingDataDir": "training-data", "hyperparametersFile": "hyperparameters.json"}
-    config = load_config(context, repo_root=tmp_path)
-    assert config.training.training_data_dir == tmp_path / "training-data"
-    assert config.serving.repo_root == tmp_path
-
-
-def test_a_pinned_model_names_bucket_key_and_version(training_inputs) -> None:  # type: ignore[no-untyped-def]
+def test_a_pinned_model_names_bucket_key_version_and_schema(training_inputs) -> None:  # type: ignore[no-untyped-def]
     uri = "s3://models-bucket/models/xgboost-abc123/output/model.tar.gz"
-    pinned = load_config({**training_inputs, "modelArtifactUri": uri}, repo_root=REPO_ROOT).serving.model_artifact
+    context = {**training_inputs, "modelArtifactUri": uri, "modelSchemaUri": PINNED_SCHEMA}
+    pinned = load_config(context, repo_root=REPO_ROOT).serving.model_artifact
     assert pinned is not None
     assert (pinned.bucket_name, pinned.key, pinned.version, pinned.uri) == (
         "models-bucket",
         "models/xgboost-abc123/output/model.tar.gz",
         "xgboost-abc123",
         uri,
+    )
+    assert (pinned.schema.bucket_name, pinned.schema.key, pinned.schema.uri) == (
+        "models-bucket",
+        "data/0123456789abcdef/schema.json",
+        PINNED_SCHEMA,
     )
     assert model_version_from_key("archive/model.tar.gz") == "archive/model.tar.gz"
 

@@ -102,13 +102,35 @@ def test_legacy_xgboost_containers_are_refused_with_the_reason(training_inputs) 
     )
 
 
-def test_missing_training_data_says_to_run_make_data(tmp_path: Path, training_inputs) -> None:  # type: ignore[no-untyped-def]
+def _refusal(context: dict[str, object], repo_root: Path = REPO_ROOT) -> str:
     with pytest.raises(ConfigError) as raised:
-        load_config({**training_inputs, "trainingDataDir": "absent"}, repo_root=tmp_path)
-    assert str(raised.value) == (
-        f"training data not found: {tmp_path}/absent/train/train.csv is missing or empty (context key "
-        "'trainingDataDir' is 'absent'). Run `make data` (python -m training.data --out absent) to prepare it."
-    )
+        load_config(context, repo_root=repo_root)
+    return str(raised.value)
+
+
+PINNED_MODEL = "s3://models/models/xgboost-1/output/model.tar.gz"
+SCHEMA_EXAMPLE = "'s3://my-bucket/data/<hash>/schema.json'"
+
+
+@pytest.mark.parametrize(
+    ("model", "schema", "message"),
+    [
+        (PINNED_MODEL, None,
+         "context key 'modelSchemaUri' must be set when 'modelArtifactUri' pins a model: the S3 URI of the "
+         f"schema.json the model was trained with, like {SCHEMA_EXAMPLE} (TrainingStack's SchemaUri output)"),
+        (None, "s3://models/data/1/schema.json",
+         "context key 'modelSchemaUri' is only used with 'modelArtifactUri' (a pinned model); unset it to serve the "
+         "model TrainingStack trains, got 's3://models/data/1/schema.json'"),
+        (PINNED_MODEL, "https://x",
+         f"context key 'modelSchemaUri' must be null or an S3 URI like {SCHEMA_EXAMPLE}, got 'https://x'"),
+        (PINNED_MODEL, "s3://Bad_Bucket/s.json",
+         "context key 'modelSchemaUri' names an invalid S3 bucket 'Bad_Bucket', got 's3://Bad_Bucket/s.json'"),
+        (PINNED_MODEL, "s3://models/data/",
+         "context key 'modelSchemaUri' must name an object, not a bucket or a prefix, got 's3://models/data/'"),
+    ],
+)  # fmt: skip
+def test_a_pinned_model_needs_a_valid_schema_uri(training_inputs, model, schema, message) -> None:  # type: ignore[no-untyped-def]
+    assert _refusal({**training_inputs, "modelArtifactUri": model, "modelSchemaUri": schema}) == message
 
 
 @pytest.mark.parametrize(

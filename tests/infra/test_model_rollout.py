@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.infra.conftest import write_training_inputs
+from tests.infra.conftest import HYPERPARAMETERS, write_hyperparameters, write_schema, write_training_inputs
 from tests.infra.serving_app import synthesize
 
 
@@ -45,11 +45,18 @@ def test_new_training_data_changes_serving_template(training_inputs: dict[str, s
 
 
 def test_new_hyperparameters_change_serving_template(training_inputs: dict[str, str], tmp_path: Path) -> None:
-    changed = dict(training_inputs)
-    hyperparameters = json.loads(Path(training_inputs["hyperparametersFile"]).read_text())
-    changed["hyperparametersFile"] = str(tmp_path / "hyperparameters.json")
-    Path(changed["hyperparametersFile"]).write_text(json.dumps({**hyperparameters, "max_depth": "3"}))
-    assert _revisions(_serving(training_inputs)) != _revisions(_serving(changed))
+    first = {**training_inputs, **write_hyperparameters(tmp_path / "a", HYPERPARAMETERS)}
+    second = {**training_inputs, **write_hyperparameters(tmp_path / "b", {**HYPERPARAMETERS, "max_depth": "3"})}
+    assert _revisions(_serving(first)) != _revisions(_serving(second))
+
+
+def test_a_new_schema_changes_serving_template(training_inputs: dict[str, str], tmp_path: Path) -> None:
+    edited = write_training_inputs(tmp_path)
+    data_dir = Path(edited["trainingDataDir"])
+    document = json.loads((data_dir / "schema.json").read_text())
+    document["target"]["description"] = "edited"
+    write_schema(data_dir, document)
+    assert _revisions(_serving(training_inputs)) != _revisions(_serving(edited))
 
 
 def test_unchanged_inputs_keep_the_revision(training_inputs: dict[str, str], tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from sagemaker.core import image_uris
 
 from cdk_constructs.xgboost_image import xgboost_image_registries
 from stacks.config_training import XGBOOST_VERSIONS
-from tests.infra.conftest import HYPERPARAMETERS
+from training import hyperparameters as container_checks
+from training import spec as dataset_spec
 
 JOB = "Custom::SageMakerTrainingJob"
 
@@ -33,7 +34,7 @@ def test_custom_resource_carries_the_complete_job_inputs(training_stack) -> None
                 "validation": {"Fn::Join": ["", ["s3://", bucket, f"/{prefix}validation/"]]},
             },
             "OutputUri": {"Fn::Join": ["", ["s3://", bucket, "/models/"]]},
-            "HyperParameters": HYPERPARAMETERS,
+            "HyperParameters": dict(dataset_spec.load("california_housing").hyperparameters),
             "InstanceType": "ml.m5.large",
             "InstanceCount": "1",
             "UseSpot": "true",
@@ -42,6 +43,56 @@ def test_custom_resource_carries_the_complete_job_inputs(training_stack) -> None
             "RoleArn": {"Fn::GetAtt": [Match.string_like_regexp("ExecutionRole"), "Arn"]},
         },
     )
+
+
+def _job_properties(template) -> dict:  # type: ignore[no-untyped-def]
+    (job,) = template.find_resources(JOB).values()
+    return dict(job["Properties"])
+
+
+@pytest.mark.parametrize(
+    ("dataset", "task_keys"),
+    [
+        ("iris", {"objective": "multi:softprob", "num_class": "3", "eval_metric": "mlogloss"}),
+        ("breast_cancer", {"objective": "binary:logistic", "eval_metric": "auc"}),
+        ("california_housing", {"objective": "reg:squarederror", "eval_metric": "rmse"}),
+    ],
+)
+def test_the_job_gets_the_objective_num_class_and_eval_metric_of_its_dataset(  # type: ignore[no-untyped-def]
+    training_stack, inputs_for, dataset, task_keys
+) -> None:
+    _, template = training_stack(**inputs_for(dataset))
+    hyperparameters = _job_properties(template)["HyperParameters"]
+    assert {key: hyperparameters.get(key) for key in task_keys} == task_keys
+    assert ("num_class" in hyperparameters) == (dataset == "iris")  # required for multi:*, refused by none else
+    num_round, params = container_checks.parse(hyperparameters)  # what the built-in container checks
+    assert num_round >= 1 and params["objective"] == task_keys["objective"]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "metric", "direction"),
+    [("california_housing", "validation:rmse", "lower"), ("breast_cancer", "validation:auc", "higher"),
+     ("iris", "validation:mlogloss", "lower")],
+)  # fmt: skip
+def test_the_quality_gate_is_a_property_of_the_job(training_stack, inputs_for, dataset, metric, direction) -> None:  # type: ignore[no-untyped-def]
+    _, template = training_stack(**inputs_for(dataset))
+    gate = _job_properties(template)["QualityGate"]
+    assert (gate["Metric"], gate["Direction"]) == (metric, direction)
+    assert float(gate["Threshold"]) == dataset_spec.load(dataset).gate.threshold
+
+
+def test_a_spec_with_a_stricter_gate_changes_only_the_gate_property(training_stack, inputs_for, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The gate is judged, not trained with: the same job is re-judged, no new job runs."""
+    spec = tmp_path / "strict_iris.toml"
+    spec.write_text(
+        (dataset_spec.DATASETS_DIR / "iris.toml").read_text().replace("threshold = 0.4", "threshold = 0.05")
+    )
+    baseline = _job_properties(training_stack(**inputs_for("iris"))[1])
+    strict = _job_properties(training_stack(**{**inputs_for("iris"), "dataset": str(spec)})[1])
+    assert strict["QualityGate"] == {**baseline["QualityGate"], "Threshold": "0.05"}
+    assert {k: v for k, v in strict.items() if k != "QualityGate"} == {
+        k: v for k, v in baseline.items() if k != "QualityGate"
+    }
 
 
 def test_instance_settings_flow_into_the_properties(training_stack) -> None:  # type: ignore[no-untyped-def]

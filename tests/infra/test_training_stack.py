@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,9 @@ from aws_cdk import Token
 from aws_cdk.assertions import Capture, Match
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from cdk_constructs.training_data import DATA_HASH_LENGTH, channels_sha256
+from cdk_constructs.training_data import DATA_HASH_LENGTH, data_sha256
 from stacks.config_training import CHANNEL_FILES
-from tests.infra.conftest import normalize_template
+from tests.infra.conftest import normalize_template, write_schema, write_training_inputs
 
 BUCKET = "AWS::S3::Bucket"
 JOB_ATTRIBUTES = {
@@ -19,7 +20,10 @@ JOB_ATTRIBUTES = {
     "model_artifact_uri": "ModelArtifactUri",
     "training_job_name": "TrainingJobName",
     "validation_rmse": "ValidationRmse",
+    "quality_gate_value": "QualityGateValue",
+    "schema_uri": "SchemaUri",
 }
+UPLOADED = {**CHANNEL_FILES, "schema": "schema.json"}
 
 
 def test_template_matches_snapshot(training_stack, snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -83,17 +87,36 @@ def test_removal_policy_applies_to_both_buckets(training_stack, policy, deletion
     template.resource_count_is("Custom::S3AutoDeleteObjects", auto_delete_resources)
 
 
-def test_channels_are_uploaded_under_their_content_hash(training_stack, training_inputs) -> None:  # type: ignore[no-untyped-def]
-    _, template = training_stack()
-    expected = channels_sha256(Path(training_inputs["trainingDataDir"]), CHANNEL_FILES)[:DATA_HASH_LENGTH]
+def test_channels_and_schema_are_uploaded_under_their_content_hash(training_stack, training_inputs) -> None:  # type: ignore[no-untyped-def]
+    stack, template = training_stack()
+    expected = data_sha256(Path(training_inputs["trainingDataDir"]), UPLOADED)[:DATA_HASH_LENGTH]
     template.has_resource_properties(
         "Custom::CDKBucketDeployment",
         {"DestinationBucketKeyPrefix": f"data/{expected}/", "Prune": True, "RetainOnDelete": Match.absent()},
     )
     template.has_output("TrainingDataPrefix", {"Value": f"data/{expected}/"})
+    bucket = {"Ref": stack.resolve(stack.model_bucket.bucket_name)["Ref"]}
+    schema_uri = {"Fn::Join": ["", ["s3://", bucket, f"/data/{expected}/schema.json"]]}
+    template.has_resource_properties("Custom::SageMakerTrainingJob", {"SchemaUri": schema_uri})
 
 
-def test_only_the_channel_files_are_staged(training_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_schema_change_alone_moves_the_data_to_a_new_prefix(training_stack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def prefix_and_channels(**context: object) -> tuple[str, object]:
+        stack, template = training_stack(**context)
+        (job,) = template.find_resources("Custom::SageMakerTrainingJob").values()
+        return stack.node.find_child("TrainingData").prefix, job["Properties"]["Channels"]
+
+    original = write_training_inputs(tmp_path / "a")
+    edited = write_training_inputs(tmp_path / "b")
+    data_dir = Path(edited["trainingDataDir"])
+    document = json.loads((data_dir / "schema.json").read_text())
+    document["features"][0]["description"] = "edited"
+    write_schema(data_dir, document)
+    (before, before_channels), (after, after_channels) = prefix_and_channels(**original), prefix_and_channels(**edited)
+    assert before != after and before_channels != after_channels  # a new job trains with (and for) the new schema
+
+
+def test_only_the_channel_files_and_the_schema_are_staged(training_stack) -> None:  # type: ignore[no-untyped-def]
     stack, _ = training_stack()
     assembly_dir = Path(stack.node.root.synth().directory)  # type: ignore[attr-defined]
     staged = sorted(
@@ -103,7 +126,7 @@ def test_only_the_channel_files_are_staged(training_stack) -> None:  # type: ign
         for path in asset.rglob("*")
         if path.suffix in (".csv", ".json") and path.is_file()
     )
-    assert staged == sorted(CHANNEL_FILES.values())
+    assert staged == sorted(UPLOADED.values())
 
 
 def test_outputs_and_attributes_are_the_training_job_results(training_stack) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +137,22 @@ def test_outputs_and_attributes_are_the_training_job_results(training_stack) -> 
         value = getattr(stack, attribute)
         assert Token.is_unresolved(value)
         assert stack.resolve(value) == {"Fn::GetAtt": [job_id, output]}
+    assert stack.resolve(stack.schema_key) == {"Fn::GetAtt": [job_id, "SchemaKey"]}
     template.has_output("ModelBucketName", {"Value": {"Ref": Match.any_value()}})
+
+
+@pytest.mark.parametrize(
+    ("dataset", "description"),
+    [("california_housing", "Final validation:rmse of the california_housing model (quality gate: <= {:g})"),
+     ("breast_cancer", "Final validation:auc of the breast_cancer model (quality gate: >= {:g})"),
+     ("iris", "Final validation:mlogloss of the iris model (quality gate: <= {:g})")],
+)  # fmt: skip
+def test_the_gate_value_output_names_the_metric_and_the_rule(training_stack, inputs_for, dataset, description) -> None:  # type: ignore[no-untyped-def]
+    from training import spec as dataset_spec
+
+    _, template = training_stack(**inputs_for(dataset))
+    threshold = dataset_spec.load(dataset).gate.threshold
+    template.has_output("QualityGateValue", {"Description": description.format(threshold)})
 
 
 @pytest.mark.parametrize("days", [1, 14, 3653])

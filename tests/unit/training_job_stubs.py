@@ -29,7 +29,10 @@ PROPERTIES: dict[str, Any] = {
     "UseSpot": "true",
     "MaxRuntimeSeconds": "1800",
     "MaxWaitSeconds": "3000",
+    "QualityGate": {"Metric": "validation:rmse", "Threshold": "0.6", "Direction": "lower"},
+    "SchemaUri": "s3://models/data/0123abcd/schema.json",
 }
+"""What TrainingJob sends (the gate and the schema are properties, but not part of the CreateTrainingJob request)."""
 NOT_FOUND = {"service_error_code": "ValidationException", "service_message": "Requested resource not found."}
 
 
@@ -60,6 +63,17 @@ def expected_create_request(name: str, *, spot: bool = True) -> dict[str, Any]:
         "EnableNetworkIsolation": True,
         "EnableInterContainerTrafficEncryption": True,
     }
+
+
+def with_gate(metric: str, threshold: str, direction: str) -> dict[str, Any]:
+    return {**PROPERTIES, "QualityGate": {"Metric": metric, "Threshold": threshold, "Direction": direction}}
+
+
+def completed(name: str, metrics: dict[str, float]) -> dict[str, Any]:
+    """A DescribeTrainingJob response of a completed job that reported ``metrics`` (name -> final value)."""
+    final = [{"MetricName": metric, "Value": value} for metric, value in metrics.items()]
+    return described(name, "Completed", artifact=f"s3://models/models/{name}/output/model.tar.gz",
+                     FinalMetricDataList=final)  # fmt: skip
 
 
 def described(name: str, status: str, **extra: Any) -> dict[str, Any]:
