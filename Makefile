@@ -72,20 +72,21 @@ check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
 	$(VENV)/bin/mypy inference training cdk_constructs stacks fargate_image lambda_image scripts/check_image_wheels.py
 	$(MAKE) --no-print-directory hadolint
 
-synth: install data ## Synthesize both stacks into cdk.out (offline, no Docker builds)
-	$(CDK) synth --quiet
+synth: install data ## Synthesize both stacks for DATASET into cdk.out (offline, no Docker builds)
+	$(CDK) synth --quiet -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 cfn-lint: synth ## Lint every synthesized template
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
-deploy: install data ## Deploy TrainingStack (waits for the training job) and ServingStack
-	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening
+deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate), then ServingStack
+	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening \
+		-c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 predict: $(STAMP_PY) ## Call the deployed API, SigV4-signed: make predict URL=<ApiUrl> [ROUTE=default|lambda-x86|lambda-arm64|fargate]
 	$(PY) scripts/predict.py --url "$(URL)" --route $(or $(ROUTE),default) --json '$(SAMPLE_JSON)'
 
 destroy: install ## Delete both stacks (the model bucket is kept unless configured otherwise)
-	$(CDK) destroy --all
+	$(CDK) destroy --all -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 hadolint: $(STAMP_PY) ## Lint both Dockerfiles
 	$(VENV)/bin/hadolint lambda_image/Dockerfile fargate_image/Dockerfile

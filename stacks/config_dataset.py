@@ -127,7 +127,7 @@ def _hyperparameters(key: str, value: object, repo_root: Path, spec: dataset_spe
         raise ConfigError(f"hyperparameters file not found: {path} (context key {key!r} is {value!r})")
     try:
         # the spec's own merge and checks (training.spec offers them only as this private function)
-        merged = dataset_spec._hyperparameters(str(path), spec.target, spec.gate, spec.path)
+        merged = dataset_spec.merged_hyperparameters(str(path), spec.target, spec.gate, spec.path)
     except HyperparameterError as error:
         raise ConfigError(f"context key {key!r}: {error}") from None
     return MappingProxyType(dict(sorted(merged.items())))

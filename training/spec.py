@@ -114,7 +114,7 @@ def _spec(document: dict[str, Any], path: Path) -> DatasetSpec:
     seed = training.get("seed", 42)
     if type(seed) is not int or seed < 0:
         raise SpecError(f"{path}: training.seed must be a non-negative integer, got {seed!r}")
-    hyperparameters = _hyperparameters(training.get("hyperparameters"), schema.target, gate, path)
+    hyperparameters = merged_hyperparameters(training.get("hyperparameters"), schema.target, gate, path)
     source = _source(document.get("source"), path)
     target = document["target"]
     target_column = str(target.get("column") or schema.target.name)
@@ -147,7 +147,9 @@ def _source(value: object, path: Path) -> Source:
     return Source(kind, str((path.parent / given).resolve()))
 
 
-def _hyperparameters(value: object, target: Target, gate: QualityGate, path: Path) -> dict[str, str]:
+def merged_hyperparameters(value: object, target: Target, gate: QualityGate, path: Path) -> dict[str, str]:
+    """A table, or a JSON file's path (relative to ``path``), with the target's objective/num_class and the
+    gate's eval_metric merged in and checked the way the container checks them."""
     if isinstance(value, str):
         strings = load_strings((path.parent / value).resolve())
     elif isinstance(value, dict):

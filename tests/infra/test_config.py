@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aws_cdk
 import pytest
-from sagemaker.core import image_uris
 
+from cdk_constructs.xgboost_image import xgboost_image_registries
 from stacks.config import CONTEXT_KEYS, DEFAULTS, load_config
 from stacks.config_serving import model_version_from_key
 from stacks.config_training import XGBOOST_VERSIONS
@@ -112,5 +112,6 @@ def test_a_pinned_model_names_bucket_key_version_and_schema(training_inputs) -> 
 
 
 @pytest.mark.parametrize("version", XGBOOST_VERSIONS)
-def test_allowed_xgboost_versions_exist_in_sagemaker_core(version: str) -> None:
-    assert image_uris.retrieve("xgboost", "us-east-1", version).endswith(f"/sagemaker-xgboost:{version}")
+def test_allowed_xgboost_versions_are_in_the_image_table(version: str) -> None:
+    # The table equals sagemaker-core's: tests/unit/test_xgboost_registries.py.
+    assert xgboost_image_registries(version)[0] == "sagemaker-xgboost"
