@@ -28,7 +28,7 @@ REQUESTS = {  # method, path, body, headers
     "predict named json": ("POST", "/predict", NAMED_BODY, {"content-type": "application/json"}),
     "predict csv": ("POST", "/predict", CSV_BODY, {"content-type": "text/csv"}),
     "invocations csv": ("POST", "/invocations", CSV_BODY, {"content-type": "text/csv"}),
-    "explain csv": ("POST", "/explain", CSV_BODY, {"content-type": "text/csv"}),
+    "explain named json": ("POST", "/explain", NAMED_BODY, {"content-type": "application/json"}),  # TreeSHAP: slow
 }
 
 
