@@ -34,21 +34,23 @@ from typing import Any
 import numpy as np
 
 from inference.explain_paths import trace_paths
-from inference.explain_tables import Group, Level, build_groups
+from inference.explain_tables import Group, Level, Tables, build_tables
 from inference.trees import TreeEnsemble, compile_model
 
 _FINITE = float(np.finfo(np.float32).max)
 
 
 class TreeExplainer:
-    def __init__(self, groups: list[Group], bias: np.ndarray, num_features: int) -> None:
-        self._groups = groups
+    def __init__(self, tables: Tables, bias: np.ndarray, num_features: int) -> None:
+        self._tables = tables
         self._bias = bias
         self.num_features = num_features
         self.num_outputs = len(bias)
-        ends = np.cumsum([len(group.target) for group in groups])
-        self._spans = [slice(end - len(group.target), end) for group, end in zip(groups, ends, strict=True)]
-        self._target = np.concatenate([group.target for group in groups] or [np.zeros(0, np.intp)])
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the tables (bytes)."""
+        return _nbytes(self._tables)
 
     @classmethod
     def from_document(cls, document: dict[str, Any], base_margin: np.ndarray) -> TreeExplainer:
@@ -61,45 +63,54 @@ class TreeExplainer:
         if margin.shape != (ensemble.num_groups,):
             raise ValueError(f"base_margin must have shape ({ensemble.num_groups},), got {margin.shape}")
         paths = trace_paths(ensemble)
-        groups = build_groups(paths, ensemble.tree_group, ensemble.num_features)
         expected = paths.value.copy()
         for level in reversed(paths.levels):
             left = expected[paths.left[level]]
             expected[level] = left + (1 - paths.left_share[level]) * (expected[paths.left[level] + 1] - left)
         trees = np.arange(len(ensemble.roots))
         bias = np.bincount(ensemble.tree_group, weights=expected[trees], minlength=ensemble.num_groups) + margin
-        return cls(groups, bias, ensemble.num_features)
+        return cls(build_tables(paths, ensemble.tree_group, ensemble.num_features), bias, ensemble.num_features)
 
     def contributions(self, rows: np.ndarray) -> np.ndarray:
         """Float64 (n, K, F + 1): each feature's contribution to each output, the bias last."""
         rows = np.asarray(rows, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != self.num_features:
             raise ValueError(f"expected rows of shape (n, {self.num_features}), got {rows.shape}")
-        size, num_outputs = self.num_features, self.num_outputs
+        size, num_outputs, tables = self.num_features, self.num_outputs, self._tables
         answer = np.empty((len(rows), num_outputs, size + 1))
         answer[:, :, size] = self._bias
-        per_node = np.empty(len(self._target))
+        per_node = np.empty(len(tables.target), np.float32)
         for i, row in enumerate(np.clip(rows, -_FINITE, _FINITE)):  # +-inf compare like the largest floats
-            missing = np.isnan(row)
-            for group, span in zip(self._groups, self._spans, strict=True):
-                _add_group(group, row, missing if missing.any() else None, per_node[span])
-            sums = np.bincount(self._target, weights=per_node, minlength=num_outputs * size)
+            turn = _turns(tables, row)
+            for group in tables.groups:
+                _contribute(group, turn[group.nodes], per_node[group.nodes])
+            sums = np.bincount(tables.target, weights=per_node, minlength=num_outputs * size)
             answer[i, :, :size] = sums.reshape(num_outputs, size)
         return answer
 
 
-def _add_group(group: Group, row: np.ndarray, missing: np.ndarray | None, out: np.ndarray) -> None:
-    """Write each of the group's nodes' contribution for one row into ``out``."""
-    x = row.take(group.feature, mode="clip")
-    right = x >= group.threshold
-    live = (x >= group.low) & (x < group.high)
-    if missing is not None:
-        lost = missing.take(group.feature, mode="clip")
-        right |= lost & group.missing_right
-        live |= lost & group.missing_live
-    turn = group.right_share - right  # live nodes: (left hot) - (left share); dead ones: 0
+def _turns(tables: Tables, row: np.ndarray) -> np.ndarray:
+    """Per node, float32: live nodes (the row passes every earlier split on the feature) get (1 if the row goes
+    left) minus the left share; dead ones, and padding, get 0."""
+    x = row.take(tables.feature, mode="clip")
+    right = x >= tables.threshold
+    live = (x >= tables.low) & (x < tables.high)
+    missing = np.isnan(row)
+    if missing.any():
+        lost = missing.take(tables.feature, mode="clip")
+        right |= lost & tables.missing_right
+        live |= lost & tables.missing_live
+    turn = tables.right_share - right
     turn *= live
-    _up(group, turn, _down(group, turn), out)
+    return turn
+
+
+def _contribute(group: Group, turn: np.ndarray, out: np.ndarray) -> None:
+    """Write each of the group's nodes' contribution for one row into ``out``."""
+    products = np.empty(group.beta.shape, np.float32)
+    _up(group, turn, _down(group, turn), products)
+    np.add.reduce(products, axis=0, out=out)
+    out *= turn
 
 
 def _down(group: Group, turn: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -118,24 +129,33 @@ def _down(group: Group, turn: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]
     return kept[::-1]
 
 
-def _up(group: Group, turn: np.ndarray, kept: list[tuple[np.ndarray, np.ndarray]], out: np.ndarray) -> None:
-    """Top-down: path products above each node (times the quadrature weights), and each node's contribution."""
+def _up(group: Group, turn: np.ndarray, kept: list[tuple[np.ndarray, np.ndarray]], products: np.ndarray) -> None:
+    """Top-down: the path products above each node (times the quadrature weights); writes each node's
+    contribution at the quadrature nodes, before the row's turn, into ``products``."""
     above = np.broadcast_to(group.weights, (len(group.weights), group.levels[0].nodes.stop))
     for depth, level in enumerate(group.levels):
+        product = products[:, level.nodes]
         if depth == len(kept):
-            product = above * group.bottom_delta
-        else:
-            left_factor, gap = kept[depth]
-            product = above * group.delta[:, level.nodes]
-            product *= gap
-        np.multiply(product.sum(axis=0), turn[level.nodes], out=out[level.nodes])
-        if depth < len(kept):
-            width = above.shape[1]
-            children = np.empty((len(above), 2 * width), np.float32)
-            np.multiply(above, left_factor, out=children[:, :width])
-            np.subtract(above, children[:, :width], out=children[:, width:])
-            up = group.levels[depth + 1].up
-            above = children if up is None else children.take(up, axis=1)
+            np.multiply(above, group.bottom_delta, out=product)
+            break
+        left_factor, gap = kept[depth]
+        np.multiply(above, group.delta[:, level.nodes], out=product)
+        product *= gap
+        width = above.shape[1]
+        children = np.empty((len(above), 2 * width), np.float32)
+        np.multiply(above, left_factor, out=children[:, :width])
+        np.subtract(above, children[:, :width], out=children[:, width:])
+        up = group.levels[depth + 1].up
+        above = children if up is None else children.take(up, axis=1)
+
+
+def _nbytes(value: object) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sum(_nbytes(item) for item in value)
+    fields = getattr(value, "__dataclass_fields__", {})
+    return sum(_nbytes(getattr(value, name)) for name in fields)
 
 
 def _children(level: Level, below: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,25 +32,35 @@ class Level:
 
 @dataclass(frozen=True)
 class Group:
+    nodes: slice  # the group's entries in the node arrays of ``Tables``
     weights: np.ndarray  # float32 (q, 1): Gauss-Legendre weights on [0, 1]
-    levels: tuple[Level, ...]
-    feature: np.ndarray  # intp per node (0 for padding)
-    threshold: np.ndarray  # float32
-    low: np.ndarray  # float32: the node is live for x in [low, high); padding: never
-    high: np.ndarray
-    missing_live: np.ndarray  # bool: live for a missing x
-    missing_right: np.ndarray  # bool: a missing x goes right
-    left_share: np.ndarray  # float32
-    right_share: np.ndarray  # float32: 1 - left_share
+    levels: tuple[Level, ...]  # their ``nodes`` count from the group's first node
+    left_share: np.ndarray  # float32 per node
     beta: np.ndarray  # float32 (q, nodes): t / F(t), F(t) = (1 - t) Z + t, Z the earlier splits' share
     delta: np.ndarray  # float32 (q, nodes): Z / F(t)^2
-    target: np.ndarray  # intp per node: output group * num_features + feature
     bottom_base: np.ndarray  # float32 (n,): the deepest level's value when dead
     bottom_beta: np.ndarray  # float32 (q, n): beta * (left leaf - right leaf)
     bottom_delta: np.ndarray  # float32 (q, n): delta * (left leaf - right leaf)
 
 
-def build_groups(paths: Paths, tree_group: np.ndarray, num_features: int) -> list[Group]:
+@dataclass(frozen=True)
+class Tables:
+    groups: tuple[Group, ...]
+    feature: np.ndarray  # intp per node of every group (0 for padding)
+    threshold: np.ndarray  # float32
+    low: np.ndarray  # float32: the node is live for x in [low, high); padding: never
+    high: np.ndarray
+    missing_live: np.ndarray  # bool: live for a missing x
+    missing_right: np.ndarray  # bool: a missing x goes right
+    right_share: np.ndarray  # float32: 1 - left_share
+    target: np.ndarray  # intp: output group * num_features + feature
+
+
+_TESTS = {"feature": np.intp, "threshold": np.float32, "low": np.float32, "high": np.float32, "missing_live": bool,
+          "missing_right": bool, "right_share": np.float32, "target": np.intp}  # fmt: skip
+
+
+def build_tables(paths: Paths, tree_group: np.ndarray, num_features: int) -> Tables:
     depth = np.zeros(len(tree_group), np.intp)
     for d, level in enumerate(paths.levels):
         depth[paths.tree[level]] = d + 1
@@ -59,8 +69,15 @@ def build_groups(paths: Paths, tree_group: np.ndarray, num_features: int) -> lis
     np.maximum.at(distinct, paths.tree[leaves], paths.distinct[leaves])
     target = tree_group[paths.tree] * num_features + paths.feature
     branches = np.bincount(paths.tree[~leaves], minlength=len(tree_group))
-    return [_group(paths, trees, int(depth[trees].max()), q, target, int(branches[trees].sum()))
-            for q, trees in _by_order(np.maximum(1, (distinct + 1) // 2), branches)]  # fmt: skip
+    groups, tests, start = [], [], 0
+    for q, trees in _by_order(np.maximum(1, (distinct + 1) // 2), branches):
+        group, test = _group(paths, trees, int(depth[trees].max()), q, target, int(branches[trees].sum()), start)
+        groups.append(group)
+        tests.append(test)
+        start = group.nodes.stop
+    columns = {name: np.concatenate([part[name] for part in tests] + [np.zeros(0, kind)])
+               for name, kind in _TESTS.items()}  # fmt: skip
+    return Tables(tuple(groups), **columns)
 
 
 def _by_order(order: np.ndarray, branches: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -75,7 +92,8 @@ def _by_order(order: np.ndarray, branches: np.ndarray) -> list[tuple[int, np.nda
     return groups
 
 
-def _group(paths: Paths, trees: np.ndarray, depth: int, q: int, target: np.ndarray, branches: int) -> Group:
+def _group(paths: Paths, trees: np.ndarray, depth: int, q: int, target: np.ndarray, branches: int,
+           start: int) -> tuple[Group, dict[str, np.ndarray]]:  # fmt: skip
     padded = len(trees) * (2**depth - 1) <= MAX_PADDING * branches
     ids, levels, (left_leaf, right_leaf) = _padded(paths, trees, depth) if padded else _gathered(paths, trees)
     real = (ids >= 0) & (paths.left[ids] >= 0)
@@ -90,24 +108,28 @@ def _group(paths: Paths, trees: np.ndarray, depth: int, q: int, target: np.ndarr
     passing = (1 - t) * prior + t  # the earlier splits' factor at t, for a row that passes them
     beta, delta = (t / passing).astype(np.float32), (prior / passing**2).astype(np.float32)
     bottom, gap = levels[-1].nodes, (left_leaf - right_leaf).astype(np.float32)
-    return Group(
+    group = Group(
+        nodes=slice(start, start + len(ids)),
         weights=(weights[:, None] / 2).astype(np.float32),
         levels=tuple(levels),
-        feature=pick(paths.feature, 0, np.intp),
-        threshold=pick(paths.threshold, 0.0),
-        low=pick(paths.low, np.inf),
-        high=pick(paths.high, np.inf),
-        missing_live=pick(paths.missing_passes, False, bool),
-        missing_right=pick(~paths.default_left, False, bool),
         left_share=share.astype(np.float32),
-        right_share=(1 - share).astype(np.float32),
         beta=beta,
         delta=delta,
-        target=pick(target, 0, np.intp),
         bottom_base=(right_leaf + share[bottom] * gap).astype(np.float32),
         bottom_beta=beta[:, bottom] * gap,
         bottom_delta=delta[:, bottom] * gap,
     )
+    tests = {
+        "feature": pick(paths.feature, 0, np.intp),
+        "threshold": pick(paths.threshold, 0.0),
+        "low": pick(paths.low, np.inf),
+        "high": pick(paths.high, np.inf),
+        "missing_live": pick(paths.missing_passes, False, bool),
+        "missing_right": pick(~paths.default_left, False, bool),
+        "right_share": (1 - share).astype(np.float32),
+        "target": pick(target, 0, np.intp),
+    }
+    return group, tests
 
 
 def _padded(paths: Paths, trees: np.ndarray, depth: int) -> tuple[np.ndarray, list[Level], tuple[np.ndarray, ...]]:
