@@ -1,7 +1,8 @@
 """The Lambda handler answers byte for byte the same on aarch64 (emulated) as on x86_64 (the host venv).
 
-Every job of this module (recorded events, held-out rows, broken artifacts) runs in one process on the host and one
-per emulated CPU (tests/aarch64/run_handler.py, once per model case); each test compares its own answer files.
+Every job of this module (recorded events, held-out rows and explanations, broken artifacts) runs in one process on
+the host and one per emulated CPU (tests/aarch64/run_handler.py, once per model case); each test compares its own
+answer files.
 """
 
 from __future__ import annotations
