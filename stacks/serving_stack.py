@@ -20,9 +20,11 @@ from cdk_constructs.private_network import PrivateNetwork
 from stacks.config import ServingConfig
 from stacks.retention import RETENTION
 
-PREDICT_PATHS = {"default": "/predict", "lambda-x86": "/lambda/x86/predict",
-                 "lambda-arm64": "/lambda/arm64/predict", "fargate": "/fargate/predict"}  # fmt: skip
-"""Route name (as ``scripts/predict.py --route`` spells it) -> path on the API."""
+BACKEND_PREFIXES = {"default": "", "lambda-x86": "/lambda/x86", "lambda-arm64": "/lambda/arm64", "fargate": "/fargate"}
+"""Route name (as ``scripts/predict.py --route`` spells it) -> the prefix of its paths on the API."""
+OPERATIONS = ("predict", "explain", "invocations")
+"""Every backend answers each of these under its prefix (``/fargate/explain``...)."""
+PREDICT_PATHS = {name: f"{prefix}/predict" for name, prefix in BACKEND_PREFIXES.items()}
 URL_OUTPUTS = {"default": "PredictUrl", "lambda-x86": "LambdaX86PredictUrl",
                "lambda-arm64": "LambdaArm64PredictUrl", "fargate": "FargatePredictUrl"}  # fmt: skip
 LAMBDA_BACKENDS = {"lambda-x86": ("LambdaX86", lambda_.Architecture.X86_64),
@@ -59,7 +61,7 @@ class ServingStack(Stack):
         self.api = InferenceApi(
             self,
             "Api",
-            routes={PREDICT_PATHS[name]: integration for name, integration in routes.items()},
+            routes={path: integration for path, integration in _paths(routes)},
             iam_auth=config.api_auth == "iam",
             throttle_rate_limit=config.api_throttle_rate_limit,
             throttle_burst_limit=config.api_throttle_burst_limit,
@@ -107,33 +109,47 @@ class ServingStack(Stack):
         network.allow_endpoints_from(service.security_group)
         return service
 
-    def _integrations(self) -> dict[str, apigwv2.HttpRouteIntegration]:
-        lambda_integrations = {
-            name: integrations.HttpLambdaIntegration(f"{backend.node.id}Integration", backend.function)
-            for name, backend in self.functions.items()
-        }
-        routes: dict[str, apigwv2.HttpRouteIntegration] = {
-            "default": lambda_integrations[DEFAULT_BACKEND],
-            **lambda_integrations,
-        }
+    def _integrations(self) -> Integrations:
+        """Route name -> operation -> integration. A Lambda takes every operation through one integration
+        (the handler routes on the path's last segment); the ALB gets the path rewritten to ``/<operation>``."""
+        routes: Integrations = {}
+        for name, backend in self.functions.items():
+            integration = integrations.HttpLambdaIntegration(f"{backend.node.id}Integration", backend.function)
+            routes[name] = dict.fromkeys(OPERATIONS, integration)
+        routes = {"default": routes[DEFAULT_BACKEND], **routes}
         if self.fargate is not None:
-            routes["fargate"] = integrations.HttpAlbIntegration(
-                "FargateIntegration",
-                self.fargate.entry.listener,
-                vpc_link=self.fargate.entry.vpc_link,
-                parameter_mapping=apigwv2.ParameterMapping().overwrite_path(
-                    apigwv2.MappingValue.custom(PREDICT_PATHS["default"])
-                ),
-            )
+            routes["fargate"] = {operation: self._alb_integration(self.fargate, operation) for operation in OPERATIONS}
         return routes
+
+    def _alb_integration(self, fargate: FargateService, operation: str) -> integrations.HttpAlbIntegration:
+        construct_id = "FargateIntegration" if operation == "predict" else f"Fargate{operation.title()}Integration"
+        return integrations.HttpAlbIntegration(
+            construct_id,
+            fargate.entry.listener,
+            vpc_link=fargate.entry.vpc_link,
+            parameter_mapping=apigwv2.ParameterMapping().overwrite_path(apigwv2.MappingValue.custom(f"/{operation}")),
+        )
 
     def _add_outputs(self, model: ModelArtifact) -> None:
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         for name in self.route_names:
             CfnOutput(self, URL_OUTPUTS[name], value=self.api.url_for(PREDICT_PATHS[name]), description=f"{name} route")
+        for operation in OPERATIONS[1:]:
+            path = f"{BACKEND_PREFIXES['default']}/{operation}"
+            CfnOutput(self, f"{operation.title()}Url", value=self.api.url_for(path), description=f"default {operation}")
         for backend in self.functions.values():  # bench/invoke_deployed.py finds the functions by these
             function_name = backend.function.function_name
             CfnOutput(self, f"{backend.node.id}FunctionName", value=function_name, description="Lambda function name")
         CfnOutput(self, "ModelUri", value=model.model_uri, description="The model artifact every backend serves")
         CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
         CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")
+
+
+Integrations = dict[str, dict[str, apigwv2.HttpRouteIntegration]]
+"""Route name -> operation -> integration."""
+
+
+def _paths(routes: Integrations) -> list[tuple[str, apigwv2.HttpRouteIntegration]]:
+    """(path on the API, integration) for every route name and operation: ``/lambda/x86/explain``..."""
+    return [(f"{BACKEND_PREFIXES[name]}/{operation}", integration)
+            for name, by_operation in routes.items() for operation, integration in by_operation.items()]  # fmt: skip

@@ -11,9 +11,13 @@ from scripts.predict import ROUTE_PATHS
 from stacks.serving_stack import PREDICT_PATHS
 from tests.infra.serving_app import Synthesized, render
 
-LAMBDA_PATHS = {"/predict": "arm64", "/lambda/x86/predict": "x86_64", "/lambda/arm64/predict": "arm64"}
+OPERATIONS = ("predict", "explain", "invocations")
+LAMBDA_PREFIXES = {"": "arm64", "/lambda/x86": "x86_64", "/lambda/arm64": "arm64"}
+LAMBDA_PATHS = {f"{prefix}/{operation}": arch for prefix, arch in LAMBDA_PREFIXES.items() for operation in OPERATIONS}
+ALL_PATHS = {*LAMBDA_PATHS, *(f"/fargate/{operation}" for operation in OPERATIONS)}
 URL_OUTPUTS = {"PredictUrl": "/predict", "LambdaX86PredictUrl": "/lambda/x86/predict",
-               "LambdaArm64PredictUrl": "/lambda/arm64/predict", "FargatePredictUrl": "/fargate/predict"}  # fmt: skip
+               "LambdaArm64PredictUrl": "/lambda/arm64/predict", "FargatePredictUrl": "/fargate/predict",
+               "ExplainUrl": "/explain", "InvocationsUrl": "/invocations"}  # fmt: skip
 
 
 def routes(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
@@ -34,7 +38,8 @@ def test_the_client_and_the_stack_agree_on_paths() -> None:
 
 def test_get_and_post_on_every_path_each_signed_with_iam(default: Synthesized) -> None:
     found = routes(default)
-    assert set(found) == {f"{method} {path}" for path in PREDICT_PATHS.values() for method in ("GET", "POST")}
+    assert set(found) == {f"{method} {path}" for path in ALL_PATHS for method in ("GET", "POST")}
+    assert set(PREDICT_PATHS.values()) < ALL_PATHS
     assert {route["AuthorizationType"] for route in found.values()} == {"AWS_IAM"}
 
 
@@ -55,13 +60,14 @@ def test_lambda_paths_reach_their_function(default: Synthesized) -> None:
             assert function["Architectures"] == [LAMBDA_PATHS[path]]
 
 
-def test_fargate_path_goes_through_the_vpc_link_to_the_alb_as_predict(default: Synthesized) -> None:
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_fargate_paths_go_through_the_vpc_link_to_the_alb_as_their_operation(default: Synthesized, operation) -> None:
     for method in ("GET", "POST"):
-        integration = integration_of(default, routes(default)[f"{method} /fargate/predict"])
+        integration = integration_of(default, routes(default)[f"{method} /fargate/{operation}"])
         assert (integration["IntegrationType"], integration["ConnectionType"]) == ("HTTP_PROXY", "VPC_LINK")
         assert integration["ConnectionId"]["Ref"] in default.resources("AWS::ApiGatewayV2::VpcLink")
         assert integration["IntegrationUri"]["Ref"] in default.resources("AWS::ElasticLoadBalancingV2::Listener")
-        assert integration["RequestParameters"] == {"overwrite:path": "/predict"}
+        assert integration["RequestParameters"] == {"overwrite:path": f"/{operation}"}
 
 
 @pytest.mark.parametrize(("variant", "rate", "burst"), [("default", 50, 100), ("open_lambda_only", 5, 10)])

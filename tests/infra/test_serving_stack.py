@@ -71,7 +71,7 @@ def test_acknowledgements_are_the_documented_ones(default: Synthesized, open_lam
     assert len(default.acknowledged["AwsSolutions-IAM5[Resource::*]"]) == 3  # two function roles, one execution role
     assert all(path.endswith("/DefaultPolicy") for path in default.acknowledged["AwsSolutions-IAM5[Resource::*]"])
     assert set(open_lambda_only.acknowledged) == {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-APIG4"}
-    assert len(open_lambda_only.acknowledged["AwsSolutions-APIG4"]) == 6  # each open route, not the whole API
+    assert len(open_lambda_only.acknowledged["AwsSolutions-APIG4"]) == 18  # each open route: 3 x 3 paths, GET/POST
 
 
 def test_each_function_name_is_an_output(default: Synthesized) -> None:
