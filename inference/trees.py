@@ -1,18 +1,13 @@
-"""A tree ensemble compiled from an XGBoost model document into flat NumPy arrays.
+"""A tree ensemble compiled from an XGBoost model document into flat NumPy arrays, and its prediction form.
 
-Nodes are numbered breadth-first across all trees (see ``inference.tree_layout``), a branch's right
-child right after its left child. Prediction walks all trees together, one level per step:
-``node = left[node] + (x[feature[node]] >= threshold[node])``. Leaves point at themselves and never go
-right, so a leaf reached early stays put. This is XGBoost's own rule (``x < split`` goes left, float32
-comparisons), so results equal ``Booster.predict`` up to float32 summation order. No xgboost import is
-needed at serving time. Each tree adds to one output group (``tree_group``, XGBoost's ``tree_info``):
-the class of a multi-class model, 0 otherwise; ``inference.objectives`` turns the margins into predictions.
-
-Speed: a model has few distinct (feature, threshold) pairs, "cuts" (at most ``max_bin`` per feature),
-but many nodes. So each row is compared once with every cut (``row[cut_feature] >= cut_threshold``) and
-each level only looks up its nodes' cut: three gathers per level instead of four gathers and a compare.
-Leaves use an extra cut that is always False. Rows with a missing value (NaN) take the general path,
-which sends NaN where the node's ``default_left`` says.
+``TreeEnsemble`` is the model as XGBoost wrote it, nodes numbered breadth-first across all trees (see
+``inference.tree_layout``): what TreeSHAP reads. ``Forest`` (``inference.forest``) is what predicts:
+every tree padded to a perfect tree, so a row's path is pure index arithmetic, or, for trees deeper than
+``PERFECT_DEPTH``, the breadth-first arrays walked as they are. Each comparison is XGBoost's own rule
+(``x < split`` goes left, float32, a missing value goes the node's default way), so results equal
+``Booster.predict`` up to float64 summation order. No xgboost import is needed at serving time. Each tree
+adds to one output group (``tree_group``, XGBoost's ``tree_info``): the class of a multi-class model, 0
+otherwise; ``inference.objectives`` turns the margins into predictions.
 """
 
 from __future__ import annotations
@@ -24,25 +19,24 @@ import numpy as np
 
 from inference import objectives
 from inference.errors import ModelFormatError
-from inference.tree_layout import lay_out
+from inference.forest import Forest
+from inference.tree_layout import cuts_of, lay_out, perfect_levels
 
-BATCH_CHUNK_ROWS = 64
-"""Rows walked together; keeps a chunk's node indices (rows x trees) in cache."""
+PERFECT_DEPTH = 10
+"""Deepest trees padded to perfect trees (1024 leaves each); deeper ones are walked node by node."""
+
+__all__ = ["PERFECT_DEPTH", "Forest", "TreeEnsemble", "compile_model"]
 
 
 @dataclass(frozen=True)
 class TreeEnsemble:
-    # Integer node arrays use the smallest type that holds every index (see tree_layout): int32 for a
-    # 2000-tree model, int16 for small ones. Gathers from smaller arrays miss the cache less often.
+    # Integer node arrays use the smallest type that holds every index (see tree_layout).
     feature: np.ndarray  # per node (0 for leaves)
     threshold: np.ndarray  # float32, NaN for leaves
     left: np.ndarray  # per node: the left child; a leaf's own index for leaves
     default_left: np.ndarray  # bool, where a missing value (NaN) goes
     value: np.ndarray  # float64 leaf values (tree weight applied), 0 for branches
     cover: np.ndarray  # float64 per node: XGBoost's sum_hessian (not scaled by DART weights); NaN if absent
-    cut: np.ndarray  # per node: its (feature, threshold) pair; leaves: the last cut, always False
-    cut_feature: np.ndarray  # intp, per cut
-    cut_threshold: np.ndarray  # float32, per cut; NaN for the leaves' cut (a comparison with NaN is False)
     roots: np.ndarray  # one per tree: 0 .. num_trees - 1
     tree_group: np.ndarray  # intp, one per tree: the output group (class) it adds to
     depth: int
@@ -50,6 +44,7 @@ class TreeEnsemble:
     objective: str
     num_features: int
     num_groups: int  # margins per row: K for a K-class model, else 1
+    forest: Forest  # the same trees laid out for prediction
 
     @property
     def num_trees(self) -> int:
@@ -57,59 +52,11 @@ class TreeEnsemble:
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
         """Float64 predictions as ``Booster.predict`` gives them: (n,), or (n, K) for multi:softprob."""
-        return objectives.transform(self.objective, self.predict_margin(rows))
+        return self.forest.predict(rows)
 
     def predict_margin(self, rows: np.ndarray) -> np.ndarray:
         """Float32 rows of shape (n, num_features) to float64 margins (n, num_groups): ``output_margin=True``."""
-        rows = np.ascontiguousarray(rows, dtype=np.float32)
-        if rows.ndim != 2 or rows.shape[1] != self.num_features:
-            raise ValueError(f"expected rows of shape (n, {self.num_features}), got {rows.shape}")
-        if len(rows) == 1 and not np.isnan(rows).any():
-            leaf_values = self.value.take(self._row_leaves(rows[0]))[None, :]
-            return np.asarray(self._group_sums(leaf_values) + self.base_margin)
-        margins = np.empty((len(rows), self.num_groups))
-        for start in range(0, len(rows), BATCH_CHUNK_ROWS):
-            chunk = rows[start : start + BATCH_CHUNK_ROWS]
-            leaves = self._missing_leaves(chunk) if np.isnan(chunk).any() else self._leaves(chunk)
-            margins[start : start + len(chunk)] = self._group_sums(self.value.take(leaves))
-        return np.asarray(margins + self.base_margin)
-
-    def _group_sums(self, leaf_values: np.ndarray) -> np.ndarray:
-        """Leaf values (rows, trees) summed per output group: (rows, num_groups). Each group adds its trees in
-        tree order, whatever the number of rows, so a row alone and in a batch get the very same margins."""
-        if self.num_groups == 1:
-            return np.asarray(leaf_values.sum(axis=1, keepdims=True))
-        size = len(leaf_values) * self.num_groups
-        bins = (np.arange(0, size, self.num_groups)[:, None] + self.tree_group).ravel()
-        return np.bincount(bins, weights=leaf_values.ravel(), minlength=size).reshape(-1, self.num_groups)
-
-    def _row_leaves(self, row: np.ndarray) -> np.ndarray:
-        """One row without NaN, on 1-D arrays: the cheapest path for a single request."""
-        goes_right = row.take(self.cut_feature) >= self.cut_threshold
-        nodes = self.roots
-        for _ in range(self.depth):
-            nodes = self.left.take(nodes) + goes_right.take(self.cut.take(nodes))
-        return nodes
-
-    def _leaves(self, rows: np.ndarray) -> np.ndarray:
-        """Rows without NaN: a (rows, cuts) table of comparisons, then one flat gather per level."""
-        goes_right = (rows.take(self.cut_feature, axis=1) >= self.cut_threshold).ravel()
-        offsets = (np.arange(len(rows)) * len(self.cut_feature))[:, None]
-        nodes = np.broadcast_to(self.roots, (len(rows), self.num_trees))
-        for _ in range(self.depth):
-            nodes = self.left.take(nodes) + goes_right.take(offsets + self.cut.take(nodes))
-        return nodes
-
-    def _missing_leaves(self, rows: np.ndarray) -> np.ndarray:
-        """Rows with NaN: compare per node, and send NaN the node's default way."""
-        flat = rows.ravel()
-        offsets = (np.arange(len(rows)) * self.num_features)[:, None]
-        nodes = np.broadcast_to(self.roots, (len(rows), self.num_trees))
-        for _ in range(self.depth):
-            x = flat.take(offsets + self.feature.take(nodes))
-            go_right = np.where(np.isnan(x), ~self.default_left.take(nodes), x >= self.threshold.take(nodes))
-            nodes = self.left.take(nodes) + go_right
-        return nodes
+        return self.forest.predict_margin(rows)
 
 
 def compile_model(document: dict[str, Any]) -> TreeEnsemble:
@@ -132,8 +79,21 @@ def compile_model(document: dict[str, Any]) -> TreeEnsemble:
         tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), num_groups)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
-    return TreeEnsemble(**layout, tree_group=tree_group, base_margin=base_margin, objective=objective,
-                        num_features=num_features, num_groups=num_groups)  # fmt: skip
+    meta = {"tree_group": tree_group, "base_margin": base_margin, "objective": objective,
+            "num_features": num_features, "num_groups": num_groups}  # fmt: skip
+    return TreeEnsemble(**layout, **meta, forest=forest_of(layout, **meta))
+
+
+def forest_of(layout: dict[str, Any], **meta: Any) -> Forest:
+    """The prediction form of a breadth-first layout: perfect trees when they are shallow enough."""
+    is_leaf = layout["left"] == np.arange(len(layout["left"]))
+    cuts = cuts_of(layout["feature"], layout["threshold"], layout["default_left"], is_leaf)
+    num_trees, depth = len(layout["roots"]), int(layout["depth"])
+    if depth <= PERFECT_DEPTH:
+        perfect = perfect_levels(layout["left"], cuts["node_cut"], layout["value"], num_trees, depth)
+        return Forest(**{**cuts, **perfect}, node_left=None, depth=depth, num_trees=num_trees, **meta)
+    return Forest(**cuts, leaf_value=layout["value"], node_left=layout["left"].astype(np.intp), depth=depth,
+                  num_trees=num_trees, **meta)  # fmt: skip
 
 
 def _model_of(booster: dict[str, Any]) -> tuple[dict[str, Any], list[float]]:
