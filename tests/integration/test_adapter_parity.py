@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 
 from inference import Predictor
 from inference.schema import MAX_BODY_BYTES, MAX_ROWS
-from tests.integration.conftest import RunningServer
+from tests.integration.conftest import RunningServer, launch_server
 from tests.support.datasets import HOUSING
 
 ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]
@@ -45,6 +46,11 @@ REQUESTS = {  # method, path and query, body, headers
     "404_not_found": ("GET", "/model", None, {}),
     "404_trailing_slash": ("GET", f"/predict/?{QUERY}", None, {}),
     "405_wrong_method": ("DELETE", "/predict", None, {}),
+    "explain_named": ("POST", "/explain", json.dumps({"instances": [NAMED, NAMED]}), JSON),
+    "explain_csv": ("POST", "/explain", f"{CSV}\n", CSV_TYPE),
+    "explain_query": ("GET", f"/explain?{QUERY}", None, {}),
+    "400_explain_out_of_range": ("POST", "/explain", json.dumps({"instances": [{**NAMED, "AveOccup": -1}]}), JSON),
+    "405_explain_method": ("PUT", "/explain", None, {}),
 }
 
 
@@ -89,3 +95,28 @@ def test_both_adapters_give_the_same_503_without_a_model(start_server, lambda_ad
         fargate, lambda_ = both_answers(server, lambda_adapter, predictor, request)
         assert fargate == lambda_
         assert fargate[0] == 503
+
+
+CLASSIFIER_REQUESTS = {
+    "named": ("POST", "/predict", json.dumps({"instances": [{"amount": 99.5, "channel": "phone", "hour": 2}]}), JSON),
+    "csv_missing": ("POST", "/predict", "99.5,phone,,2,\n10,web,40,12,0.9\n", CSV_TYPE),
+    "query": ("GET", "/predict?amount=99.5&channel=store&hour=20&risk=0.7", None, {}),
+    "explain": ("POST", "/explain", json.dumps({"instances": [[99.5, "store", None, 2, 0.1]]}), JSON),
+    "400_unknown_category": ("GET", "/predict?amount=1&channel=fax&hour=2", None, {}),
+    "ping": ("GET", "/ping", None, {}),
+}
+
+
+@pytest.fixture(scope="module")
+def fraud_server(fraud_model: Path, tmp_path_factory) -> Iterator[RunningServer]:
+    server = launch_server({"MODEL_URI": str(fraud_model)}, tmp_path_factory.mktemp("fraud-parity"))
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("name", CLASSIFIER_REQUESTS)
+def test_both_adapters_give_the_same_answer_for_a_classifier(fraud_server, lambda_adapter, fraud_model, name):
+    predictor = Predictor.from_env({"MODEL_URI": str(fraud_model)})
+    fargate, lambda_ = both_answers(fraud_server, lambda_adapter, predictor, CLASSIFIER_REQUESTS[name])
+    assert fargate == lambda_
+    assert fargate[0] == (int(name[:3]) if name[0].isdigit() else 200)
