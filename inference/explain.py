@@ -63,12 +63,8 @@ class TreeExplainer:
         if margin.shape != (ensemble.num_groups,):
             raise ValueError(f"base_margin must have shape ({ensemble.num_groups},), got {margin.shape}")
         paths = trace_paths(ensemble)
-        expected = paths.value.copy()
-        for level in reversed(paths.levels):
-            left = expected[paths.left[level]]
-            expected[level] = left + (1 - paths.left_share[level]) * (expected[paths.left[level] + 1] - left)
-        trees = np.arange(len(ensemble.roots))
-        bias = np.bincount(ensemble.tree_group, weights=expected[trees], minlength=ensemble.num_groups) + margin
+        roots = np.arange(len(ensemble.roots))
+        bias = np.bincount(ensemble.tree_group, paths.expected[roots], minlength=ensemble.num_groups) + margin
         return cls(build_tables(paths, ensemble.tree_group, ensemble.num_features), bias, ensemble.num_features)
 
     def contributions(self, rows: np.ndarray) -> np.ndarray:
@@ -107,9 +103,13 @@ def _turns(tables: Tables, row: np.ndarray) -> np.ndarray:
 
 def _contribute(group: Group, turn: np.ndarray, out: np.ndarray) -> None:
     """Write each of the group's nodes' contribution for one row into ``out``."""
-    products = np.empty(group.beta.shape, np.float32)
-    _up(group, turn, _down(group, turn), products)
-    np.add.reduce(products, axis=0, out=out)
+    if len(group.weights):
+        products = np.empty(group.beta.shape, np.float32)
+        _up(group, turn, _down(group, turn), products)
+        np.add.reduce(products, axis=0, out=out)
+        out += group.at_zero
+    else:
+        out[:] = group.at_zero
     out *= turn
 
 

@@ -33,6 +33,8 @@ class Paths:
     missing_passes: np.ndarray  # bool per node: a missing value passes every earlier split on its feature
     earlier_share: np.ndarray  # float64 per node: product of the earlier splits' shares toward the node
     distinct: np.ndarray  # intp per node: distinct features tested on the path above the node
+    expected: np.ndarray  # float64 per node: the cover-weighted mean of the leaf values below it
+    reach: np.ndarray  # float64 per node: the product of the cover shares on the path from the root
 
 
 def trace_paths(ensemble: TreeEnsemble) -> Paths:
@@ -44,9 +46,15 @@ def trace_paths(ensemble: TreeEnsemble) -> Paths:
     paths = Paths(left, feature, ensemble.threshold, ensemble.default_left, ensemble.value, left_share, tree, levels,
                   low=np.full(len(nodes), -np.inf, np.float32), high=np.full(len(nodes), np.inf, np.float32),
                   missing_passes=np.ones(len(nodes), bool), earlier_share=np.ones(len(nodes)),
-                  distinct=np.zeros(len(nodes), np.intp))  # fmt: skip
+                  distinct=np.zeros(len(nodes), np.intp), expected=ensemble.value.copy(),
+                  reach=np.ones(len(nodes)))  # fmt: skip
     for level in levels:
         _follow_earlier_splits(paths, level, parent)
+        paths.reach[left[level]] = paths.reach[level] * left_share[level]
+        paths.reach[left[level] + 1] = paths.reach[level] * (1 - left_share[level])
+    for level in reversed(levels):
+        below = paths.expected[left[level]]
+        paths.expected[level] = below + (1 - left_share[level]) * (paths.expected[left[level] + 1] - below)
     return paths
 
 

@@ -1,7 +1,7 @@
 """The tables exact TreeSHAP reads for every row, built once from a model's paths (see ``inference.explain``).
 
-Trees are grouped by the number q of quadrature nodes their paths need (q = ceil(m / 2) for at most m
-distinct features on a path); a q with few trees joins the next larger one, where it is exact too. A group
+Trees are grouped by the number q of quadrature nodes their paths need (q = floor(m / 2) inside (0, 1) plus
+t = 0, for at most m distinct features on a path); a small group joins the next larger q, exact there too. A group
 is laid out level by level, its trees side by side: depth d, then the left children of depth d followed by
 their right children. Padded, a leaf above the group's depth becomes a pass-through branch (all its cover
 goes left, never live), so every level's children are two contiguous slices of the next level. A group that
@@ -16,8 +16,9 @@ import numpy as np
 
 from inference.explain_paths import Paths
 
-SMALL_GROUP_SHARE = 0.1
-"""A q whose trees hold less than this share of the branches is evaluated with the next larger q."""
+MERGE_BELOW = 50_000
+"""A group of trees joins the next larger order when that adds less than this many branch-nodes of work
+(branches x added order): each group costs every row some fixed time (measured: ~0.2 ms, ~50k of them)."""
 MAX_PADDING = 2.0
 
 
@@ -33,7 +34,8 @@ class Level:
 @dataclass(frozen=True)
 class Group:
     nodes: slice  # the group's entries in the node arrays of ``Tables``
-    weights: np.ndarray  # float32 (q, 1): Gauss-Legendre weights on [0, 1]
+    weights: np.ndarray  # float32 (q, 1): the quadrature weights of the nodes t in (0, 1)
+    at_zero: np.ndarray  # float32 per node: the term of t = 0 (Gauss-Radau), before the row's turn; or 0
     levels: tuple[Level, ...]  # their ``nodes`` count from the group's first node
     left_share: np.ndarray  # float32 per node
     beta: np.ndarray  # float32 (q, nodes): t / F(t), F(t) = (1 - t) Z + t, Z the earlier splits' share
@@ -69,9 +71,13 @@ def build_tables(paths: Paths, tree_group: np.ndarray, num_features: int) -> Tab
     np.maximum.at(distinct, paths.tree[leaves], paths.distinct[leaves])
     target = tree_group[paths.tree] * num_features + paths.feature
     branches = np.bincount(paths.tree[~leaves], minlength=len(tree_group))
+    shares = paths.left_share[~leaves]
+    radau = bool(np.all((shares > 0) & (shares < 1)))  # else the t = 0 term is not the same for every row
+    orders = distinct // 2 if radau else np.maximum(1, (distinct + 1) // 2)
     groups, tests, start = [], [], 0
-    for q, trees in _by_order(np.maximum(1, (distinct + 1) // 2), branches):
-        group, test = _group(paths, trees, int(depth[trees].max()), q, target, int(branches[trees].sum()), start)
+    for q, trees in _by_order(orders, branches):
+        rule = _quadrature(q, radau)
+        group, test = _group(paths, trees, int(depth[trees].max()), rule, target, int(branches[trees].sum()), start)
         groups.append(group)
         tests.append(test)
         start = group.nodes.stop
@@ -81,19 +87,31 @@ def build_tables(paths: Paths, tree_group: np.ndarray, num_features: int) -> Tab
 
 
 def _by_order(order: np.ndarray, branches: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """Trees with a branch, grouped by quadrature order; small groups move up to the next order."""
+    """Trees with a branch, grouped by quadrature order; a small group moves up to the next order."""
+    orders = [int(q) for q in np.unique(order[branches > 0])]
     groups, pending = [], np.zeros(0, np.intp)
-    orders = np.unique(order[branches > 0])
-    for q in orders:
+    for q, larger in zip(orders, [*orders[1:], None], strict=True):
         pending = np.concatenate((pending, np.flatnonzero((order == q) & (branches > 0))))
-        if branches[pending].sum() >= SMALL_GROUP_SHARE * branches.sum() or q == orders[-1]:
-            groups.append((int(q), np.sort(pending)))
+        if larger is None or branches[pending].sum() * (larger - q) >= MERGE_BELOW:
+            groups.append((q, np.sort(pending)))
             pending = np.zeros(0, np.intp)
     return groups
 
 
-def _group(paths: Paths, trees: np.ndarray, depth: int, q: int, target: np.ndarray, branches: int,
-           start: int) -> tuple[Group, dict[str, np.ndarray]]:  # fmt: skip
+def _quadrature(order: int, radau: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """Nodes t in (0, 1) and their weights, and the weight of t = 0: Gauss-Legendre, exact up to degree
+    2 order - 1; or Gauss-Radau with t = 0 fixed, exact up to degree 2 order with ``order`` nodes inside."""
+    if not radau:
+        x, weights = np.polynomial.legendre.leggauss(order)
+        return (x + 1) / 2, weights / 2, 0.0
+    n = order + 1  # the interior nodes are the roots of (P_{n-1} + P_n) / (1 + x) on [-1, 1]
+    x = np.sort(np.polynomial.legendre.legroots(np.eye(n + 1)[n - 1] + np.eye(n + 1)[n]))[1:]
+    weights = (1 - x) / (n * np.polynomial.legendre.legval(x, np.eye(n)[n - 1])) ** 2
+    return (x + 1) / 2, weights / 2, 1 / n**2
+
+
+def _group(paths: Paths, trees: np.ndarray, depth: int, rule: tuple[np.ndarray, np.ndarray, float],
+           target: np.ndarray, branches: int, start: int) -> tuple[Group, dict[str, np.ndarray]]:  # fmt: skip
     padded = len(trees) * (2**depth - 1) <= MAX_PADDING * branches
     ids, levels, (left_leaf, right_leaf) = _padded(paths, trees, depth) if padded else _gathered(paths, trees)
     real = (ids >= 0) & (paths.left[ids] >= 0)
@@ -103,14 +121,17 @@ def _group(paths: Paths, trees: np.ndarray, depth: int, q: int, target: np.ndarr
         return np.where(real, values[at], padding).astype(dtype)
 
     share, prior = pick(paths.left_share, 1.0, np.float64), pick(paths.earlier_share, 1.0, np.float64)
-    nodes, weights = np.polynomial.legendre.leggauss(q)
-    t = (nodes[:, None] + 1) / 2
+    nodes, weights, at_zero = rule
+    t = nodes[:, None]
     passing = (1 - t) * prior + t  # the earlier splits' factor at t, for a row that passes them
     beta, delta = (t / passing).astype(np.float32), (prior / passing**2).astype(np.float32)
     bottom, gap = levels[-1].nodes, (left_leaf - right_leaf).astype(np.float32)
+    split = paths.left[at]  # at t = 0 every factor is the cover share, whatever the row
+    zero = at_zero * pick(paths.reach, 0.0, np.float64) / prior * (paths.expected[split] - paths.expected[split + 1])
     group = Group(
         nodes=slice(start, start + len(ids)),
-        weights=(weights[:, None] / 2).astype(np.float32),
+        weights=weights[:, None].astype(np.float32),
+        at_zero=zero.astype(np.float32),
         levels=tuple(levels),
         left_share=share.astype(np.float32),
         beta=beta,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -113,6 +114,29 @@ def test_infinities_are_explained_like_the_largest_floats(tmp_path) -> None:
     infinite[:3, 0], infinite[3:, 4] = np.inf, -np.inf
     theirs = booster.predict(xgb.DMatrix(rows), pred_contribs=True)
     np.testing.assert_allclose(explainer.contributions(infinite)[:, 0], theirs, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def _without_cover(document: dict, trees: tuple[int, ...]) -> dict:
+    """Take all cover from one leaf of each tree named, and from its ancestors, so covers still add up."""
+    for tree in (document["learner"]["gradient_booster"]["model"]["trees"][i] for i in trees):
+        left, right, cover, parent = tree["left_children"], tree["right_children"], tree["sum_hessian"], tree["parents"]
+        node = next(right[i] for i in range(len(left)) if left[i] != -1 and left[right[i]] == -1)
+        lost = cover[node]
+        while 0 <= node < len(cover):  # the root's parent is 2**31 - 1
+            cover[node] -= lost
+            node = parent[node]
+    return document
+
+
+def test_children_without_cover_are_explained_like_xgboost(tmp_path) -> None:
+    """A cover share of 0 makes the t = 0 term depend on the row; the explainer then uses Gauss-Legendre."""
+    document = _without_cover(json.loads(_trained("regression").save_raw("json")), trees=(2, 3, 5))
+    booster = xgb.Booster()
+    booster.load_model(bytearray(json.dumps(document).encode()))
+    rows = _rows(missing=True)
+    explainer = TreeExplainer.from_document(document, _base_margin(booster, rows))
+    theirs = booster.predict(xgb.DMatrix(rows), pred_contribs=True)
+    np.testing.assert_allclose(explainer.contributions(rows)[:, 0], theirs, rtol=TOLERANCE, atol=TOLERANCE)
 
 
 def test_the_ensembles_own_base_margin_is_the_default(tmp_path) -> None:
