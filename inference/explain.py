@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from inference.explain_layout import Level
 from inference.explain_paths import trace_paths
-from inference.explain_tables import Group, Level, Tables, build_tables
+from inference.explain_tables import Group, Tables, build_tables
 from inference.trees import TreeEnsemble, compile_model
 
 _FINITE = float(np.finfo(np.float32).max)
@@ -50,7 +51,7 @@ class TreeExplainer:
     @property
     def nbytes(self) -> int:
         """Memory held by the tables (bytes)."""
-        return _nbytes(self._tables)
+        return self._tables.nbytes
 
     @classmethod
     def from_document(cls, document: dict[str, Any], base_margin: np.ndarray) -> TreeExplainer:
@@ -147,15 +148,6 @@ def _up(group: Group, turn: np.ndarray, kept: list[tuple[np.ndarray, np.ndarray]
         np.subtract(above, children[:, :width], out=children[:, width:])
         up = group.levels[depth + 1].up
         above = children if up is None else children.take(up, axis=1)
-
-
-def _nbytes(value: object) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, tuple):
-        return sum(_nbytes(item) for item in value)
-    fields = getattr(value, "__dataclass_fields__", {})
-    return sum(_nbytes(getattr(value, name)) for name in fields)
 
 
 def _children(level: Level, below: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

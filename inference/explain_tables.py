@@ -1,11 +1,11 @@
 """The tables exact TreeSHAP reads for every row, built once from a model's paths (see ``inference.explain``).
 
-Trees are grouped by the number q of quadrature nodes their paths need (q = floor(m / 2) inside (0, 1) plus
-t = 0, for at most m distinct features on a path); a small group joins the next larger q, exact there too. A group
-is laid out level by level, its trees side by side: depth d, then the left children of depth d followed by
-their right children. Padded, a leaf above the group's depth becomes a pass-through branch (all its cover
-goes left, never live), so every level's children are two contiguous slices of the next level. A group that
-padding would more than double keeps only its real branches and gathers children and parents by index.
+Trees are grouped by the number q of quadrature nodes inside (0, 1) their paths need: with m distinct
+features at most on a path, Gauss-Radau with t = 0 fixed needs q = floor(m / 2), Gauss-Legendre (used when a
+cover share is 0 or 1, where the t = 0 term would depend on the row) q = ceil(m / 2). A small group joins
+the next larger q, exact there too. Each group is laid out by ``inference.explain_layout``. Per node and
+quadrature node the tables hold beta = t / F(t) and delta = Z / F(t)^2, where F(t) = (1 - t) Z + t is the
+factor of the earlier splits on the node's feature (cover share product Z) for a row that passes them.
 """
 
 from __future__ import annotations
@@ -14,21 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference.explain_layout import Level, lay_out
 from inference.explain_paths import Paths
 
 MERGE_BELOW = 50_000
 """A group of trees joins the next larger order when that adds less than this many branch-nodes of work
 (branches x added order): each group costs every row some fixed time (measured: ~0.2 ms, ~50k of them)."""
-MAX_PADDING = 2.0
-
-
-@dataclass(frozen=True)
-class Level:
-    nodes: slice  # this level's entries in the group's node arrays
-    left: np.ndarray | None = None  # gathered: each branch's left child in [next level | leaf_values]
-    right: np.ndarray | None = None
-    leaf_values: np.ndarray | None = None  # gathered: float32 values of this level's leaf children
-    up: np.ndarray | None = None  # gathered: each branch's row in [left products | right products] above
 
 
 @dataclass(frozen=True)
@@ -47,6 +38,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Tables:
+    """What every row reads: the node tests for all groups at once, and each group's quadrature tables."""
+
     groups: tuple[Group, ...]
     feature: np.ndarray  # intp per node of every group (0 for padding)
     threshold: np.ndarray  # float32
@@ -56,6 +49,10 @@ class Tables:
     missing_right: np.ndarray  # bool: a missing x goes right
     right_share: np.ndarray  # float32: 1 - left_share
     target: np.ndarray  # intp: output group * num_features + feature
+
+    @property
+    def nbytes(self) -> int:
+        return _nbytes(self)
 
 
 _TESTS = {"feature": np.intp, "threshold": np.float32, "low": np.float32, "high": np.float32, "missing_live": bool,
@@ -112,8 +109,7 @@ def _quadrature(order: int, radau: bool) -> tuple[np.ndarray, np.ndarray, float]
 
 def _group(paths: Paths, trees: np.ndarray, depth: int, rule: tuple[np.ndarray, np.ndarray, float],
            target: np.ndarray, branches: int, start: int) -> tuple[Group, dict[str, np.ndarray]]:  # fmt: skip
-    padded = len(trees) * (2**depth - 1) <= MAX_PADDING * branches
-    ids, levels, (left_leaf, right_leaf) = _padded(paths, trees, depth) if padded else _gathered(paths, trees)
+    ids, levels, (left_leaf, right_leaf) = lay_out(paths, trees, depth, branches)
     real = (ids >= 0) & (paths.left[ids] >= 0)
     at = np.where(real, ids, 0)
 
@@ -153,35 +149,9 @@ def _group(paths: Paths, trees: np.ndarray, depth: int, rule: tuple[np.ndarray, 
     return group, tests
 
 
-def _padded(paths: Paths, trees: np.ndarray, depth: int) -> tuple[np.ndarray, list[Level], tuple[np.ndarray, ...]]:
-    """Node ids level by level over complete trees (-1: empty; a leaf repeats down its left chain)."""
-    levels, current, start = [], trees, 0
-    for _ in range(depth):
-        levels.append(current)
-        child = paths.left[np.maximum(current, 0)]
-        branch = (current >= 0) & (child >= 0)
-        current = np.concatenate((np.where(branch, child, current), np.where(branch, child + 1, -1)))
-    value = np.where(current >= 0, paths.value[np.maximum(current, 0)], 0.0)
-    spans = []
-    for level in levels:
-        spans.append(Level(slice(start, start + len(level))))
-        start += len(level)
-    return np.concatenate(levels), spans, (value[: len(value) // 2], value[len(value) // 2 :])
-
-
-def _gathered(paths: Paths, trees: np.ndarray) -> tuple[np.ndarray, list[Level], tuple[np.ndarray, ...]]:
-    """Real branches level by level; children found by index in [next level's branches | leaf children]."""
-    levels: list[np.ndarray] = []
-    spans, level, start, above = [], trees, 0, None
-    while len(level):
-        children = np.concatenate((paths.left[level], paths.left[level] + 1))
-        branch = paths.left[children] >= 0
-        row = np.where(branch, np.cumsum(branch) - 1, branch.sum() + np.cumsum(~branch) - 1)
-        values = paths.value[children[~branch]].astype(np.float32)
-        n = len(level)
-        spans.append(Level(slice(start, start + n), row[:n], row[n:], values, above))
-        levels.append(level)
-        level, start, above = children[branch], start + n, np.flatnonzero(branch)
-    last = spans[-1]
-    assert last.left is not None and last.right is not None and last.leaf_values is not None
-    return np.concatenate(levels), spans, (last.leaf_values[last.left], last.leaf_values[last.right])
+def _nbytes(value: object) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sum(_nbytes(item) for item in value)
+    return sum(_nbytes(getattr(value, name)) for name in getattr(value, "__dataclass_fields__", {}))
