@@ -87,7 +87,7 @@ def _by_order(order: np.ndarray, branches: np.ndarray) -> list[tuple[int, np.nda
     """Trees with a branch, grouped by quadrature order; a small group moves up to the next order."""
     orders = [int(q) for q in np.unique(order[branches > 0])]
     groups, pending = [], np.zeros(0, np.intp)
-    for q, larger in zip(orders, [*orders[1:], None], strict=True):
+    for q, larger in zip(orders, [*orders[1:], None], strict=False):  # no orders: no trees with a split
         pending = np.concatenate((pending, np.flatnonzero((order == q) & (branches > 0))))
         if larger is None or branches[pending].sum() * (larger - q) >= MERGE_BELOW:
             groups.append((q, np.sort(pending)))

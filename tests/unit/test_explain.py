@@ -71,6 +71,7 @@ MODELS = {
     ),
     "deep": ({"max_depth": 8, "min_child_weight": 0.5}, lambda y: y),
     "lossguide": ({"grow_policy": "lossguide", "max_depth": 0, "max_leaves": 20, "tree_method": "hist"}, lambda y: y),
+    "one split per tree": ({"max_depth": 1}, lambda y: y),
 }
 
 
@@ -93,6 +94,14 @@ def test_contributions_equal_xgboost_pred_contribs(name: str, missing: bool, tmp
 def test_multiclass_trees_explain_their_own_class(tmp_path) -> None:
     ours = _check(_trained("multiclass"), tmp_path, missing=False)
     assert ours.shape[1] == 3 and not np.allclose(ours[:, 0], ours[:, 1])
+
+
+def test_trees_without_splits_only_add_to_the_bias(tmp_path) -> None:
+    booster = _train({"max_depth": 3, "min_split_loss": 1e9}, lambda y: y, rounds=3)
+    rows = _rows(missing=True)
+    ours = _check(booster, tmp_path, missing=True)
+    np.testing.assert_array_equal(ours[:, :, :-1], 0.0)
+    assert np.ptp(ours[:, :, -1]) == 0.0 and len(rows) == len(ours)
 
 
 def test_single_rows_equal_the_batch(tmp_path) -> None:
