@@ -67,7 +67,7 @@ def to_bytes(forest: Forest, source_sha256: str, feature_names: Sequence[str] | 
             "walk": forest.node_left is not None, "source_sha256": source_sha256,
             "feature_names": None if feature_names is None else list(feature_names)}  # fmt: skip
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
-    arrays["checksum"] = np.frombuffer(_checksum(arrays).encode(), np.uint8)
+    arrays["checksum"] = np.frombuffer(checksum(arrays).encode(), np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -79,7 +79,7 @@ def from_bytes(data: bytes, origin: str = COMPILED_NAME) -> CompiledModel:
     if "checksum" not in arrays or "meta" not in arrays:
         raise ModelFormatError(f"{origin} is not a compiled model (no meta or checksum member)")
     recorded = bytes(arrays.pop("checksum")).decode("ascii", "replace")
-    if recorded != _checksum(arrays):
+    if recorded != checksum(arrays):
         raise ModelFormatError(f"{origin} fails its checksum: it was truncated, damaged or edited after compiling")
     meta = _meta(arrays.pop("meta"), origin)
     check_forest_arrays(arrays, meta, origin)
@@ -111,7 +111,7 @@ def _read_members(data: bytes, origin: str) -> dict[str, np.ndarray]:
         raise ModelFormatError(f"{origin} is truncated or corrupt ({type(exc).__name__}: {exc})") from exc
 
 
-def _checksum(arrays: dict[str, np.ndarray]) -> str:
+def checksum(arrays: dict[str, np.ndarray]) -> str:
     """SHA-256 over every member but the checksum, in name order: name, dtype, shape and bytes."""
     digest = hashlib.sha256()
     for name in sorted(set(arrays) - {"checksum"}):

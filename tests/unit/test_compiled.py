@@ -1,0 +1,124 @@
+"""The compiled form: it predicts exactly what the tarball predicts, is served first, and stays tied to its sources."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+from inference import ModelFormatError, ModelUnavailable, Predictor
+from inference.artifact import model_document
+from inference.bundle import ModelBundle
+from inference.compile_artifact import compile_to, main
+from inference.compiled import COMPILED_NAME, from_bytes
+from inference.trees import PERFECT_DEPTH, compile_model
+from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for, train_for
+from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target, train_booster, write_schema
+
+
+def _rows_with_missing(n: int, seed: int = 3) -> np.ndarray:
+    rows = synthetic_rows(n, seed)
+    rows[::3, 0] = np.nan
+    rows[1::5, 6] = np.nan
+    return rows
+
+
+def _compiled_copy(tarball: Path, directory: Path) -> Path:
+    """model.tar.gz and schema.json copied into ``directory``, and model.compiled.npz compiled beside them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("model.tar.gz", "schema.json"):
+        shutil.copy(tarball.with_name(name), directory / name)
+    compile_to(str(directory / "model.tar.gz"))
+    return directory / "model.tar.gz"
+
+
+@pytest.mark.parametrize("kind", ["regression", "dart", "multiclass", "deep"])
+def test_the_archive_predicts_bit_for_bit_what_the_tarball_predicts(kind: str, tmp_path: Path) -> None:
+    rows = _rows_with_missing(700)
+    if kind == "multiclass":
+        booster, schema, rows = train_for(SPECIES), SPECIES, rows_for(SPECIES, 700, seed=5)
+    else:
+        params = {"dart": {"booster": "dart", "rate_drop": 0.3}, "deep": {"max_depth": PERFECT_DEPTH + 2}}.get(kind, {})
+        train = synthetic_rows(3000, seed=1)
+        labels = synthetic_target(train) + np.sin(train[:, 4] / 300).astype(np.float32)
+        train[::4, 1] = np.nan  # the trees learn default ways for missing values
+        settings = {"max_depth": 5, "nthread": 1, "seed": 0, **params}
+        booster, schema = xgb.train(settings, xgb.DMatrix(train, label=labels), 25), HOUSING
+    tarball = _compiled_copy(save_like_sagemaker(booster, tmp_path / "trained", schema), tmp_path / "served")
+    served = ModelBundle.load(str(tarball)).ensemble
+    plain = ModelBundle.load(str(tarball), compiled_uri="none").ensemble
+    assert (served.node_left is None) is (kind != "deep") and (served.depth > PERFECT_DEPTH) is (kind == "deep")
+    for count in (1, 5, 31, 32, 65, 700):  # the path method, the bit-parallel one, partial 64-row blocks
+        np.testing.assert_array_equal(served.predict(rows[:count]), plain.predict(rows[:count]))
+    np.testing.assert_allclose(served.predict(rows), booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
+
+
+def test_every_batch_size_gives_each_row_the_margin_it_gets_alone(tmp_path: Path) -> None:
+    booster = train_booster(num_round=40, max_depth=7, seed=2)
+    forest = compile_model(model_document(save_like_sagemaker(booster, tmp_path).read_bytes())).forest
+    rows = _rows_with_missing(200, seed=9)
+    alone = np.concatenate([forest.predict_margin(row[None, :]) for row in rows])
+    for count in (2, 31, 32, 33, 64, 100, 200):
+        np.testing.assert_array_equal(forest.predict_margin(rows[:count]), alone[:count])
+
+
+def test_the_compiled_form_is_served_first_and_the_tarball_read_only_for_explanations(model_tarball, tmp_path) -> None:
+    tarball = _compiled_copy(model_tarball, tmp_path)
+    bundle = ModelBundle.load(str(tarball))
+    assert bundle.version == ModelBundle.load(str(tarball), compiled_uri="none").version  # the tarball's digest
+    assert len(bundle.document["learner"]["gradient_booster"]["model"]["trees"]) == bundle.ensemble.num_trees
+    tarball.unlink()  # predictions never needed it; a fresh load from the archive alone still predicts
+    alone = ModelBundle.load(str(tmp_path / COMPILED_NAME))
+    assert alone.ensemble.predict(synthetic_rows(3)).shape == (3,)
+    with pytest.raises(ModelUnavailable, match="explanations need the model document, which could not be read"):
+        _ = alone.document
+
+
+def test_a_stale_archive_is_refused_rather_than_served(model_tarball, tmp_path) -> None:
+    tarball = _compiled_copy(model_tarball, tmp_path)
+    save_like_sagemaker(train_booster(num_round=3, seed=5), tmp_path)  # retrained, archive not rebuilt
+    with pytest.raises(ModelFormatError, match=f"{COMPILED_NAME} was compiled from another model than {tarball}"):
+        ModelBundle.load(str(tarball))
+
+
+def test_the_archive_remembers_the_schema_it_was_compiled_with(model_tarball, tmp_path) -> None:
+    tarball = _compiled_copy(model_tarball, tmp_path)
+    renamed = json.loads((tmp_path / "schema.json").read_text())
+    renamed["features"][0]["name"], renamed["example"]["Income"] = "Income", renamed["example"].pop("MedInc")
+    (tmp_path / "schema.json").write_text(json.dumps(renamed))
+    with pytest.raises(ModelFormatError, match="the compiled model was built for the features MedInc, HouseAge"):
+        ModelBundle.load(str(tarball))
+
+
+def test_a_missing_archive_is_an_error_when_named_and_not_when_looked_for(model_tarball, tmp_path) -> None:
+    with pytest.raises(ModelFormatError, match=r"compiled model .* does not exist"):
+        ModelBundle.load(str(model_tarball), compiled_uri=str(tmp_path / COMPILED_NAME))
+    assert ModelBundle.load(str(model_tarball)).ensemble.num_trees == 20
+
+
+def test_the_command_writes_beside_the_model_and_refuses_what_it_cannot_compile(
+    model_tarball, tmp_path, capsys
+) -> None:
+    shutil.copy(model_tarball, tmp_path / "model.tar.gz")
+    assert main([str(tmp_path / "model.tar.gz"), "--schema", "none"]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / COMPILED_NAME}\n"
+    assert from_bytes((tmp_path / COMPILED_NAME).read_bytes()).feature_names is None
+    other_schema = str(write_schema(FRAUD, tmp_path / "fraud"))
+    assert main([str(tmp_path / "model.tar.gz"), str(tmp_path / "out"), "--schema", other_schema]) == 2
+    assert "the model takes 8 features but its schema 'card_fraud' has 5" in capsys.readouterr().err
+    (tmp_path / "junk.tar.gz").write_bytes(b"not a model")
+    assert main([str(tmp_path / "junk.tar.gz")]) == 2
+    assert "legacy binary format" in capsys.readouterr().err
+
+
+def test_a_predictor_serves_the_compiled_form_and_explains_from_the_tarball(fraud_model, tmp_path) -> None:
+    tarball = _compiled_copy(fraud_model, tmp_path)
+    predictor = Predictor(str(tarball))
+    row = json.dumps({"instances": [FRAUD.example]})
+    assert predictor.predict(row, "application/json")["predictions"][0]["label"] in FRAUD.target.labels
+    explained = predictor.explain(row, "application/json")
+    assert explained["model_version"] == predictor.model_version
