@@ -6,7 +6,8 @@ pass-through branch whose cover all goes left and that is never live, down to th
 slot stands for the missing right child; every level's children are then two contiguous slices of the next
 level and a row needs no gathers. A group that padding would more than double (deep, unbalanced trees, as
 ``grow_policy=lossguide`` grows) keeps only its real branches: each level then finds its children by index
-in [next level's branches | its leaf children's values], and its branches' parents above by index.
+in [next level's branches | its leaf children's values], and its branches' parents above by index. A
+``Picker`` gives each slot of a layout the value of its real branch, or a padding value.
 """
 
 from __future__ import annotations
@@ -38,6 +39,31 @@ def lay_out(
     if len(trees) * (2**depth - 1) <= MAX_PADDING * branches:
         return _padded(paths, trees, depth)
     return _gathered(paths, trees)
+
+
+class Picker:
+    """Per-node values of a layout: the real branch's value, or ``padding`` for padding and empty slots."""
+
+    def __init__(self, ids: np.ndarray, paths: Paths) -> None:
+        self.real = (ids >= 0) & (paths.left[ids] >= 0)
+        self.at = np.where(self.real, ids, 0)
+
+    def __call__(self, values: np.ndarray, padding: float, dtype: type = np.float32) -> np.ndarray:
+        return np.where(self.real, values[self.at], padding).astype(dtype)
+
+
+def node_tests(pick: Picker, paths: Paths, target: np.ndarray, share: np.ndarray) -> dict[str, np.ndarray]:
+    """What each row compares at each node; padding is never live (``low`` is +inf)."""
+    return {
+        "feature": pick(paths.feature, 0, np.intp),
+        "threshold": pick(paths.threshold, 0.0),
+        "low": pick(paths.low, np.inf),
+        "high": pick(paths.high, np.inf),
+        "missing_live": pick(paths.missing_passes, False, bool),
+        "missing_right": pick(~paths.default_left, False, bool),
+        "right_share": (1 - share).astype(np.float32),
+        "target": pick(target, 0, np.intp),
+    }
 
 
 def _padded(paths: Paths, trees: np.ndarray, depth: int) -> tuple[np.ndarray, list[Level], tuple[np.ndarray, ...]]:

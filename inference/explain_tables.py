@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference.explain_layout import Level, lay_out
+from inference.explain_layout import Level, Picker, lay_out, node_tests
 from inference.explain_paths import Paths
 
 MERGE_BELOW = 50_000
@@ -110,20 +110,18 @@ def _quadrature(order: int, radau: bool) -> tuple[np.ndarray, np.ndarray, float]
 def _group(paths: Paths, trees: np.ndarray, depth: int, rule: tuple[np.ndarray, np.ndarray, float],
            target: np.ndarray, branches: int, start: int) -> tuple[Group, dict[str, np.ndarray]]:  # fmt: skip
     ids, levels, (left_leaf, right_leaf) = lay_out(paths, trees, depth, branches)
-    real = (ids >= 0) & (paths.left[ids] >= 0)
-    at = np.where(real, ids, 0)
-
-    def pick(values: np.ndarray, padding: float, dtype: type = np.float32) -> np.ndarray:
-        return np.where(real, values[at], padding).astype(dtype)
-
+    pick = Picker(ids, paths)
     share, prior = pick(paths.left_share, 1.0, np.float64), pick(paths.earlier_share, 1.0, np.float64)
     nodes, weights, at_zero = rule
     t = nodes[:, None]
     passing = (1 - t) * prior + t  # the earlier splits' factor at t, for a row that passes them
     beta, delta = (t / passing).astype(np.float32), (prior / passing**2).astype(np.float32)
+    zero = np.zeros(len(ids))
+    if at_zero:  # Gauss-Radau: every share is inside (0, 1), so prior > 0; at t = 0 every factor is the share
+        split = paths.left[pick.at]
+        gap_at_zero = paths.expected[split] - paths.expected[split + 1]
+        zero = at_zero * pick(paths.reach, 0.0, np.float64) / prior * gap_at_zero
     bottom, gap = levels[-1].nodes, (left_leaf - right_leaf).astype(np.float32)
-    split = paths.left[at]  # at t = 0 every factor is the cover share, whatever the row
-    zero = at_zero * pick(paths.reach, 0.0, np.float64) / prior * (paths.expected[split] - paths.expected[split + 1])
     group = Group(
         nodes=slice(start, start + len(ids)),
         weights=weights[:, None].astype(np.float32),
@@ -136,17 +134,7 @@ def _group(paths: Paths, trees: np.ndarray, depth: int, rule: tuple[np.ndarray, 
         bottom_beta=beta[:, bottom] * gap,
         bottom_delta=delta[:, bottom] * gap,
     )
-    tests = {
-        "feature": pick(paths.feature, 0, np.intp),
-        "threshold": pick(paths.threshold, 0.0),
-        "low": pick(paths.low, np.inf),
-        "high": pick(paths.high, np.inf),
-        "missing_live": pick(paths.missing_passes, False, bool),
-        "missing_right": pick(~paths.default_left, False, bool),
-        "right_share": (1 - share).astype(np.float32),
-        "target": pick(target, 0, np.intp),
-    }
-    return group, tests
+    return group, node_tests(pick, paths, target, share)
 
 
 def _nbytes(value: object) -> int:
