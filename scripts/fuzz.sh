@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# make fuzz: at least 10,000 Hypothesis cases per transport (request decoders, Lambda handler, HTTP server over
-# loopback), then schemathesis against the server's /openapi.json. Prints Hypothesis' per-test statistics
-# (cases run, failures) and schemathesis' summary. FUZZ_EXAMPLES and SCHEMATHESIS_EXAMPLES override the counts.
+# make fuzz: at least 10,000 Hypothesis cases per transport and per schema (request decoders, Lambda handler, HTTP
+# server over loopback; the schemas are in tests/fuzz/schemas.py: a regression, a binary and a 3-class one), then
+# schemathesis against each schema's /openapi.json. Prints Hypothesis' per-test statistics (cases run, failures,
+# the answers' statuses) and schemathesis' summaries. FUZZ_EXAMPLES (per test and schema) and SCHEMATHESIS_EXAMPLES
+# (per operation and schema) override the counts; FUZZ_WORKERS (default 2, the machine's cores) sets the pytest-xdist
+# processes, 0 runs in this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 export HYPOTHESIS_PROFILE=fuzz
 export FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-10000}"
 export SCHEMATHESIS_EXAMPLES="${SCHEMATHESIS_EXAMPLES:-1000}"
-exec "$PYTHON" -m pytest tests/fuzz -p no:cacheprovider -q --hypothesis-show-statistics -rfE "$@"
+exec "$PYTHON" -m pytest tests/fuzz -p no:cacheprovider -q -n "${FUZZ_WORKERS:-2}" --hypothesis-show-statistics -rfExX "$@"

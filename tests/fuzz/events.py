@@ -1,4 +1,7 @@
-"""API Gateway proxy events (HTTP API 2.0 and REST API 1.0) for fuzzing the Lambda handler: well-formed and odd."""
+"""API Gateway proxy events (HTTP API 2.0 and REST API 1.0) for fuzzing the Lambda handler: well-formed and odd.
+
+``events_for(requests)`` builds them for one schema's requests; paths come from ``routes.LAMBDA_ROUTES``.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +11,39 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.fuzz.strategies import BODIES, CONTENT_TYPES, ODD_VALUES, QUERIES
+from tests.fuzz.requests import Requests
+from tests.fuzz.routes import LAMBDA_ROUTES, route_paths
+from tests.fuzz.strategies import CONTENT_TYPES, ODD_VALUES, weighted
 
-PATHS = st.sampled_from(["/predict", "/ping", "/lambda/x86/predict", "/lambda/arm/ping", "/", "/predict/", "/nope",
-                         "/predictx", "/PREDICT", "/openapi.json"]) | st.text(max_size=20)  # fmt: skip
-METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", "post"])
+PREFIXES = st.sampled_from(["", "", "/lambda/x86", "/lambda/arm", "/prod", "/x/"])
+ODD_PATHS = st.sampled_from(["/", "/nope", "/predictx", "/PREDICT", "/predict/", "/openapi.json", "/invocations",
+                             "/docs", ""]) | st.text(max_size=20)  # fmt: skip
+METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", "post", ""])
 
 
 @st.composite
-def http_parts(draw: st.DrawFn) -> dict[str, Any]:
+def path_and_method(draw: st.DrawFn) -> tuple[str, str]:
+    """A route (behind a stage prefix: the adapter matches the end of the path) and, three times in four, one of
+    its methods; or a path that is no route, with any method."""
+    if draw(st.sampled_from(["odd path", "route", "route", "route"])) == "odd path":
+        return draw(ODD_PATHS), draw(METHODS)
+    route = draw(route_paths(LAMBDA_ROUTES))
+    methods = st.sampled_from(LAMBDA_ROUTES[route].methods)
+    return draw(PREFIXES) + route, draw(weighted((3, methods), (1, METHODS)))
+
+
+@st.composite
+def http_parts(draw: st.DrawFn, requests: Requests) -> dict[str, Any]:
     """Method, path, query, headers and body as API Gateway would pass them on."""
-    body = draw(BODIES)
+    body, content_type = draw(requests.bodies)
     encoded = draw(st.booleans()) or isinstance(body, bytes)
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    headers = {"content-type": draw(CONTENT_TYPES)} if draw(st.booleans()) else {}
+    headers = {"content-type": content_type} if content_type is not None else {}
     if draw(st.booleans()):
-        headers = {"Content-Type": str(headers.get("content-type")), "X-Forwarded-For": "203.0.113.9"}
+        headers = {"Content-Type": str(content_type or draw(CONTENT_TYPES)), "X-Forwarded-For": "203.0.113.9"}
+    path, method = draw(path_and_method())
     return {
-        "method": draw(METHODS), "path": draw(PATHS), "query": draw(QUERIES), "headers": headers,
+        "method": method, "path": path, "query": draw(requests.queries), "headers": headers,
         "body": base64.b64encode(raw).decode() if encoded else body, "encoded": encoded,
     }  # fmt: skip
 
@@ -52,13 +70,14 @@ def v1_event(parts: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-WELL_FORMED_EVENTS = st.builds(v2_event, http_parts()) | st.builds(v1_event, http_parts())
+def well_formed_events(requests: Requests) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(v2_event, http_parts(requests)) | st.builds(v1_event, http_parts(requests))
 
 
 @st.composite
-def odd_events(draw: st.DrawFn) -> Any:
+def odd_events(draw: st.DrawFn, requests: Requests) -> Any:
     """A well-formed event with fields dropped, nulled or given the wrong type; or no event shape at all."""
-    event = draw(WELL_FORMED_EVENTS)
+    event = draw(well_formed_events(requests))
     for key in draw(st.lists(st.sampled_from(sorted(event)), max_size=3, unique=True)):
         if draw(st.booleans()):
             event.pop(key, None)

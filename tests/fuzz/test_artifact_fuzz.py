@@ -1,50 +1,84 @@
-"""Fuzz model loading: a Predictor given a mutated tarball, UBJSON or JSON model never raises.
+"""Fuzz model loading per schema: a Predictor given a mutated tarball, UBJSON or JSON model, or a schema.json
+with odd fields, never raises.
 
-It loads (a mutation that kept the model valid) or is not ready with a load error that names the problem;
-an exception escaping the load would crash the server or the Lambda at start-up.
+It loads (a mutation that kept the model and its schema valid and in agreement) or is not ready with a load
+error that names the problem; an exception escaping the load would crash the server or the Lambda at start-up.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from inference import Predictor
 from tests.fuzz import profiles
-from tests.fuzz.strategies import ODD_VALUES
-from tests.reliability.artifacts import model_bytes
+from tests.fuzz.contract import assert_prediction_body
+from tests.fuzz.schemas import ARTIFACT_SCHEMAS, Fuzzed, fixture_params
+from tests.fuzz.strategies import ODD_VALUES, a_valid_row
+from tests.support.models import write_schema
+
+SCHEMAS = len(ARTIFACT_SCHEMAS)
 
 
-class Originals(dict[str, bytes]):
-    """The fixture model as a tarball, bare UBJSON and JSON (a short repr keeps Hypothesis' reports readable)."""
+class Originals:
+    """One schema's fixture model as a tarball, bare UBJSON and JSON, and its schema document."""
 
-    def __repr__(self) -> str:
-        return "<fixture model: tarball, ubjson, json>"
+    def __init__(self, fuzzed: Fuzzed, tarball: bytes, ubjson: bytes, model_json: bytes) -> None:
+        self.fuzzed = fuzzed
+        self.models = {"tarball": tarball, "ubjson": ubjson, "json": model_json}
+        self.schema = fuzzed.schema.to_document()
+
+    def __repr__(self) -> str:  # a short repr keeps Hypothesis' reports readable
+        return f"<{self.fuzzed.name} model: tarball, ubjson, json; schema.json>"
 
 
-@pytest.fixture(scope="module")
-def originals(booster, model_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> Originals:
-    directory = tmp_path_factory.mktemp("originals")
+@pytest.fixture(scope="module", **fixture_params(ARTIFACT_SCHEMAS))
+def originals(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Originals:
+    import xgboost as xgb
+
+    fuzzed: Fuzzed = request.param
+    tarball = Path(request.getfixturevalue(fuzzed.model_fixture)).read_bytes()
+    with tarfile.open(fileobj=io.BytesIO(tarball)) as tar:
+        member = tar.extractfile("xgboost-model")
+        assert member is not None
+        ubjson = member.read()
+    directory = tmp_path_factory.mktemp(f"originals-{fuzzed.name}")
+    booster = xgb.Booster()
+    booster.load_model(bytearray(ubjson))
     booster.save_model(str(directory / "model.json"))
-    return Originals(tarball=model_tarball.read_bytes(), ubjson=model_bytes(booster, directory),
-                     json=(directory / "model.json").read_bytes())  # fmt: skip
+    return Originals(fuzzed, tarball, ubjson, (directory / "model.json").read_bytes())
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mutated")
+def scratch(originals: Originals, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the mutated artifacts are written: ``model`` with the schema's ``schema.json`` beside it."""
+    directory = tmp_path_factory.mktemp(f"mutated-{originals.fuzzed.name}")
+    write_schema(originals.fuzzed.schema, directory)
+    return directory
 
 
-def loads_or_refuses(data: bytes, directory: Path) -> None:
-    (directory / "model").write_bytes(data)
-    predictor = Predictor(str(directory / "model"), retry_seconds=3600)
+def loads_or_refuses(model: bytes, directory: Path, schema: bytes | None = None) -> None:
+    (directory / "model").write_bytes(model)
+    schema_file = directory / "fuzzed-schema.json"
+    if schema is not None:
+        schema_file.write_bytes(schema)
+    predictor = Predictor(str(directory / "model"), retry_seconds=3600,
+                          schema_uri=str(schema_file) if schema is not None else None)  # fmt: skip
     assert predictor.ready or predictor.load_error, "a refused model must say why"
-    if not predictor.ready:
+    if predictor.ready:
+        event("loaded")
+        assert predictor.health()[0] == 200
+        schema = predictor.bundle.schema  # a model that loads answers a valid row within the contract
+        assert_prediction_body(schema, predictor.predict_payload({"instances": [a_valid_row(schema)]}), rows=1)
+    else:
+        event("refused")
         assert predictor.health()[0] == 503
 
 
@@ -70,11 +104,11 @@ def mutate(data: bytes, mutations: list[tuple[str, float, bytes]]) -> bytes:
     return data
 
 
-@profiles.secondary()
+@profiles.secondary(SCHEMAS)
 @given(which=st.sampled_from(["tarball", "ubjson", "json"]), mutations=MUTATIONS)
-def test_mutated_artifacts_load_or_are_refused(originals: dict[str, bytes], scratch: Path, which: str,
+def test_mutated_artifacts_load_or_are_refused(originals: Originals, scratch: Path, which: str,
                                                mutations: Any) -> None:  # fmt: skip
-    loads_or_refuses(mutate(originals[which], mutations), scratch)
+    loads_or_refuses(mutate(originals.models[which], mutations), scratch)
 
 
 def replace_somewhere(document: Any, path: list[int], value: Any) -> Any:
@@ -87,9 +121,22 @@ def replace_somewhere(document: Any, path: list[int], value: Any) -> Any:
     return document
 
 
-@profiles.secondary()
-@given(path=st.lists(st.integers(0, 50), max_size=8), value=ODD_VALUES | st.just([]) | st.just({}))
-def test_model_documents_with_odd_fields_load_or_are_refused(originals: dict[str, bytes], scratch: Path,
+ODD_NODES = ODD_VALUES | st.just([]) | st.just({})
+
+
+@profiles.secondary(SCHEMAS)
+@given(path=st.lists(st.integers(0, 50), max_size=8), value=ODD_NODES)
+def test_model_documents_with_odd_fields_load_or_are_refused(originals: Originals, scratch: Path,
                                                              path: list[int], value: Any) -> None:  # fmt: skip
-    document = replace_somewhere(json.loads(originals["json"]), path, value)
+    document = replace_somewhere(json.loads(originals.models["json"]), path, value)
     loads_or_refuses(json.dumps(document, allow_nan=True).encode(), scratch)
+
+
+@profiles.secondary(SCHEMAS)
+@given(path=st.lists(st.integers(0, 50), max_size=5), value=ODD_NODES, mutations=st.none() | MUTATIONS)
+def test_schema_documents_with_odd_fields_load_or_are_refused(originals: Originals, scratch: Path, path: list[int],
+                                                              value: Any, mutations: Any) -> None:  # fmt: skip
+    """The schema travels beside the model: a damaged one is refused (503 naming it), never a crash."""
+    document = json.dumps(replace_somewhere(json.loads(json.dumps(originals.schema)), path, value), allow_nan=True)
+    schema = mutate(document.encode(), mutations) if mutations else document.encode("utf-8", "surrogatepass")
+    loads_or_refuses(originals.models["tarball"], scratch, schema)

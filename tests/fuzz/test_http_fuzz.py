@@ -1,63 +1,95 @@
-"""Fuzz the real HTTP server over loopback: every answer is a 2xx or a 4xx JSON error, and the server survives."""
+"""Fuzz the real HTTP server over loopback, per schema: every answer is the route's 2xx or a 4xx JSON error,
+and the server survives.
+
+Routes and their answers come from ``routes.HTTP_ROUTES``: a request for a route gets that route's answer (or a
+4xx naming the problem), an unknown path a 404, a method the route does not take a 405 with ``allow``.
+"""
 
 from __future__ import annotations
 
 import json
 import urllib.parse
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
-from tests.fuzz.contract import CLIENT_ERRORS, assert_error_body, assert_prediction_body
+from tests.fuzz import profiles
+from tests.fuzz.contract import CLIENT_ERRORS, assert_error_body
 from tests.fuzz.raw_http import exchange
-from tests.fuzz.strategies import BODIES, CONTENT_TYPES, OVERSIZED, QUERIES
+from tests.fuzz.requests import requests_for
+from tests.fuzz.routes import HTTP_ROUTES, allowed_methods, route_paths
+from tests.fuzz.schemas import HTTP_SCHEMAS, Fuzzed, fixture_params
+from tests.fuzz.strategies import weighted
 from tests.integration.conftest import RunningServer, launch_server
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
-PATHS = st.sampled_from(["/predict", "/invocations", "/ping", "/openapi.json", "/docs", "/", "/predict/", "//predict",
-                         "/predict/../ping", "/%70redict", "/nope"]) | st.text(max_size=15).map(
+EXTRA_HEADERS = st.dictionaries(st.sampled_from(["Accept", "Accept-Encoding", "X-Amzn-Trace-Id", "Origin"]),
+                                HEADER_TEXT)  # fmt: skip
+ODD_PATHS = st.sampled_from(["/predict/", "//predict", "/predict/../ping", "/%70redict", "/nope", "/PREDICT",
+                             "/ping/", "/docs/", "/page.js/"]) | st.text(max_size=15).map(
     lambda text: "/" + urllib.parse.quote(text))  # fmt: skip
+PATHS = weighted((3, route_paths(HTTP_ROUTES)), (1, ODD_PATHS))
 METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"])
+"""Any method; a route's own methods are drawn three times as often."""
+SCHEMAS = len(HTTP_SCHEMAS)
 
 
-@pytest.fixture(scope="module")
-def server(model_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = launch_server({"MODEL_URI": str(model_tarball)}, tmp_path_factory.mktemp("fuzz-server"))
-    yield running
+class Server:
+    def __init__(self, fuzzed: Fuzzed, running: RunningServer) -> None:
+        self.fuzzed, self.running = fuzzed, running
+
+    def __repr__(self) -> str:
+        return f"<HTTP server serving {self.fuzzed.name} on port {self.running.port}>"
+
+
+@pytest.fixture(scope="module", **fixture_params(HTTP_SCHEMAS))
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    fuzzed: Fuzzed = request.param
+    model = request.getfixturevalue(fuzzed.model_fixture)
+    running = launch_server({"MODEL_URI": str(model)}, tmp_path_factory.mktemp(f"fuzz-server-{fuzzed.name}"))
+    yield Server(fuzzed, running)
     assert running.stop() == 0, running.logs()
 
 
-def assert_http_answer(method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> None:
-    if method == "HEAD":
-        assert status == 200 or status in CLIENT_ERRORS, status  # HEAD is GET without a body
-        return
-    if status == 200 and path in ("/openapi.json", "/docs"):
-        return
-    assert headers.get("content-type") == "application/json", (status, headers, body[:200])
-    document: Any = json.loads(body)
-    if status != 200:
-        assert_error_body(status, document)
-        assert status != 405 or headers.get("allow"), headers
-    elif "status" in document:
-        assert document["status"] == "ok"
+def assert_http_answer(fuzzed: Fuzzed, method: str, path: str, answer: tuple[int, dict[str, str], bytes]) -> None:
+    status, headers, body = answer
+    event(f"{status}")
+    route = HTTP_ROUTES.get(urllib.parse.unquote(path))  # the server routes on the decoded path
+    if route is None:
+        assert status == 404, (method, path, status)
+    elif method not in allowed_methods(route):
+        assert status == 405 and headers.get("allow") == ", ".join(route.methods), (method, path, status, headers)
+    if method == "HEAD":  # GET without a body
+        assert status == 200 or status in CLIENT_ERRORS, status
+    elif 200 <= status < 300:
+        assert route is not None, (method, path, status)
+        route.check(fuzzed.schema, status, headers.get("content-type", ""), body)
     else:
-        assert_prediction_body(document)
+        assert route is None or route.takes_rows or status in (404, 405), (method, path, status, body[:300])
+        assert headers.get("content-type") == "application/json", (status, headers, body[:200])
+        assert_error_body(status, json.loads(body))
 
 
-@given(method=METHODS, path=PATHS, query=QUERIES, content_type=CONTENT_TYPES.filter(lambda t: t is None or
-       (t.isprintable() and t.isascii())), body=BODIES | OVERSIZED, extra=st.dictionaries(
-       st.sampled_from(["Accept", "Accept-Encoding", "X-Amzn-Trace-Id", "Origin"]), HEADER_TEXT))  # fmt: skip
-def test_any_request_gets_a_2xx_or_a_4xx_json_error(
-    server: RunningServer, method: str, path: str, query: dict[str, list[str]], content_type: str | None,
-    body: str | bytes, extra: dict[str, str],
-) -> None:  # fmt: skip
+@profiles.main(SCHEMAS)
+@given(data=st.data())
+def test_any_request_gets_a_2xx_or_a_4xx_json_error(server: Server, data: st.DataObject) -> None:
+    requests = requests_for(server.fuzzed.schema)
+    path = data.draw(PATHS, label="path")
+    route = HTTP_ROUTES.get(path)
+    methods = weighted((3, st.sampled_from(route.methods)), (1, METHODS)) if route else METHODS
+    method = data.draw(methods, label="method")
+    query = data.draw(requests.queries, label="query")
+    body, content_type = data.draw(requests.bodies, label="body, content_type")
+    extra = data.draw(EXTRA_HEADERS, label="extra headers")
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    headers = {**extra, **({"Content-Type": content_type} if content_type is not None else {})}
+    headers = {**extra, **({"Content-Type": _header_text(content_type)} if content_type is not None else {})}
     target = path + ("?" + urllib.parse.urlencode(query, doseq=True, errors="surrogatepass") if query else "")
-    status, response_headers, payload = exchange(server.port, method, target, headers, raw)
-    parsed_path = urllib.parse.urlsplit(target).path
-    assert_http_answer(method, parsed_path, status, response_headers, payload)
+    answer = exchange(server.running.port, method, target, headers, raw)
+    assert_http_answer(server.fuzzed, method, urllib.parse.urlsplit(target).path, answer)
+
+
+def _header_text(text: str) -> str:
+    """What a client can put in a header: printable ASCII."""
+    return "".join(character for character in text if " " <= character <= "~")

@@ -1,4 +1,8 @@
-"""Fuzz the Lambda handler with API Gateway 2.0/1.0 events and direct invocations: no exception, no 5xx."""
+"""Fuzz the Lambda handler per schema with API Gateway 2.0/1.0 events and direct invocations: no exception, no 5xx.
+
+Routes and their answers come from ``routes.LAMBDA_ROUTES``: a well-formed event for a route gets that route's
+answer (or a 4xx naming the problem), for an unknown path a 404, for a method the route does not take a 405.
+"""
 
 from __future__ import annotations
 
@@ -8,38 +12,57 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
+from hypothesis import strategies as st
 
 from tests.fuzz import profiles
 from tests.fuzz.contract import assert_error_body, assert_prediction_body
-from tests.fuzz.events import WELL_FORMED_EVENTS, odd_events
-from tests.fuzz.strategies import PAYLOADS
+from tests.fuzz.events import odd_events, well_formed_events
+from tests.fuzz.requests import requests_for
+from tests.fuzz.routes import LAMBDA_ROUTES, Route
+from tests.fuzz.schemas import LAMBDA_SCHEMAS, Fuzzed, fixture_params
 
 HANDLER_FILE = Path(__file__).resolve().parents[2] / "lambda_image" / "handler.py"
+SCHEMAS = len(LAMBDA_SCHEMAS)
 
 
-@pytest.fixture(scope="module")
-def lambda_module(model_tarball: Path) -> Iterator[ModuleType]:
-    """``lambda_image/handler.py`` imported as the Lambda runtime does, with its model loaded at init.
+@dataclass(frozen=True)
+class Lambda:
+    fuzzed: Fuzzed
+    module: ModuleType
+
+    def __repr__(self) -> str:
+        return f"<Lambda handler serving {self.fuzzed.name}>"
+
+    def invoke(self, event: Any) -> Any:
+        return self.module.handler(event, _Context())
+
+
+@pytest.fixture(scope="module", **fixture_params(LAMBDA_SCHEMAS))
+def lambda_fn(request: pytest.FixtureRequest) -> Iterator[Lambda]:
+    """``lambda_image/handler.py`` imported as the Lambda runtime does, with the schema's model loaded at init.
 
     The import points the ``inference`` logger at stdout (quiet here: CRITICAL); that is undone afterwards.
     """
+    fuzzed: Fuzzed = request.param
+    model = request.getfixturevalue(fuzzed.model_fixture)
     package_logger = logging.getLogger("inference")
     saved = package_logger.handlers[:], package_logger.level, package_logger.propagate
-    spec = importlib.util.spec_from_file_location("fuzzed_lambda_handler", HANDLER_FILE)
+    spec = importlib.util.spec_from_file_location(f"fuzzed_lambda_handler_{fuzzed.name}", HANDLER_FILE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    with mock.patch.dict(os.environ, {"MODEL_URI": str(model_tarball), "LOG_LEVEL": "CRITICAL"}):
+    with mock.patch.dict(os.environ, {"MODEL_URI": str(model), "LOG_LEVEL": "CRITICAL"}):
         spec.loader.exec_module(module)
-    assert module.PREDICTOR.ready
-    yield module
+    assert module.PREDICTOR.ready, module.PREDICTOR.load_error
+    yield Lambda(fuzzed, module)
     package_logger.handlers[:], package_logger.level, package_logger.propagate = saved
     sys.modules.pop(spec.name, None)
 
@@ -49,48 +72,73 @@ class _Context:
     function_name = "InferenceFunction"
 
 
-def assert_proxy_answer(answer: Any) -> None:
-    """A proxy response: JSON body, 2xx success (prediction or health) or 4xx error body."""
+def assert_proxy_answer(fuzzed: Fuzzed, answer: Any, method: str | None = None, path: str | None = None) -> None:
+    """A proxy response: JSON body, the route's 2xx answer or a 4xx error body. With the request's method and
+    path known: 404 for no route, 405 (with ``allow``) for a method the route does not take. A route is the
+    end of the path (``/lambda/x86/predict`` is ``/predict``), as the adapter documents."""
     assert isinstance(answer, dict) and {"statusCode", "headers", "body"} <= set(answer), answer
-    status, body = answer["statusCode"], json.loads(answer["body"])
-    assert answer["headers"].get("content-type") == "application/json"
-    if status == 200:
-        if "status" in body:
-            assert body["status"] == "ok" and isinstance(body["model_version"], str)
-        else:
-            assert_prediction_body(body)
+    status, headers, body = answer["statusCode"], answer["headers"], answer["body"]
+    assert headers.get("content-type") == "application/json", headers
+    event(f"status {status}")
+    route = next((r for p, r in LAMBDA_ROUTES.items() if path.endswith(p)), None) if path is not None else None
+    if path is not None and route is None:
+        assert status == 404, (path, answer)
+    elif route is not None and method is not None and method.upper() not in route.methods:
+        assert status == 405 and headers.get("allow") == ", ".join(route.methods), (method, path, answer)
+    if 200 <= status < 300:
+        assert route is not None or path is None, (path, answer)
+        _passes_one(fuzzed, [route] if route is not None else list(LAMBDA_ROUTES.values()), status, body)
     else:
-        assert_error_body(status, body)
+        assert route is None or route.takes_rows or status in (404, 405), (path, answer)
+        assert_error_body(status, json.loads(body))
 
 
-def assert_direct_answer(answer: Any) -> None:
+def _passes_one(fuzzed: Fuzzed, routes: list[Route], status: int, body: str) -> None:
+    """The answer of one of ``routes`` (the route is unknown when an odd event hid its path)."""
+    failures = []
+    for route in routes:
+        try:
+            return route.check(fuzzed.schema, status, "application/json", body.encode())
+        except AssertionError as failure:
+            failures.append(failure)
+    raise AssertionError(f"no route answers like this: {body[:300]}: {failures}")
+
+
+def assert_direct_answer(fuzzed: Fuzzed, answer: Any) -> None:
     if isinstance(answer, dict) and "error" in answer:
         assert answer["error"].get("code") != "internal_error", answer
         assert_error_body(400 if answer["error"]["code"] != "too_many_rows" else 413, answer)
+        event(f"direct: {answer['error']['code']}")
     else:
-        assert_prediction_body(answer)
+        assert_prediction_body(fuzzed.schema, answer)
+        event("direct: predictions")
 
 
-@given(event=WELL_FORMED_EVENTS)
-def test_api_gateway_events_get_a_2xx_or_a_4xx_json_error(lambda_module: ModuleType, event: dict[str, Any]) -> None:
-    assert_proxy_answer(lambda_module.handler(event, _Context()))
+@profiles.main(SCHEMAS)
+@given(data=st.data())
+def test_api_gateway_events_get_a_2xx_or_a_4xx_json_error(lambda_fn: Lambda, data: st.DataObject) -> None:
+    proxy_event = data.draw(well_formed_events(requests_for(lambda_fn.fuzzed.schema)), label="event")
+    v1 = "httpMethod" in proxy_event
+    method = proxy_event["httpMethod"] if v1 else proxy_event["requestContext"]["http"]["method"]
+    path = proxy_event["path"] if v1 else proxy_event["rawPath"]
+    assert_proxy_answer(lambda_fn.fuzzed, lambda_fn.invoke(proxy_event), method, path)
 
 
-@profiles.secondary()
-@given(payload=PAYLOADS)
-def test_direct_invocations_get_predictions_or_a_json_error(lambda_module: ModuleType, payload: object) -> None:
-    answer = lambda_module.handler(payload, _Context())
+@profiles.secondary(SCHEMAS)
+@given(data=st.data())
+def test_direct_invocations_get_predictions_or_a_json_error(lambda_fn: Lambda, data: st.DataObject) -> None:
+    answer = lambda_fn.invoke(data.draw(requests_for(lambda_fn.fuzzed.schema).payloads, label="payload"))
     if "statusCode" in (answer if isinstance(answer, dict) else {}):
-        assert_proxy_answer(answer)  # a payload that happens to look like a proxy event
+        assert_proxy_answer(lambda_fn.fuzzed, answer)  # a payload that happens to look like a proxy event
     else:
-        assert_direct_answer(answer)
+        assert_direct_answer(lambda_fn.fuzzed, answer)
 
 
-@profiles.secondary()
-@given(event=odd_events())
-def test_odd_events_never_raise_nor_answer_5xx(lambda_module: ModuleType, event: Any) -> None:
-    answer = lambda_module.handler(event, _Context())
+@profiles.secondary(SCHEMAS)
+@given(data=st.data())
+def test_odd_events_never_raise_nor_answer_5xx(lambda_fn: Lambda, data: st.DataObject) -> None:
+    answer = lambda_fn.invoke(data.draw(odd_events(requests_for(lambda_fn.fuzzed.schema)), label="event"))
     if isinstance(answer, dict) and "statusCode" in answer:
-        assert_proxy_answer(answer)
+        assert_proxy_answer(lambda_fn.fuzzed, answer)
     else:
-        assert_direct_answer(answer)
+        assert_direct_answer(lambda_fn.fuzzed, answer)

@@ -1,0 +1,85 @@
+"""The routes each adapter serves, and what a 2xx answer of each must hold: the fuzzers send every route here.
+
+To fuzz a new route, add it to ``LAMBDA_ROUTES`` and/or ``HTTP_ROUTES`` with its methods and its answer check;
+the path strategies and the 404/405 expectations follow. To come:
+- ``/explain`` (same request bodies as ``/predict``): ``Route(("GET", "POST"), <its answer check>, takes_rows=True)``
+  in both tables;
+- SageMaker-format ``/invocations`` on the HTTP server: replace its entry (today it answers like ``/predict``)
+  with a check of the container's answers (``text/csv`` by default; a 204 for an empty body), and add 406 to
+  ``contract.CLIENT_ERRORS`` if ``Accept`` can be refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from inference.schema import Schema
+from tests.fuzz.contract import assert_health_body, assert_prediction_body
+
+JSON_TYPE = "application/json"
+AnswerCheck = Callable[[Schema, int, str, bytes], None]
+"""Checks a 2xx answer: (schema, status, content type, body)."""
+
+
+def prediction_answer(schema: Schema, status: int, content_type: str, body: bytes) -> None:
+    assert status == 200 and content_type == JSON_TYPE, (status, content_type, body[:200])
+    assert_prediction_body(schema, json.loads(body))
+
+
+def health_answer(schema: Schema, status: int, content_type: str, body: bytes) -> None:
+    assert status == 200 and content_type == JSON_TYPE, (status, content_type, body[:200])
+    assert_health_body(schema, json.loads(body))
+
+
+def openapi_answer(schema: Schema, status: int, content_type: str, body: bytes) -> None:
+    """The document generated from the loaded schema: it names every feature."""
+    assert status == 200 and content_type == JSON_TYPE, (status, content_type)
+    document = json.loads(body)
+    assert document["openapi"].startswith("3.") and schema.name in document["info"]["title"], document["info"]
+    named = document["components"]["schemas"]["NamedRow"]["properties"]
+    assert list(named) == list(schema.names), list(named)
+
+
+def page_answer(media_type: str) -> AnswerCheck:
+    def check(schema: Schema, status: int, content_type: str, body: bytes) -> None:
+        assert status == 200 and content_type.split(";")[0] == media_type and body, (status, content_type)
+
+    return check
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: tuple[str, ...]
+    check: AnswerCheck
+    takes_rows: bool = False
+    """Whether it decodes rows (a body, or a query string for GET): the fuzzers favour it."""
+
+
+LAMBDA_ROUTES: dict[str, Route] = {
+    "/predict": Route(("GET", "POST"), prediction_answer, takes_rows=True),
+    "/ping": Route(("GET",), health_answer),
+}
+HTTP_ROUTES: dict[str, Route] = {
+    **LAMBDA_ROUTES,
+    "/invocations": Route(("POST",), prediction_answer, takes_rows=True),  # SageMaker format to come: see above
+    "/openapi.json": Route(("GET",), openapi_answer),
+    "/": Route(("GET",), page_answer("text/html")),
+    "/docs": Route(("GET",), page_answer("text/html")),
+    "/page.js": Route(("GET",), page_answer("text/javascript")),
+    "/page.css": Route(("GET",), page_answer("text/css")),
+}
+
+
+def route_paths(routes: dict[str, Route]) -> st.SearchStrategy[str]:
+    """The routes' paths, the row-taking ones twice as often."""
+    favoured = [path for path, route in routes.items() if route.takes_rows]
+    return st.sampled_from([*routes, *favoured])
+
+
+def allowed_methods(route: Route) -> tuple[str, ...]:
+    """What the route answers: its methods, and HEAD wherever GET is (HEAD is GET without a body)."""
+    return (*route.methods, "HEAD") if "GET" in route.methods else route.methods
