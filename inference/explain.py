@@ -28,8 +28,8 @@ GPUTreeShap's path layout: both make O(leaves x depth) random look-ups a row, an
 measured a gather costs several elementwise operations (1M look-ups in a 100 MB table: 20+ ms); v2's tables
 would hold 5.6M values (45 MB in float64) for 1864 trees. Measured, CPU time a row for 600 trees of depth 6 /
 1864 of depth 7: per-state gather tables 2.1 / 9.3 ms, this layout with Gauss-Legendre 0.8 / 5.1 ms, with
-Gauss-Radau and merged order groups 0.5-0.7 / 3.8-4.3 ms; xgboost's pred_contribs 25 / 160-250 ms
-(``bench/measure_explain.py``).
+Gauss-Radau and merged order groups 0.5-0.9 / 3.8-4.3 ms (the spread is the shared machine's load);
+xgboost's pred_contribs 18-25 / 53-250 ms (``python -m bench.measure_explain``).
 """
 
 from __future__ import annotations
