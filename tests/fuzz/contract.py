@@ -77,6 +77,38 @@ def assert_class_answer(schema: Schema, answer: Any) -> None:
     assert answer["probability"] == probabilities[answer["label"]] == max(values), answer
 
 
+def assert_explanation_body(schema: Schema, body: Any) -> None:
+    """``/explain``: per row the bias and each feature's contribution (per class label for multiclass), which
+    add up to ``total``; binary rows name their label and the body the label the log-odds are of."""
+    binary, multiclass = schema.task == "binary", schema.task == "multiclass"
+    keys = {"explanations", "space", "model_version", "count"} | ({"positive_label"} if binary else set())
+    assert isinstance(body, dict) and set(body) == keys, body
+    assert isinstance(body["space"], str) and body["space"] and isinstance(body["model_version"], str), body
+    assert type(body["count"]) is int and 1 <= body["count"] == len(body["explanations"]) <= MAX_ROWS, body
+    assert not binary or body["positive_label"] == schema.target.labels[1], body
+    for row in body["explanations"]:
+        if multiclass:
+            assert set(row) == {"label", "classes"} and row["label"] in schema.target.labels, row
+            assert list(row["classes"]) == list(schema.target.labels), row
+            parts = list(row["classes"].values())
+        else:
+            assert set(row) == {"bias", "contributions", "total"} | ({"label"} if binary else set()), row
+            assert not binary or row["label"] in schema.target.labels, row
+            parts = [{k: v for k, v in row.items() if k != "label"}]
+        for part in parts:
+            _assert_contributions(schema, part)
+
+
+def _assert_contributions(schema: Schema, part: Any) -> None:
+    assert isinstance(part, dict) and set(part) == {"bias", "contributions", "total"}, part
+    contributions = part["contributions"]
+    assert isinstance(contributions, dict) and list(contributions) == list(schema.names), part
+    values = [part["bias"], part["total"], *contributions.values()]
+    assert all(type(v) is float and math.isfinite(v) for v in values), part
+    added = part["bias"] + math.fsum(contributions.values())
+    assert math.isclose(part["total"], added, rel_tol=1e-9, abs_tol=1e-6 * max(1.0, abs(added))), part
+
+
 def assert_health_body(schema: Schema, body: Any) -> None:
     assert isinstance(body, dict) and body.get("status") == "ok", body
     assert isinstance(body["model_version"], str) and type(body["trees"]) is int and body["trees"] >= 1, body

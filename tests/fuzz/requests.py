@@ -79,7 +79,7 @@ def _build(schema: Schema) -> Requests:
                       (3, st.tuples(anything, CONTENT_TYPES)), (1, st.tuples(oversized, CONTENT_TYPES)))  # fmt: skip
     query_values = st.lists(st.text(max_size=12) | st.floats().map(repr) | st.integers().map(str), min_size=1,
                             max_size=2)  # fmt: skip
-    queries = weighted((1, st.dictionaries(names, query_values, max_size=10)), (2, _queries(schema, rows)))
+    queries = weighted((2, _queries(schema, rows)), (1, st.dictionaries(names, query_values, max_size=10)))
     return Requests(schema, valid_row, payloads, bodies, queries)
 
 

@@ -1,12 +1,10 @@
 """The routes each adapter serves, and what a 2xx answer of each must hold: the fuzzers send every route here.
 
 To fuzz a new route, add it to ``LAMBDA_ROUTES`` and/or ``HTTP_ROUTES`` with its methods and its answer check;
-the path strategies and the 404/405 expectations follow. To come:
-- ``/explain`` (same request bodies as ``/predict``): ``Route(("GET", "POST"), <its answer check>, takes_rows=True)``
-  in both tables;
-- SageMaker-format ``/invocations`` on the HTTP server: replace its entry (today it answers like ``/predict``)
-  with a check of the container's answers (``text/csv`` by default; a 204 for an empty body), and add 406 to
-  ``contract.CLIENT_ERRORS`` if ``Accept`` can be refused.
+the path strategies and the 404/405 expectations follow. To come: SageMaker-format ``/invocations`` on the HTTP
+server (today it answers like ``/predict``; its own formats are fuzzed in test_invocations_fuzz.py): replace its
+entry with a check of the container's answers (``text/csv`` by default, a 204 for an empty body), and add 406
+to ``contract.CLIENT_ERRORS`` if ``Accept`` can be refused.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from inference.schema import Schema
-from tests.fuzz.contract import assert_health_body, assert_prediction_body
+from tests.fuzz.contract import assert_explanation_body, assert_health_body, assert_prediction_body
 
 JSON_TYPE = "application/json"
 AnswerCheck = Callable[[Schema, int, str, bytes], None]
@@ -28,6 +26,11 @@ AnswerCheck = Callable[[Schema, int, str, bytes], None]
 def prediction_answer(schema: Schema, status: int, content_type: str, body: bytes) -> None:
     assert status == 200 and content_type == JSON_TYPE, (status, content_type, body[:200])
     assert_prediction_body(schema, json.loads(body))
+
+
+def explanation_answer(schema: Schema, status: int, content_type: str, body: bytes) -> None:
+    assert status == 200 and content_type == JSON_TYPE, (status, content_type, body[:200])
+    assert_explanation_body(schema, json.loads(body))
 
 
 def health_answer(schema: Schema, status: int, content_type: str, body: bytes) -> None:
@@ -61,6 +64,7 @@ class Route:
 
 LAMBDA_ROUTES: dict[str, Route] = {
     "/predict": Route(("GET", "POST"), prediction_answer, takes_rows=True),
+    "/explain": Route(("GET", "POST"), explanation_answer, takes_rows=True),
     "/ping": Route(("GET",), health_answer),
 }
 HTTP_ROUTES: dict[str, Route] = {

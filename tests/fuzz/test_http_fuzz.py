@@ -28,7 +28,7 @@ HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max
 EXTRA_HEADERS = st.dictionaries(st.sampled_from(["Accept", "Accept-Encoding", "X-Amzn-Trace-Id", "Origin"]),
                                 HEADER_TEXT)  # fmt: skip
 ODD_PATHS = st.sampled_from(["/predict/", "//predict", "/predict/../ping", "/%70redict", "/nope", "/PREDICT",
-                             "/ping/", "/docs/", "/page.js/"]) | st.text(max_size=15).map(
+                             "/ping/", "/docs/", "/page.js/", "/explain/"]) | st.text(max_size=15).map(
     lambda text: "/" + urllib.parse.quote(text))  # fmt: skip
 PATHS = weighted((3, route_paths(HTTP_ROUTES)), (1, ODD_PATHS))
 METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"])
@@ -55,8 +55,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def assert_http_answer(fuzzed: Fuzzed, method: str, path: str, answer: tuple[int, dict[str, str], bytes]) -> None:
     status, headers, body = answer
-    event(f"{status}")
-    route = HTTP_ROUTES.get(urllib.parse.unquote(path))  # the server routes on the decoded path
+    decoded = urllib.parse.unquote(path)  # the server routes on the decoded path
+    route = HTTP_ROUTES.get(decoded)
+    event(f"{method} {decoded if route else 'no route'}: {status}")
     if route is None:
         assert status == 404, (method, path, status)
     elif method not in allowed_methods(route):

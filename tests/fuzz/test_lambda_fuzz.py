@@ -79,8 +79,9 @@ def assert_proxy_answer(fuzzed: Fuzzed, answer: Any, method: str | None = None, 
     assert isinstance(answer, dict) and {"statusCode", "headers", "body"} <= set(answer), answer
     status, headers, body = answer["statusCode"], answer["headers"], answer["body"]
     assert headers.get("content-type") == "application/json", headers
-    event(f"status {status}")
-    route = next((r for p, r in LAMBDA_ROUTES.items() if path.endswith(p)), None) if path is not None else None
+    name = next((p for p in LAMBDA_ROUTES if path.endswith(p)), None) if path is not None else None
+    route = LAMBDA_ROUTES[name] if name else None
+    event(f"{method} {name or 'no route'}: {status}" if path is not None else f"odd event: {status}")
     if path is not None and route is None:
         assert status == 404, (path, answer)
     elif route is not None and method is not None and method.upper() not in route.methods:
