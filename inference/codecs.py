@@ -20,7 +20,7 @@ import numpy as np
 
 from inference.columns import Columns, check_row_count, echoed
 from inference.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from inference.schema import MAX_BODY_BYTES
+from inference.schema import MAX_BODY_BYTES, MAX_ROWS
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -63,7 +63,33 @@ def decode_body(body: bytes | str, content_type: str | None, columns: Columns) -
         text = (body.decode("utf-8") if isinstance(body, bytes) else body).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise InvalidInput("request body is not UTF-8 text", code="malformed_body", field="body") from exc
-    return decode_csv(text, columns, field="body") if kind == CSV_TYPE else decode_payload(_load_json(text), columns)
+    if kind == CSV_TYPE:
+        return decode_csv(text, columns, field="body")
+    fast = _plain_instances(text, columns)
+    return fast if fast is not None else decode_payload(_load_json(text), columns)
+
+
+def _plain_instances(text: str, columns: Columns) -> np.ndarray | None:
+    """``{"instances": [...]}`` decoded without the duplicate-key hook when the text proves there is no
+    duplicate to find: every key is followed by one colon, so the text has at least as many colons as
+    keys, and at least as many keys as the parsed objects hold. When its colons are exactly as many as the
+    top object and the row objects hold, no key was dropped and none hides in a string or a nested object.
+    None when anything is unusual: the general path then decodes (and refuses) exactly as before."""
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(payload) is not dict or len(payload) != 1 or type(payload.get("instances")) is not list:
+        return None
+    rows = payload["instances"]
+    if not 0 < len(rows) <= MAX_ROWS:
+        return None
+    kinds = set(map(type, rows))
+    if kinds not in ({dict}, {list}):
+        return None
+    named = kinds == {dict}
+    held = sum(map(len, rows)) if named else 0
+    return columns.plain_matrix(rows, named) if text.count(":") == 1 + held else None
 
 
 def _load_json(text: str) -> Any:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -52,6 +54,7 @@ class Columns:
         self.minima = np.array([-np.inf if f.minimum is None else f.minimum for f in schema.features])
         self.maxima = np.array([np.inf if f.maximum is None else f.maximum for f in schema.features])
         self.may_miss = np.array([f.missing for f in schema.features])
+        self._values_of = itemgetter(*self.names) if len(self.names) > 1 else lambda row: (row[self.names[0]],)
 
     def json_value(self, value: object, row: int, column: int) -> float:
         """A JSON value for one feature: a number, a category name, or null where missing is allowed."""
@@ -123,9 +126,29 @@ class Columns:
         names = self.names
         return ", ".join(names) if len(names) <= limit else ", ".join(names[:limit]) + f", ... ({len(names)} in all)"
 
+    def plain_matrix(self, rows: list[Any], named: bool) -> np.ndarray | None:
+        """Rows that need no conversion, at C speed: all dicts of exactly the feature names (``named``) or
+        all lists of one value per feature, every value a number, no categorical feature. None when any row
+        is otherwise: the row-by-row path then decodes them, and refuses what it refuses, as before."""
+        if not self.all_numeric or set(map(len, rows)) != {len(self.names)}:
+            return None
+        try:
+            values = list(chain.from_iterable(map(self._values_of, rows) if named else rows))
+        except (KeyError, TypeError):  # a feature name is absent (so an unknown one is there), or not a row
+            return None
+        if not _NUMERIC_TYPES.issuperset(map(type, values)):
+            return None
+        try:
+            return self.checked(np.array(values, dtype=np.float64).reshape(len(rows), len(self.names)))
+        except OverflowError:  # an integer beyond float range: the row-by-row path reports it
+            return None
+
     def matrix(self, rows: list[list[float]]) -> np.ndarray:
         """Stack rows; every value finite (or NaN where missing is allowed) and inside its feature's range."""
-        matrix = np.array(rows, dtype=np.float64)
+        return self.checked(np.array(rows, dtype=np.float64))
+
+    def checked(self, matrix: np.ndarray) -> np.ndarray:
+        """A float64 (rows, features) matrix checked like ``matrix`` does, as float32."""
         nan = np.isnan(matrix)
         bad = (~np.isfinite(matrix) & ~(nan & self.may_miss)) | (matrix < self.minima) | (matrix > self.maxima)
         if bad.any():
