@@ -28,8 +28,8 @@ from inference.errors import InvalidInput
 from inference.schema import MAX_ROWS
 
 FIELD = "body"
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
-_INDEX = re.compile(r"\d+")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.IGNORECASE | re.ASCII)
+_INDEX = re.compile(r"\d+", re.ASCII)  # ASCII digits only: int() and float() also read other scripts' digits
 _MAX_INDEX_DIGITS = 9  # int() of a longer digit string is slow, or refused past 4300 digits
 
 
