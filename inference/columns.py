@@ -21,8 +21,11 @@ import numpy as np
 from inference.errors import InvalidInput, PayloadTooLarge
 from inference.schema import MAX_ROWS, Feature, Schema
 
-_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE | re.ASCII
+)  # ASCII: float() would also take other scripts' digits
 _NUMERIC_TYPES = frozenset({float, int})
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def echoed(name: object, limit: int = 64) -> str:
@@ -151,6 +154,7 @@ class Columns:
         """A float64 (rows, features) matrix checked like ``matrix`` does, as float32."""
         nan = np.isnan(matrix)
         bad = (~np.isfinite(matrix) & ~(nan & self.may_miss)) | (matrix < self.minima) | (matrix > self.maxima)
+        bad |= np.abs(matrix) > _FLOAT32_MAX  # finite as float64, inf as the float32 the trees compare
         if bad.any():
             row, column = (int(i) for i in np.argwhere(bad)[0])
             raise _bad_value(self.features[column], float(matrix[row, column]), row)
@@ -178,6 +182,9 @@ def _refusal(feature: Feature, value: object, row: int) -> InvalidInput:
 
 
 def _bad_value(feature: Feature, value: float, row: int) -> InvalidInput:
+    if math.isfinite(value) and abs(value) > _FLOAT32_MAX:
+        return InvalidInput(f"{feature.name} must be a float32 number (at most {_FLOAT32_MAX:.4g} in magnitude), got "
+                            f"{value:g}", code="out_of_range", field=feature.name, row=row)  # fmt: skip
     if not math.isfinite(value):
         return InvalidInput(f"{feature.name} must be a finite number, got {value}", code="not_finite",
                             field=feature.name, row=row)  # fmt: skip

@@ -16,6 +16,8 @@ _FEATURE_KEYS = {"name", "description", "unit", "minimum", "maximum", "missing",
 _TARGET_KEYS = {"name", "task", "objective", "description", "labels", "unit", "scale", "decimals", "column"}
 MAX_FEATURES = 10_000
 MAX_CATEGORIES = 10_000
+MAX_SCALE = 1e12
+"""Answers are model output x scale: a larger scale would only turn finite outputs into infinite answers."""
 
 
 def parse_schema(document: object, origin: str) -> Schema:
@@ -40,8 +42,8 @@ def parse_target(value: object, where: str) -> Target:
             if key in table:
                 raise SchemaError(f"{where}.{key} is only for classification tasks")
         scale = _number(table, "scale", where, default=1.0)
-        if scale is None or scale == 0:
-            raise SchemaError(f"{where}.scale must be a non-zero number")
+        if scale is None or not 0 < abs(scale) <= MAX_SCALE:
+            raise SchemaError(f"{where}.scale must be a non-zero number of magnitude at most {MAX_SCALE:g}")
         decimals = table.get("decimals")
         if decimals is not None and (type(decimals) is not int or not 0 <= decimals <= 12):
             raise SchemaError(f"{where}.decimals must be an integer from 0 to 12, got {decimals!r}")
@@ -105,11 +107,19 @@ def _example(value: object, features: tuple[Feature, ...], where: str) -> dict[s
             if item not in feature.categories:
                 raise SchemaError(f"{where}.{name} must be one of its categories, got {item!r}")
             example[name] = str(item)
-        elif type(item) in (int, float) and math.isfinite(item):
+        elif type(item) in (int, float) and math.isfinite(item) and _within(feature, float(item)):
             example[name] = float(item)
         else:
-            raise SchemaError(f"{where}.{name} must be a finite number, got {item!r}")
+            raise SchemaError(f"{where}.{name} must be a finite number {feature.range_text()}, got {item!r}")
+    missing = [f.name for f in features if not f.missing and f.name not in example]
+    if example and missing:
+        raise SchemaError(f"{where} leaves out {missing[0]}, which may not be missing")
     return example
+
+
+def _within(feature: Feature, value: float) -> bool:
+    low, high = feature.minimum, feature.maximum
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 def _table(value: object, where: str, what: str) -> Mapping[str, Any]:

@@ -79,6 +79,8 @@ def compile_model(document: dict[str, Any]) -> TreeEnsemble:
         tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), num_groups)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
+    if not np.isfinite(layout["value"]).all():  # e.g. a leaf past float32's range: every answer would be inf
+        raise ModelFormatError("the model has leaf values that are not finite float32 numbers; is the file damaged?")
     meta = {"tree_group": tree_group, "base_margin": base_margin, "objective": objective,
             "num_features": num_features, "num_groups": num_groups}  # fmt: skip
     return TreeEnsemble(**layout, **meta, forest=forest_of(layout, **meta))

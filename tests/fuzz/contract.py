@@ -22,12 +22,6 @@ ERROR_KEYS = {"code", "message", "field", "row"}
 CLIENT_ERRORS = {400, 404, 405, 413, 415}
 LABEL_ONLY_OBJECTIVES = {"binary:hinge", "multi:softmax"}
 PROBABILITY_SUM_TOLERANCE = 1e-6
-KNOWN_FINDINGS = {
-    "float32 overflow": "a number past float32's range for a feature without that bound decodes to +-inf, which "
-    "xgboost refuses; reproducer: tests/fuzz/test_findings.py::test_numbers_past_float32_are_refused",
-}
-"""Bugs the fuzzers found and reported, that the contract lets pass until they are fixed (each has a strict
-xfail reproducer: when the fix lands it fails, and the exception here goes)."""
 
 
 def assert_error_body(status: int, body: Any) -> None:
@@ -125,8 +119,7 @@ def assert_valid_matrix(schema: Schema, matrix: np.ndarray) -> None:
         missing = np.isnan(values)
         assert feature.missing or not missing.any(), (feature.name, values)
         present = values[~missing]
-        overflow = (present == np.inf) & (feature.maximum is None) | (present == -np.inf) & (feature.minimum is None)
-        assert (np.isfinite(present) | overflow).all(), (feature.name, present)  # overflow: KNOWN_FINDINGS
+        assert np.isfinite(present).all(), (feature.name, present)
         if feature.categories is not None:
             assert (present == np.round(present)).all() and (present >= 0).all(), (feature.name, present)
             assert (present < len(feature.categories)).all(), (feature.name, present)

@@ -46,7 +46,7 @@ OPEN = Schema.from_document({
         {"name": "level", "categories": ["1", "0", "n/a", "NaN", "true"], "missing": True},
         {"name": "high", "maximum": -1, "description": "a maximum only"},
     ],
-    "example": {"x": 0.5, "level": "n/a"},
+    "example": {"x": 0.5, "level": "n/a", "high": -5.0},
 })  # fmt: skip
 FUZZED = {
     "housing": Fuzzed("housing", HOUSING, "model_tarball"),

@@ -1,10 +1,8 @@
-"""Reproducers of what the schema-driven fuzzers found in ``inference/``, reported and not yet fixed.
+"""What the schema-driven fuzzers found in ``inference/``, kept as regression tests now that each is fixed.
 
-Each is a strict xfail: it fails today for the reason given, and the day the fix lands it passes, pytest
-reports XPASS as a failure, and whoever fixed it removes the mark (and, for the float32 overflow, the
-exception in ``contract.KNOWN_FINDINGS``). Only the first is triggered by a client (on a schema with an
-unbounded feature; it answers 200 computed on inf, not a 5xx); the others need a schema or model that the
-operator wrote.
+Only the first was triggered by a client (on a schema with an unbounded feature, a number past float32's
+range reached the trees as inf); the others needed a schema or a model that the operator wrote: an example
+row outside the schema, a scale that overflows every answer, leaves past float32's range.
 """
 
 from __future__ import annotations
@@ -18,20 +16,12 @@ from inference import Predictor, codecs
 from inference.columns import Columns
 from inference.errors import InvalidInput
 from inference.schema import Schema, SchemaError
-from tests.fuzz.contract import KNOWN_FINDINGS, assert_prediction_body
+from tests.fuzz.contract import assert_prediction_body
 from tests.fuzz.schemas import OPEN
 from tests.fuzz.strategies import a_valid_row
 from tests.support.datasets import HOUSING, HOUSING_DOCUMENT
 
-UNCHECKED_EXAMPLE = ("a schema's example row is not checked against its features, so the OpenAPI examples, the page "
-                     "and make local send a row the server refuses with 400")  # fmt: skip
-SCALE_OVERFLOW = ("a regression answer that overflows (model output x a huge schema scale) is inf: the HTTP server "
-                  "answers 500 (JSONResponse refuses inf), the Lambda 200 with Infinity (not JSON)")  # fmt: skip
-LEAF_OVERFLOW = ("a model whose leaf values overflow float32 loads and predicts inf (HTTP 500, Lambda Infinity); "
-                 "the compiler could refuse it as damaged")  # fmt: skip
 
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_FINDINGS["float32 overflow"])
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 @pytest.mark.parametrize(("value", "where"), [(1e300, "json"), ("1e300", "csv"), (-1e39, "json")])
 def test_numbers_past_float32_are_refused(value: object, where: str) -> None:
@@ -45,7 +35,6 @@ def test_numbers_past_float32_are_refused(value: object, where: str) -> None:
     assert refused.value.field == "x"
 
 
-@pytest.mark.xfail(strict=True, raises=InvalidInput, reason=UNCHECKED_EXAMPLE)
 def test_a_schema_that_loads_accepts_its_own_example_row() -> None:
     """Found by the schema.json fuzzer (``example.MedInc`` replaced by -1; also: an example that leaves out a
     required feature). Either the schema is refused (SchemaError naming the key) or its example decodes."""
@@ -64,7 +53,6 @@ def _serve(model_tarball: Path, directory: Path, document: dict[str, object]) ->
     return Predictor(str(directory / "model.tar.gz"), retry_seconds=3600)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=SCALE_OVERFLOW)
 def test_a_huge_scale_is_refused_or_answered_finitely(model_tarball: Path, tmp_path: Path) -> None:
     """Found by reasoning from the schema.json fuzzer's ``scale`` replacements: any finite non-zero scale loads."""
     document = json.loads(json.dumps(HOUSING_DOCUMENT))
@@ -75,7 +63,6 @@ def test_a_huge_scale_is_refused_or_answered_finitely(model_tarball: Path, tmp_p
         assert_prediction_body(HOUSING, body)  # finite, so JSON-encodable as Starlette's JSONResponse needs
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LEAF_OVERFLOW)
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 def test_leaves_past_float32_are_refused_or_answered_finitely(booster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     booster.save_model(str(tmp_path / "model.json"))
