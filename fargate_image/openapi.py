@@ -14,6 +14,7 @@ API_VERSION = "2.0.0"
 _REF = "#/components/schemas/"
 _ERROR_MEANINGS = {
     400: "invalid input; error.field names the feature, field or header at fault",
+    406: "an Accept that /invocations does not produce",
     413: f"more than {MAX_ROWS} rows, or a body over {MAX_BODY_BYTES} bytes",
     415: "unsupported Content-Type",
     503: "the model is not loaded",
@@ -71,8 +72,27 @@ def _schemas(schema: Schema) -> dict[str, Any]:
         "PredictRequest": {"oneOf": [_object({"instances": instances}), _object({"pred_x_csv": csv_rows})]},
         "PredictResponse": _object(answer),
         "Health": _object(health),
+        "ExplainResponse": _explain_response(schema),
         "ErrorBody": _object({"error": _object(error, required=["code", "message"])}),
     }
+
+
+def _explain_response(schema: Schema) -> dict[str, Any]:
+    number = {"type": "number"}
+    part = _object({"bias": number, "total": number,
+                    "contributions": _object(dict.fromkeys(schema.names, number))})  # fmt: skip
+    row = part
+    if schema.task == "multiclass":
+        row = _object({"label": {"enum": list(schema.target.labels)},
+                       "classes": _object(dict.fromkeys(schema.target.labels, part))})  # fmt: skip
+    elif schema.task == "binary":
+        row = {**part, "properties": {**part["properties"], "label": {"enum": list(schema.target.labels)}},
+               "required": [*part["required"], "label"]}  # fmt: skip
+    answer = {"explanations": {"type": "array", "items": row}, "space": {"type": "string"},
+              "model_version": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}  # fmt: skip
+    if schema.task == "binary":
+        answer["positive_label"] = {"const": schema.target.labels[1]}
+    return _object(answer)
 
 
 def _json(schema: str, description: str) -> dict[str, Any]:
@@ -105,6 +125,26 @@ def _post_predict(schema: Schema, operation_id: str) -> dict[str, Any]:
             "responses": _responses("PredictResponse", 400, 413, 415, 503)}  # fmt: skip
 
 
+def _invocations(schema: Schema) -> dict[str, Any]:
+    """SageMaker's built-in XGBoost container contract (see inference/invocations.py and the README)."""
+    text = {"schema": {"type": "string"}}
+    content = {"text/csv": {**text, "example": example_csv(schema) + "\n"}, "text/libsvm": text,
+               "text/x-libsvm": text, "application/jsonlines": text}  # fmt: skip
+    answers = {"text/csv": text, "application/jsonlines": text, "application/json": {"schema": {"type": "object"}}}
+    responses = _responses("Health", 400, 406, 413, 415, 503)
+    responses["200"] = {"description": "the model's own output in the container's format", "content": answers}
+    responses["204"] = {"description": "an empty body"}
+    output = {"name": "output", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "output keys, comma-separated (SAGEMAKER_INFERENCE_OUTPUT for this request)"}  # fmt: skip
+    return {
+        "operationId": "invocations",
+        "summary": "SageMaker's /invocations: CSV, libsvm or JSON lines rows",
+        "parameters": [output],
+        "requestBody": {"required": False, "content": content},
+        "responses": responses,
+    }
+
+
 def _get_predict(schema: Schema) -> dict[str, Any]:
     parameters = []
     for feature, value in zip(schema.features, schema.example_values(), strict=True):
@@ -115,6 +155,18 @@ def _get_predict(schema: Schema) -> dict[str, Any]:
         parameters.append(parameter)
     return {"operationId": "predictOne", "summary": "Predict one row given as query parameters",
             "parameters": parameters, "responses": _responses("PredictResponse", 400, 503)}  # fmt: skip
+
+
+def _post_explain(schema: Schema) -> dict[str, Any]:
+    operation = _post_predict(schema, "explain")
+    return operation | {"summary": "Explain a batch of rows: exact TreeSHAP contributions and the bias",
+                        "responses": _responses("ExplainResponse", 400, 413, 415, 503)}  # fmt: skip
+
+
+def _get_explain(schema: Schema) -> dict[str, Any]:
+    operation = _get_predict(schema)
+    return operation | {"operationId": "explainOne", "summary": "Explain one row given as query parameters",
+                        "responses": _responses("ExplainResponse", 400, 503)}  # fmt: skip
 
 
 def _query_value(feature: Feature) -> dict[str, Any]:
@@ -144,7 +196,8 @@ def openapi_document(schema: Schema) -> dict[str, Any]:
         },
         "paths": {
             "/predict": {"post": _post_predict(schema, "predict"), "get": _get_predict(schema)},
-            "/invocations": {"post": _post_predict(schema, "invocations")},
+            "/explain": {"post": _post_explain(schema), "get": _get_explain(schema)},
+            "/invocations": {"post": _invocations(schema)},
             "/ping": {"get": ping},
         },
         "components": {"schemas": _schemas(schema)},

@@ -59,6 +59,10 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
             return JSONResponse(model.explain(body, request.headers.get("content-type")))
         return JSONResponse(model.explain_query(_query(request)))
 
+    async def invocations(request: Request) -> Response:
+        answer = model.invoke(await read_body(request), request.headers, _query(request))
+        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
     async def ping(request: Request) -> Response:
         status, body = model.health()
         return JSONResponse(body, status_code=status)
@@ -73,7 +77,7 @@ def create_app(predictor: Predictor | None = None) -> Starlette:
     routes = [
         Route("/predict", _answer_errors(predict), methods=["GET", "POST"]),
         Route("/explain", _answer_errors(explain), methods=["GET", "POST"]),
-        Route("/invocations", _answer_errors(predict), methods=["POST"]),
+        Route("/invocations", _answer_errors(invocations), methods=["POST"]),
         Route("/ping", _answer_errors(ping), methods=["GET"]),
         Route("/openapi.json", _answer_errors(openapi), methods=["GET"]),
         *(Route(path, page, methods=["GET"]) for path in PAGE_ASSETS),

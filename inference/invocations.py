@@ -21,7 +21,7 @@ an empty value asks for the default answer. ``requested_output`` applies that pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,3 +138,14 @@ def _media_ranges(accept: str) -> list[str]:
 
 def _produced() -> str:
     return ", ".join(ANSWER_TYPES)
+
+
+def answer_request(bundle: ModelBundle, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]],
+                   settings: Mapping[str, str]) -> Invocation:  # fmt: skip
+    """``invoke`` for an HTTP request: ``headers`` with lower-case names, ``query`` each name with its values,
+    ``settings`` the deployment's environment (``SAGEMAKER_INFERENCE_OUTPUT``, ``..._DEFAULT_INVOCATIONS_ACCEPT``)."""
+    chosen = query.get(OUTPUT_PARAMETER)
+    keys = requested_output(",".join(chosen) if chosen is not None else None, headers.get(OUTPUT_HEADER.lower()),
+                            settings.get(OUTPUT_ENV))  # fmt: skip
+    accept, default_accept = headers.get("accept"), settings.get(DEFAULT_ACCEPT_ENV)
+    return invoke(bundle, body, headers.get("content-type"), accept, keys, default_accept)

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from inference import codecs, explanations, outputs
+from inference import codecs, explanations, invocations, outputs
 from inference.bundle import ModelBundle
 from inference.errors import ModelFormatError, ModelUnavailable
+from inference.invocations import Invocation
 
 logger = logging.getLogger("inference")
 LoadedModel = ModelBundle
@@ -43,9 +44,15 @@ def hosted_model(directory: str) -> str | None:
 
 class Predictor:
     def __init__(
-        self, uri: str | None, version: str | None = None, retry_seconds: float = 10.0, schema_uri: str | None = None
+        self,
+        uri: str | None,
+        version: str | None = None,
+        retry_seconds: float = 10.0,
+        schema_uri: str | None = None,
+        invocation_settings: Mapping[str, str] | None = None,
     ) -> None:
         self._uri, self._version, self._retry_seconds, self._schema_uri = uri, version, retry_seconds, schema_uri
+        self._invocation_settings = dict(invocation_settings or {})
         self._model: ModelBundle | None = None
         self._error: str | None = None
         self._last_attempt = 0.0
@@ -62,6 +69,7 @@ class Predictor:
             environ.get("MODEL_VERSION") or None,
             float(environ.get("MODEL_RETRY_SECONDS", "10")),
             environ.get("SCHEMA_URI") or None,
+            {key: environ[key] for key in (invocations.OUTPUT_ENV, invocations.DEFAULT_ACCEPT_ENV) if environ.get(key)},
         )
 
     @property
@@ -150,6 +158,11 @@ class Predictor:
     def predict_payload(self, payload: object) -> dict[str, Any]:
         model = self._require_model()
         return self._respond(model, codecs.decode_payload(payload, model.columns))
+
+    def invoke(self, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]]) -> Invocation:
+        """``POST /invocations`` in SageMaker's built-in XGBoost formats (``inference.invocations``)."""
+        model = self._require_model()
+        return invocations.answer_request(model, body, headers, query, self._invocation_settings)
 
     def explain(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()

@@ -24,6 +24,7 @@ from inference.logs import JsonLogFormatter
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/predict": ("GET", "POST"),
     "/explain": ("GET", "POST"),
+    "/invocations": ("POST",),
     "/ping": ("GET",),
 }
 
@@ -68,6 +69,12 @@ def handle(event: Any, context: Any, predictor: Predictor) -> dict[str, Any]:
             status, body = 200, predictor.predict_payload(event)
         else:
             route = _route_of(request.path) or "unknown"
+            if route == "/invocations" and request.method == "POST":  # SageMaker's formats: not always JSON
+                answer = predictor.invoke(_body_bytes(request), request.headers, request.query)
+                _log_request(context, route, answer.status, {}, started)
+                content_type = {} if answer.content_type is None else {"content-type": answer.content_type}
+                return {"statusCode": answer.status, "headers": content_type, "body": answer.body.decode("utf-8"),
+                        "isBase64Encoded": False}  # fmt: skip
             status, body = dispatch(request, predictor)
     except InferenceError as error:
         status, body = error.status, error.to_body()

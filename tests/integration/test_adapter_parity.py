@@ -120,3 +120,30 @@ def test_both_adapters_give_the_same_answer_for_a_classifier(fraud_server, lambd
     fargate, lambda_ = both_answers(fraud_server, lambda_adapter, predictor, CLASSIFIER_REQUESTS[name])
     assert fargate == lambda_
     assert fargate[0] == (int(name[:3]) if name[0].isdigit() else 200)
+
+
+INVOCATIONS = {  # body, headers, query
+    "csv_default": (f"{CSV}\n{CSV}\n", CSV_TYPE, ""),
+    "csv_to_json": (f"{CSV}\n", {**CSV_TYPE, "accept": "application/json"}, ""),
+    "libsvm_to_jsonlines": ("0:8.3252 1:41 2:6.98 3:1.02 4:322 5:2.55 6:37.88 7:-122.23\n",
+                            {"content-type": "text/libsvm", "accept": "application/jsonlines"}, ""),
+    "selected_keys": (f"{CSV}\n", {**CSV_TYPE, "accept": "application/json"}, "output=predicted_score"),
+    "204_empty": ("", CSV_TYPE, ""),
+    "400_out_of_range": (CSV.replace("37.88", "99"), CSV_TYPE, ""),
+    "406_accept": (f"{CSV}\n", {**CSV_TYPE, "accept": "application/x-recordio-protobuf"}, ""),
+    "415_protobuf": ("x", {"content-type": "application/x-recordio-protobuf"}, ""),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INVOCATIONS)
+def test_both_adapters_answer_invocations_alike(http_server, lambda_adapter, predictor, name) -> None:
+    body, headers, query = INVOCATIONS[name]
+    target = f"/invocations?{query}" if query else "/invocations"
+    reply = http_server.request("POST", target, body, headers)
+    response = lambda_adapter.handle(http_api_event("POST", target, body, headers), None, predictor)
+    if reply.status >= 400:  # JSON error bodies: the same document (each adapter spaces its JSON its own way)
+        assert (reply.status, reply.json()) == (response["statusCode"], json.loads(response["body"]))
+    else:  # SageMaker's formats: the same bytes
+        assert (reply.status, reply.body.decode()) == (response["statusCode"], response["body"])
+    assert reply.headers.get("content-type") == response["headers"].get("content-type")
+    assert reply.status == (int(name[:3]) if name[0].isdigit() else 200)

@@ -104,3 +104,16 @@ def test_batch_limit_and_health_match_the_spec(spec, served):
     assert instances["maxItems"] == MAX_ROWS
     assert_matches(spec, "Health", served[1].request("GET", "/ping").json())
     assert_matches(spec, "ErrorBody", served[1].request("POST", "/predict", "{").json())
+
+
+def test_explain_answers_match_their_schema_and_invocations_is_described(spec, served):
+    schema, server = served
+    example = {name: value for name, value in schema.example.items() if value is not None}
+    body = json.dumps({"instances": [example]})
+    reply = server.request("POST", "/explain", body, {"content-type": "application/json"})
+    assert reply.status == 200, reply.body
+    assert_matches(spec, "ExplainResponse", reply.json())
+    operation = spec["paths"]["/invocations"]["post"]
+    media_types = {"text/csv", "text/libsvm", "text/x-libsvm", "application/jsonlines"}
+    assert set(operation["requestBody"]["content"]) == media_types
+    assert {"200", "204", "406", "415"} <= set(operation["responses"])
