@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
+from inference.sagemaker_answers import KEY_ORDER
 from stacks import config_values as values
 from stacks.config_values import ConfigError
 
@@ -67,6 +68,8 @@ class ServingConfig:
     model_artifact: ModelArtifactLocation | None
     """Set when ``modelArtifactUri`` (with ``modelSchemaUri``) pins an existing model; None serves what
     TrainingStack trains."""
+    inference_output: str | None = None
+    """``SAGEMAKER_INFERENCE_OUTPUT`` of every backend: the /invocations output keys (None: the default answer)."""
 
 
 def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_days: int) -> ServingConfig:
@@ -112,7 +115,19 @@ def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_day
         ),
         log_retention_days=log_retention_days,
         model_artifact=pinned_model(ctx["modelArtifactUri"], ctx["modelSchemaUri"]),
+        inference_output=inference_output("sagemakerInferenceOutput", ctx["sagemakerInferenceOutput"]),
     )
+
+
+def inference_output(key: str, value: object) -> str | None:
+    """Comma-separated output keys of SageMaker's XGBoost container, or null (its default answer)."""
+    if values.is_null(value) or value == "":
+        return None
+    keys = [part.strip() for part in value.split(",")] if isinstance(value, str) else []
+    if not keys or any(name not in KEY_ORDER for name in keys):
+        raise ConfigError(f"context key {key!r} must be null or comma-separated keys among {', '.join(KEY_ORDER)}, "
+                          f"got {value!r}")  # fmt: skip
+    return ",".join(keys)
 
 
 def model_version_from_key(key: str) -> str:

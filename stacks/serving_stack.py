@@ -48,6 +48,8 @@ class ServingStack(Stack):
         # same in every template; MODEL_REVISION is literal text that changes with each trained (or pinned)
         # model or schema, so `cdk deploy ServingStack` sees a change, updates the stack and re-reads them.
         model_environment = model.environment()
+        if config.inference_output is not None:
+            model_environment["SAGEMAKER_INFERENCE_OUTPUT"] = config.inference_output
         retention = RETENTION[config.log_retention_days]
         self.functions = self._build_functions(config, model_environment, retention)
         self.network: PrivateNetwork | None = None
