@@ -108,11 +108,16 @@ class ServedModel:
 
 
 def load_forest(model_uri: str, compiled_uri: str | None = None) -> ServedModel:
-    """The compiled form when one is named or beside the tarball; else the tarball, compiled now."""
+    """The compiled form when one is named (``COMPILED_MODEL_URI``) or, for a local model, beside the tarball;
+    else the tarball, compiled now."""
     tarball = _sibling(model_uri, TARBALL_NAME) if model_uri.endswith(".npz") else model_uri
     if compiled_uri == NO_COMPILED:
         return from_tarball(tarball)
     named = compiled_uri or (model_uri if model_uri.endswith(".npz") else None)
+    if named is None and model_uri.startswith("s3://"):
+        # In S3 only a named compiled form is read: looking for a sibling would cost every cold start one more
+        # request (and, for a role that may read exactly the model and its schema, an AccessDenied).
+        return from_tarball(tarball)
     uri = named or _sibling(model_uri, compiled.COMPILED_NAME)
     try:
         fetched = artifact.fetch(uri, max_bytes=compiled.MAX_COMPILED_BYTES, what="compiled model")
