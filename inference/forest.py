@@ -72,6 +72,8 @@ class Forest:
         rows = np.ascontiguousarray(rows, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != self.num_features:
             raise ValueError(f"expected rows of shape (n, {self.num_features}), got {rows.shape}")
+        if len(rows) == 1 and self.node_left is None:
+            return np.asarray(self.group_sums(self._row_values(rows[0])) + self.base_margin)
         bits = self.bit_parallel and len(rows) >= BIT_ROWS
         step = 64 * self.index.blocks if bits else PATH_CHUNK_ROWS
         margins = np.empty((len(rows), self.num_groups))
@@ -90,6 +92,17 @@ class Forest:
         size = len(leaf_values) * self.num_groups
         bins = (np.arange(0, size, self.num_groups)[:, None] + self.tree_group).ravel()
         return np.bincount(bins, weights=leaf_values.ravel(), minlength=size).reshape(-1, self.num_groups)
+
+    def _row_values(self, row: np.ndarray) -> np.ndarray:
+        """Leaf values (1, trees) of one row on perfect trees: the path method on 1-D arrays, the cheapest."""
+        values = row.take(self.cut_feature)
+        goes_right = values >= self.cut_threshold
+        if np.isnan(row).any():
+            goes_right |= np.isnan(values) & self.cut_default_right
+        place = self.index.trees
+        for cuts in self.index.tree_major:
+            place = (place << 1) + goes_right.take(cuts.take(place))
+        return self.leaf_value.take(place)[None, :]
 
     def _path_values(self, rows: np.ndarray) -> np.ndarray:
         """Leaf values (rows, trees) by walking each (row, tree) pair down, one level per step."""

@@ -49,6 +49,7 @@ class Index:
     word_start: np.ndarray
     right_if_missing: np.ndarray  # uint64 per cut: all ones where a missing value goes right
     leaf_base: np.ndarray  # (trees, 1): t * 2**depth
+    trees: np.ndarray  # intp 0 .. trees - 1: the roots (level 0 positions)
     blocks: int  # 64-row blocks per call
 
 
@@ -66,6 +67,7 @@ def index_of(forest: Forest, levels: list[np.ndarray]) -> Index:
         word_start=np.append(np.arange(cuts) + features, 0),
         right_if_missing=np.where(forest.cut_default_right, _ALL, np.uint64(0)),
         leaf_base=(np.arange(trees, dtype=np.intp) << depth)[:, None],
+        trees=np.arange(trees, dtype=np.intp),
         blocks=max(1, min(16, WORK_BUDGET // max(1, trees << max(0, depth - 1)))),
     )
 
