@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from baseline_handler import predict
+from baseline_handler import TARGET, predict
 from flask import Flask, jsonify, request
 
 app = Flask(__name__)
@@ -17,7 +17,7 @@ app = Flask(__name__)
 @app.post("/predict")
 def predict_route():  # type: ignore[no-untyped-def]
     body = request.get_json()
-    return jsonify({"predictions": predict(body["instances"]), "unit": "USD"})
+    return jsonify({"predictions": predict(body["instances"]), "unit": TARGET.get("unit", "")})
 
 
 @app.get("/ping")

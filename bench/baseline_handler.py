@@ -1,8 +1,10 @@
 """The naive baseline Lambda handler, written the way typical XGBoost-on-Lambda samples are (benchmark only).
 
-At import it unpacks ``model.tar.gz`` and loads the booster with xgboost. Each request is parsed with
-pandas, turned into a ``DMatrix`` and predicted with ``Booster.predict``. No validation, no error mapping:
-it exists to be measured against, in its own venv (bench/requirements.txt), never to be deployed.
+At import it unpacks ``model.tar.gz`` and loads the booster with xgboost, and reads the feature names (and
+for regression the answer's scale) from the ``schema.json`` beside it. Each request is parsed with pandas,
+turned into a ``DMatrix`` and predicted with ``Booster.predict``: values for regression (scaled and rounded
+like ours), the probability of the last class for a binary model. No validation, no error mapping: it
+exists to be measured against, in its own venv (bench/requirements.txt), never to be deployed.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ import json
 import os
 import tarfile
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xgboost as xgb
-
-FEATURES = ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude"]
 
 
 def load_model(tarball: str) -> xgb.Booster:
@@ -29,15 +30,21 @@ def load_model(tarball: str) -> xgb.Booster:
 
 
 MODEL = load_model(os.environ["MODEL_PATH"])
+SCHEMA = json.loads((Path(os.environ["MODEL_PATH"]).parent / "schema.json").read_text(encoding="utf-8"))
+FEATURES = [feature["name"] for feature in SCHEMA["features"]]
+TARGET = SCHEMA["target"]
 
 
 def predict(instances: list[dict[str, float]]) -> list[float]:
     frame = pd.DataFrame(instances)[FEATURES]
     predictions = MODEL.predict(xgb.DMatrix(frame))
-    return [round(float(value) * 100_000, 2) for value in predictions]
+    if TARGET["task"] != "regression":
+        return [float(value) for value in predictions]
+    values = [float(value) * TARGET["scale"] for value in predictions]
+    return values if TARGET["decimals"] is None else [round(value, TARGET["decimals"]) for value in values]
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     body = json.loads(event["body"])
-    result = {"predictions": predict(body["instances"]), "unit": "USD"}
+    result = {"predictions": predict(body["instances"]), "unit": TARGET.get("unit", "")}
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(result)}

@@ -1,8 +1,10 @@
 """Invoke the deployed x86_64 and arm64 Lambdas N times and report billed duration, init and cost.
 
     python -m bench.invoke_deployed [--count 100] [--x86 NAME --arm NAME | --stack ServingStack] [--region R]
+                                    [--dataset california_housing]
 
-Each call is ``lambda.invoke`` with ``LogType="Tail"`` and one single-row HTTP API event; the REPORT line
+Each call is ``lambda.invoke`` with ``LogType="Tail"`` and one single-row HTTP API event (the example row of
+the data set's spec, ``--dataset``); the REPORT line
 at the end of the returned log tail gives Duration, Billed Duration, Memory Size, Max Memory Used and,
 on a cold start, Init Duration. Function names come from the arguments or from the stack's outputs
 (keys like ``LambdaX86FunctionName`` / ``LambdaArm64FunctionName``). Prices: us-east-1 on-demand.
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.events import http_api_event
-from inference.schema import EXAMPLE_ROW
 
 PRICE_PER_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 PRICE_PER_MILLION_REQUESTS = 0.20
@@ -91,10 +92,17 @@ def function_names_from_stack(cloudformation: Any, stack: str) -> dict[str, str]
     return names
 
 
-def invoke_many(client: Any, function_name: str, count: int) -> tuple[str, list[Report]]:
+def example_row(dataset: str = "california_housing") -> dict[str, Any]:
+    """The example row of a bundled data set's spec (or of the spec at that path)."""
+    from training.spec import load
+
+    return dict(load(dataset).schema.example)
+
+
+def invoke_many(client: Any, function_name: str, count: int, row: dict[str, Any]) -> tuple[str, list[Report]]:
     """(architecture, one Report per invocation); raises on any error the function reports."""
     architecture = client.get_function_configuration(FunctionName=function_name)["Architectures"][0]
-    payload = json.dumps(http_api_event(json.dumps({"instances": [EXAMPLE_ROW]}))).encode()
+    payload = json.dumps(http_api_event(json.dumps({"instances": [row]}))).encode()
     reports = []
     for _ in range(count):
         answer = client.invoke(FunctionName=function_name, LogType="Tail", Payload=payload)
@@ -112,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arm")
     parser.add_argument("--stack", default="ServingStack")
     parser.add_argument("--region", default=None)
+    parser.add_argument("--dataset", default="california_housing", help="the spec whose example row is sent")
     args = parser.parse_args(argv)
     import boto3
 
@@ -121,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         names = function_names_from_stack(session.client("cloudformation"), args.stack)
     client = session.client("lambda")
     for label, name in names.items():
-        architecture, reports = invoke_many(client, name, args.count)
+        architecture, reports = invoke_many(client, name, args.count, example_row(args.dataset))
         print(json.dumps({"function": name, "label": label, **summarize(reports, architecture)}))
     return 0
 

@@ -40,8 +40,8 @@ def plot(results: dict[str, Any], out: Path) -> None:
         axes[0][1],
         labels,
         [c["cold_start"]["ours_s"] for c in cases],
-        [c["cold_start"]["baseline_s"] for c in cases],
-        "Cold start: process start to first prediction",
+        [c["cold_start"]["lean_s"] for c in cases],
+        "Cold start to first answer (baseline: lean xgboost script)",
         "s",
     )
     _pairs(axes[1][0], labels, [c["load"]["ours"]["requests_per_s"] for c in cases],

@@ -1,6 +1,7 @@
-"""``make bench``: ours against the naive baseline, side by side, on the reference and the project model.
+"""``make bench``: ours against xgboost and a naive baseline, side by side, on the reference, project and classifier.
 
-    python -m bench.run [--quick] [--models reference,project] [--no-footprint] [--readme README.md] [--strict]
+    python -m bench.run [--quick] [--models reference,project,classifier] [--no-footprint] [--readme README.md]
+                        [--strict]
 
 Prints the machine, then each measurement as it goes, then the goals table. Writes
 bench/results/results.json, bench/results/latency.png, bench/results/table.md, and the table into the
@@ -23,7 +24,7 @@ from bench.case import Interpreters, Settings, measure_case
 from bench.coldstart import ROOT
 from bench.environment import bench_venv, machine_info
 from bench.footprint import measure_footprint
-from bench.models import ModelCase, project_model, reference_model
+from bench.models import ModelCase, model_case
 from bench.plot import plot
 from bench.report import all_goals, goals_json, markdown, update_readme
 
@@ -39,13 +40,13 @@ def free_port() -> int:
 
 
 def model_cases(names: list[str]) -> list[ModelCase]:
-    cases = [reference_model(BUILD / "reference")] if "reference" in names else []
-    project = project_model(BUILD) if "project" in names else None
-    return cases + ([project] if project else [])
+    """Each model trained (once), compiled beside its tarball and copied without its compiled form."""
+    return [model_case(name, BUILD) for name in names]
 
 
 def label_of(case: ModelCase, batch: dict[str, Any]) -> str:
-    return f"{case.name} ({batch['trees']} trees, depth {batch['depth']})"
+    task = f", {case.schema.name}" if case.schema is not None and case.schema.task != "regression" else ""
+    return f"{case.name} ({batch['trees']} trees, depth {batch['depth']}{task})"
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs, to check the harness works")
-    parser.add_argument("--models", default="reference,project")
+    parser.add_argument("--models", default="reference,project,classifier")
     parser.add_argument("--no-footprint", action="store_true")
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")

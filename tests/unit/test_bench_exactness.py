@@ -1,12 +1,14 @@
 """What the Lambda adapter answers equals XGBoost's own predictions on a held-out set (float32 tolerance).
 
-The held-out set is the training helper's test split (build/training-data) when it has been prepared,
-otherwise synthetic rows the model never saw. The model is a deep, many-tree one (depth 7), saved in
-SageMaker's format and served through the same code path as on Lambda: HTTP API events into the handler.
+The held-out set is the training helper's test split (build/training-data) when California Housing was the
+last data set prepared there, otherwise synthetic rows the model never saw. The model is a deep, many-tree
+one (depth 7), saved in SageMaker's format and served through the same code path as on Lambda: HTTP API
+events into the handler.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -18,8 +20,11 @@ import xgboost as xgb
 
 from bench.events import http_api_event, predict_body, predictions_of
 from inference import LoadedModel, Predictor
-from inference.schema import MAX_ROWS, USD_PER_TARGET_UNIT
+from inference.schema import MAX_ROWS
+from tests.support.datasets import HOUSING
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target
+
+USD_PER_TARGET_UNIT = HOUSING.target.scale
 
 SPLIT = Path(__file__).resolve().parents[2] / "build" / "training-data"
 
@@ -31,7 +36,9 @@ def _channel(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 def held_out_split() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(train rows, train labels, held-out rows): the real split if prepared, else synthetic rows."""
-    if (SPLIT / "train" / "train.csv").is_file() and (SPLIT / "test" / "test.csv").is_file():
+    manifest = SPLIT / "manifest.json"
+    california = manifest.is_file() and json.loads(manifest.read_text()).get("dataset") == HOUSING.name
+    if california and (SPLIT / "train" / "train.csv").is_file() and (SPLIT / "test" / "test.csv").is_file():
         (train, labels), (test, _) = _channel("train"), _channel("test")
         return train, labels, test
     train = synthetic_rows(5000, seed=21)
@@ -57,7 +64,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
 
 def _answers(adapter: ModuleType, predictor: Predictor, rows: np.ndarray) -> np.ndarray:
     chunks = [rows[start : start + MAX_ROWS] for start in range(0, len(rows), MAX_ROWS)]
-    responses: list[dict[str, Any]] = [adapter.handle(http_api_event(predict_body(c)), None, predictor) for c in chunks]
+    events = [http_api_event(predict_body(chunk, HOUSING.names)) for chunk in chunks]
+    responses: list[dict[str, Any]] = [adapter.handle(event, None, predictor) for event in events]
     return np.concatenate([predictions_of(response) for response in responses])
 
 
@@ -71,7 +79,7 @@ def test_adapter_answers_equal_xgboost_on_the_held_out_set(adapter: ModuleType, 
 
 def test_single_row_requests_answer_what_the_batch_answers(adapter: ModuleType, served: Served) -> None:
     rows = served.held_out[:100]
-    events = [http_api_event(predict_body(row[None, :])) for row in rows]
+    events = [http_api_event(predict_body(row[None, :], HOUSING.names)) for row in rows]
     singles = [predictions_of(adapter.handle(event, None, served.predictor))[0] for event in events]
     assert singles == _answers(adapter, served.predictor, rows).tolist()
 

@@ -15,13 +15,16 @@ from bench.events import http_api_event
 from bench.invoke_deployed import (
     Report,
     cost_per_million,
+    example_row,
     function_names_from_stack,
     invoke_many,
     parse_report,
     percentile,
     summarize,
 )
-from inference.schema import EXAMPLE_ROW
+from tests.support.datasets import HOUSING_DOCUMENT
+
+EXAMPLE_ROW = HOUSING_DOCUMENT["example"]
 
 COLD_TAIL = (
     "START RequestId: 8f5e4c1a-0b7d-4c5e-9a61-2f3d5e6a7b8c Version: $LATEST\n"
@@ -114,10 +117,15 @@ def test_invocations_send_an_http_api_event_and_collect_reports() -> None:
         for tail in (COLD_TAIL, WARM_TAIL):
             stubber.add_response("invoke", _invoke_answer(tail, ok),
                                  {"FunctionName": "fn", "LogType": "Tail", "Payload": expected_payload})  # fmt: skip
-        architecture, reports = invoke_many(client, "fn", 2)
+        architecture, reports = invoke_many(client, "fn", 2, EXAMPLE_ROW)
         stubber.assert_no_pending_responses()
     assert architecture == "arm64"
     assert [r.init_ms for r in reports] == [651.17, None]
+
+
+def test_the_example_row_comes_from_the_data_set_spec() -> None:
+    assert example_row("california_housing") == EXAMPLE_ROW
+    assert set(example_row("breast_cancer")) >= {"mean_radius", "worst_fractal_dimension"}
 
 
 def test_a_function_error_stops_the_run() -> None:
@@ -126,4 +134,4 @@ def test_a_function_error_stops_the_run() -> None:
         stubber.add_response("get_function_configuration", {"Architectures": ["x86_64"]}, {"FunctionName": "fn"})
         stubber.add_response("invoke", _invoke_answer(WARM_TAIL, {"errorMessage": "boom"}, "Unhandled"))
         with pytest.raises(RuntimeError, match="fn failed: Unhandled"):
-            invoke_many(client, "fn", 1)
+            invoke_many(client, "fn", 1, EXAMPLE_ROW)
