@@ -31,6 +31,8 @@ MAX_DEPTH = 8
 """The transpose turns up to 8 levels into a leaf position."""
 WORK_BUDGET = 1 << 18
 """Node words per level held at once (2 MB); sets how many 64-row blocks go through together."""
+SUM_BUDGET = 1 << 16
+"""Leaf values gathered at once (512 KB, about L2): small models sum several blocks per call."""
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 _BIT_WEIGHTS = (np.array([2.0**j if j < 32 else 0.0 for j in range(64)]),
                 np.array([2.0 ** (j - 32) if j >= 32 else 0.0 for j in range(64)]))  # fmt: skip
@@ -48,7 +50,7 @@ class Index:
     word_end: np.ndarray  # per cut: the cumulative-sum index that ends its feature's bins, then the start
     word_start: np.ndarray
     right_if_missing: np.ndarray  # uint64 per cut: all ones where a missing value goes right
-    leaf_base: np.ndarray  # (trees, 1): t * 2**depth
+    leaf_base: np.ndarray  # per tree: t * 2**depth, where its leaves start
     trees: np.ndarray  # intp 0 .. trees - 1: the roots (level 0 positions)
     blocks: int  # 64-row blocks per call
 
@@ -66,7 +68,7 @@ def index_of(forest: Forest, levels: list[np.ndarray]) -> Index:
         word_end=np.append(starts[features + 1] + features, 0),
         word_start=np.append(np.arange(cuts) + features, 0),
         right_if_missing=np.where(forest.cut_default_right, _ALL, np.uint64(0)),
-        leaf_base=(np.arange(trees, dtype=np.intp) << depth)[:, None],
+        leaf_base=np.arange(trees, dtype=np.intp) << depth,
         trees=np.arange(trees, dtype=np.intp),
         blocks=max(1, min(16, WORK_BUDGET // max(1, trees << max(0, depth - 1)))),
     )
@@ -115,17 +117,20 @@ def margins(forest: Forest, rows: np.ndarray, out: np.ndarray) -> None:
 
 
 def _sum_leaves(forest: Forest, positions: np.ndarray, out: np.ndarray, workspace: _Workspace) -> None:
-    """Gather each block's leaf values tree by tree (cache-friendly), then sum them row by row."""
-    trees = forest.num_trees
-    place = workspace.array("place", (trees, 64), np.intp)
-    values = workspace.array("values", (trees, 64), np.float64)
-    by_row = workspace.array("by_row", (64, trees), np.float64)
-    for block, start in enumerate(range(0, len(out), 64)):
-        np.add(positions[block], forest.index.leaf_base, out=place)
-        np.take(forest.leaf_value, place, out=values, mode="clip")
-        np.copyto(by_row, values.T)
-        count = min(64, len(out) - start)
-        out[start : start + count] = forest.group_sums(by_row[:count])
+    """Gather the leaf values a few blocks at a time (transposing the 1-byte positions rather than the
+    8-byte values), then sum them row by row."""
+    trees, blocks = forest.num_trees, len(positions)
+    group = max(1, min(blocks, SUM_BUDGET // (trees * 64)))
+    for first in range(0, blocks, group):
+        count = min(group, blocks - first)
+        place = workspace.array("place", (count, 64, trees), np.intp)
+        values = workspace.array("values", (count * 64, trees), np.float64)
+        np.copyto(place, positions[first : first + count].transpose(0, 2, 1))
+        np.add(place, forest.index.leaf_base, out=place)
+        np.take(forest.leaf_value, place.reshape(count * 64, trees), out=values, mode="clip")
+        start = first * 64
+        rows = min(count * 64, len(out) - start)
+        out[start : start + rows] = forest.group_sums(values[:rows])
 
 
 def comparison_words(forest: Forest, rows: np.ndarray, workspace: _Workspace) -> np.ndarray:
