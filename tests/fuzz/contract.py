@@ -19,14 +19,16 @@ import numpy as np
 from inference.schema import MAX_ROWS, Schema
 
 ERROR_KEYS = {"code", "message", "field", "row"}
-CLIENT_ERRORS = {400, 404, 405, 413, 415}
+CLIENT_ERRORS = frozenset({400, 404, 405, 413, 415})
+INVOCATION_ERRORS = CLIENT_ERRORS | {406}
+"""``/invocations`` also refuses an ``Accept`` it cannot answer (SageMaker's container does the same)."""
 LABEL_ONLY_OBJECTIVES = {"binary:hinge", "multi:softmax"}
 PROBABILITY_SUM_TOLERANCE = 1e-6
 
 
-def assert_error_body(status: int, body: Any) -> None:
+def assert_error_body(status: int, body: Any, allowed: frozenset[int] = CLIENT_ERRORS) -> None:
     """``{"error": {"code", "message", "field"?, "row"?}}`` with a 4xx status, encodable as UTF-8 JSON."""
-    assert status in CLIENT_ERRORS, f"status {status} for {body!r}"
+    assert status in allowed, f"status {status} for {body!r}"
     assert isinstance(body, dict) and set(body) == {"error"}, body
     error = body["error"]
     assert {"code", "message"} <= set(error) <= ERROR_KEYS, error

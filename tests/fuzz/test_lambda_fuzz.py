@@ -23,7 +23,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from tests.fuzz import profiles
-from tests.fuzz.contract import assert_error_body, assert_prediction_body
+from tests.fuzz.contract import INVOCATION_ERRORS, assert_error_body, assert_prediction_body
 from tests.fuzz.events import odd_events, well_formed_events
 from tests.fuzz.requests import requests_for
 from tests.fuzz.routes import LAMBDA_ROUTES, Route
@@ -73,12 +73,11 @@ class _Context:
 
 
 def assert_proxy_answer(fuzzed: Fuzzed, answer: Any, method: str | None = None, path: str | None = None) -> None:
-    """A proxy response: JSON body, the route's 2xx answer or a 4xx error body. With the request's method and
-    path known: 404 for no route, 405 (with ``allow``) for a method the route does not take. A route is the
-    end of the path (``/lambda/x86/predict`` is ``/predict``), as the adapter documents."""
+    """A proxy response: the route's 2xx answer or a 4xx JSON error body. With the request's method and path
+    known: 404 for no route, 405 (with ``allow``) for a method the route does not take. A route is the end of
+    the path (``/lambda/x86/predict`` is ``/predict``), as the adapter documents."""
     assert isinstance(answer, dict) and {"statusCode", "headers", "body"} <= set(answer), answer
     status, headers, body = answer["statusCode"], answer["headers"], answer["body"]
-    assert headers.get("content-type") == "application/json", headers
     name = next((p for p in LAMBDA_ROUTES if path.endswith(p)), None) if path is not None else None
     route = LAMBDA_ROUTES[name] if name else None
     event(f"{method} {name or 'no route'}: {status}" if path is not None else f"odd event: {status}")
@@ -88,18 +87,20 @@ def assert_proxy_answer(fuzzed: Fuzzed, answer: Any, method: str | None = None, 
         assert status == 405 and headers.get("allow") == ", ".join(route.methods), (method, path, answer)
     if 200 <= status < 300:
         assert route is not None or path is None, (path, answer)
-        _passes_one(fuzzed, [route] if route is not None else list(LAMBDA_ROUTES.values()), status, body)
+        candidates = [route] if route is not None else list(LAMBDA_ROUTES.values())
+        _passes_one(fuzzed, candidates, status, headers.get("content-type", ""), body)
     else:
         assert route is None or route.takes_rows or status in (404, 405), (path, answer)
-        assert_error_body(status, json.loads(body))
+        assert headers.get("content-type") == "application/json", headers
+        assert_error_body(status, json.loads(body), route.refusals if route else INVOCATION_ERRORS)
 
 
-def _passes_one(fuzzed: Fuzzed, routes: list[Route], status: int, body: str) -> None:
+def _passes_one(fuzzed: Fuzzed, routes: list[Route], status: int, content_type: str, body: str) -> None:
     """The answer of one of ``routes`` (the route is unknown when an odd event hid its path)."""
     failures = []
     for route in routes:
         try:
-            return route.check(fuzzed.schema, status, "application/json", body.encode())
+            return route.check(fuzzed.schema, status, content_type, body.encode())
         except AssertionError as failure:
             failures.append(failure)
     raise AssertionError(f"no route answers like this: {body[:300]}: {failures}")
