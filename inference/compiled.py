@@ -33,7 +33,6 @@ from inference import objectives
 from inference.compiled_checks import check_forest_arrays
 from inference.errors import ModelFormatError
 from inference.forest import Forest
-from inference.tree_layout import smallest_index_type
 
 FORMAT = 1
 """Version of the archive layout; an archive of another version is refused (compile it again)."""
@@ -54,6 +53,8 @@ class CompiledModel:
 
 def to_bytes(forest: Forest, source_sha256: str, feature_names: Sequence[str] | None = None) -> bytes:
     """The archive of ``forest``; ``source_sha256`` is the digest of the tarball it came from."""
+    from inference.tree_layout import smallest_index_type  # packaging only: serving never imports it
+
     arrays = {name: getattr(forest, name) for name in _STORED}
     if forest.node_left is not None:
         arrays["node_left"] = forest.node_left
