@@ -99,9 +99,9 @@ class Forest:
         goes_right = values >= self.cut_threshold
         if np.isnan(row).any():
             goes_right |= np.isnan(values) & self.cut_default_right
-        place = self.index.trees
+        goes, place = goes_right.astype(np.intp), self.index.trees  # intp + intp: no mixed-type loop per level
         for cuts in self.index.tree_major:
-            place = (place << 1) + goes_right.take(cuts.take(place))
+            place = (place << 1) + goes.take(cuts.take(place))
         return self.leaf_value.take(place)[None, :]
 
     def _path_values(self, rows: np.ndarray) -> np.ndarray:
