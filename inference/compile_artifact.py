@@ -10,7 +10,11 @@ against the model and its feature names are recorded, so the archive is refused 
 through a temporary file and a rename, so a reader never sees half of it). Exit status 0 when written, 2
 when the model (or schema) cannot be compiled, with the reason on stderr.
 
-From Python (local training, the step after a SageMaker job): ``compile_to(model_uri, out_uri, schema_uri)``.
+From Python (local training): ``compile_to(model_uri, out_uri, schema_uri)``. After a SageMaker job, the
+Lambda image can run it as a function of its own (``CMD ["inference.compile_artifact.lambda_handler"]``):
+the event ``{"model_uri": "s3://...", "out_uri": ..., "schema_uri": ...}`` (the last two optional), the
+answer ``{"compiled_uri": ..., "source_sha256": ...}``; it needs s3:GetObject on the tarball and the schema
+and s3:PutObject on the archive.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import posixpath
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from inference import artifact, compiled
 from inference.bundle import check_agreement, default_schema_uri, load_schema
@@ -45,6 +50,11 @@ def compiled_bytes(tarball: bytes, schema: Schema | None = None) -> bytes:
 def compile_to(model_uri: str, out_uri: str | None = None, schema_uri: str | None = None) -> str:
     """Compile ``model_uri`` and write the archive; returns where. ``schema_uri``: None for the schema beside
     the model (when there is one), ``"none"`` for no schema, else the schema to check and record."""
+    return _compile(model_uri, out_uri, schema_uri)[0]
+
+
+def _compile(model_uri: str, out_uri: str | None, schema_uri: str | None) -> tuple[str, str]:
+    """(where the archive went, the tarball's SHA-256)."""
     tarball = artifact.fetch(model_uri).data
     schema = None
     if schema_uri != NO_SCHEMA:
@@ -53,7 +63,7 @@ def compile_to(model_uri: str, out_uri: str | None = None, schema_uri: str | Non
             schema = load_schema(uri, explicit=schema_uri is not None)
     destination = _destination(model_uri, out_uri)
     write(destination, compiled_bytes(tarball, schema))
-    return destination
+    return destination, hashlib.sha256(tarball).hexdigest()
 
 
 def _destination(model_uri: str, out_uri: str | None) -> str:
@@ -91,6 +101,12 @@ def write(uri: str, data: bytes) -> None:
         handle.write(data)
     Path(handle.name).chmod(0o644)  # a temporary file is private; the archive is read like the tarball
     Path(handle.name).replace(path)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Compile the tarball an event names (a step after the training job); errors propagate, failing the step."""
+    written, source = _compile(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
+    return {"compiled_uri": written, "source_sha256": source}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ import xgboost as xgb
 from inference import ModelFormatError, ModelUnavailable, Predictor
 from inference.artifact import model_document
 from inference.bundle import ModelBundle
-from inference.compile_artifact import compile_to, main
+from inference.compile_artifact import compile_to, lambda_handler, main
 from inference.compiled import COMPILED_NAME, from_bytes
 from inference.trees import PERFECT_DEPTH, compile_model
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for, train_for
@@ -122,3 +123,20 @@ def test_a_predictor_serves_the_compiled_form_and_explains_from_the_tarball(frau
     assert predictor.predict(row, "application/json")["predictions"][0]["label"] in FRAUD.target.labels
     explained = predictor.explain(row, "application/json")
     assert explained["model_version"] == predictor.model_version
+
+
+def test_the_step_after_a_training_job_compiles_in_s3_and_the_service_serves_it(aws_env, model_tarball) -> None:
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="models-compiled")
+    for name in ("model.tar.gz", "schema.json"):
+        s3.upload_file(str(model_tarball.with_name(name)), "models-compiled", f"job-7/output/{name}")
+    answer = lambda_handler({"model_uri": "s3://models-compiled/job-7/output/model.tar.gz"}, None)
+    assert answer == {"compiled_uri": f"s3://models-compiled/job-7/output/{COMPILED_NAME}",
+                      "source_sha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest()}  # fmt: skip
+    bundle = ModelBundle.load("s3://models-compiled/job-7/output/model.tar.gz", compiled_uri=answer["compiled_uri"])
+    plain = ModelBundle.load("s3://models-compiled/job-7/output/model.tar.gz")  # in S3 only a named one is read
+    rows = synthetic_rows(50, seed=4)
+    np.testing.assert_array_equal(bundle.ensemble.predict(rows), plain.ensemble.predict(rows))
+    assert bundle.version.startswith("job-7/output/model.compiled.npz@")
