@@ -122,7 +122,8 @@ def measure_case(case: ModelCase, work: Path, python: Interpreters, settings: Se
     bodies = work / f"{case.name}-bodies.txt"
     bodies.write_text("".join(predict_body(row[None, :], _names(case)) + "\n" for row in rows[:DISTINCT_ROWS]))
     print(f"[{case.name}] warm single-row latency through the Lambda handlers...", flush=True)
-    results: dict[str, Any] = {"latency": warm_latency(case, rows, work, python, settings)}
+    results: dict[str, Any] = {"task": case.schema.task if case.schema else "regression"}
+    results["latency"] = warm_latency(case, rows, work, python, settings)
     print(f"[{case.name}] 1000-row batch against xgboost, and exactness on {len(rows)} held-out rows...", flush=True)
     results["batch"] = batch(case, rows, work, python)
     print(f"[{case.name}] cold starts ({settings.cold_runs} runs each) and the model load alone...", flush=True)

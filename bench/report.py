@@ -37,16 +37,17 @@ def case_goals(case: dict[str, Any], label: str) -> list[Goal]:
     lean = f"{cold['lean_s']:.3f} s" + (" (1 OpenMP thread)" if cold.get("lean_variant") == "lean_1thread" else "")
     load_s = cold["load_alone"]["compiled_s"]
     exact = batch["exactness"]
+    batch_target = case.get("task", "regression") == "regression"  # the batch targets are the regression models
     return [
         Goal("Warm single-row p50, Lambda handler vs naive handler", label,
              f"{latency['ours']['p50_us'] / 1000:.3f} ms", f"{latency['baseline']['p50_us'] / 1000:.2f} ms"
              f"{_variant(latency)}", lat, "≤ 1/20", lat <= 0.05),
         Goal("1000 rows, raw predictor vs xgboost inplace_predict (1 thread), speed", label,
              f"{batch['versus_raw_rows_per_s']:,.0f} rows/s", f"{batch['xgboost_1thread_rows_per_s']:,.0f} rows/s",
-             versus, "≥ 1", versus >= 1.0),
+             versus, "≥ 1" if batch_target else "context", versus >= 1.0),
         Goal("1000 named-JSON rows via the Lambda handler vs raw predictor", label,
              f"{batch['adapter_rows_per_s']:,.0f} rows/s", f"raw {batch['raw_rows_per_s']:,.0f} rows/s", adapter,
-             "≥ 0.80", adapter >= 0.8),
+             "≥ 0.80" if batch_target else "context", adapter >= 0.8),
         Goal("Fargate server, 1 worker, single-row requests/s vs Flask", label,
              f"{load['ours']['requests_per_s']:,.0f} req/s", f"{load['baseline']['requests_per_s']:,.0f} req/s"
              f"{_variant(load)}", rps, "≥ 10", clean and rps >= 10),

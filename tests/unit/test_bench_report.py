@@ -169,3 +169,10 @@ def test_markdown_table_rows_and_context_lines() -> None:
     context = next(line for line in table if line.startswith("- ref:"))
     assert "ordered JSON rows 0.85, with CSV 0.70" in context and "vs lean xgboost 0.450 s" in context
     assert "zlib 50.0 ms, ISA-L 18.0 ms" in context
+
+
+def test_a_classifier_reports_its_batch_figures_as_context() -> None:
+    goals = case_goals({**_case(), "task": "binary"}, "clf")
+    batch = [g for g in goals if g.goal.startswith("1000")]
+    assert len(batch) == 2 and {g.target for g in batch} == {"context"}
+    assert next(g for g in goals if g.goal.startswith("Warm")).target == "≤ 1/20"
