@@ -24,7 +24,7 @@ from inference.schema import MAX_ROWS
 from tests.support.datasets import HOUSING
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target
 
-USD_PER_TARGET_UNIT = HOUSING.target.scale
+USD_PER_LABEL_UNIT = HOUSING.target.scale
 
 SPLIT = Path(__file__).resolve().parents[2] / "build" / "training-data"
 
@@ -70,11 +70,11 @@ def _answers(adapter: ModuleType, predictor: Predictor, rows: np.ndarray) -> np.
 
 
 def test_adapter_answers_equal_xgboost_on_the_held_out_set(adapter: ModuleType, served: Served) -> None:
-    expected_usd = served.booster.predict(xgb.DMatrix(served.held_out)).astype(np.float64) * USD_PER_TARGET_UNIT
+    expected_usd = served.booster.predict(xgb.DMatrix(served.held_out)).astype(np.float64) * USD_PER_LABEL_UNIT
     answered = _answers(adapter, served.predictor, served.held_out)
     assert len(answered) == len(served.held_out) > 1000  # more than one request's worth, so chunking is exercised too
     # float32 tolerance on the model output, plus half a cent for the rounding to cents in the answer.
-    np.testing.assert_allclose(answered, expected_usd, rtol=1e-5, atol=0.005 + 1e-5 * USD_PER_TARGET_UNIT)
+    np.testing.assert_allclose(answered, expected_usd, rtol=1e-5, atol=0.005 + 1e-5 * USD_PER_LABEL_UNIT)
 
 
 def test_single_row_requests_answer_what_the_batch_answers(adapter: ModuleType, served: Served) -> None:

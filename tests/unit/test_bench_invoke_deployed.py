@@ -24,7 +24,7 @@ from bench.invoke_deployed import (
 )
 from tests.support.datasets import HOUSING_DOCUMENT
 
-EXAMPLE_ROW = HOUSING_DOCUMENT["example"]
+HOUSING_EXAMPLE = HOUSING_DOCUMENT["example"]
 
 COLD_TAIL = (
     "START RequestId: 8f5e4c1a-0b7d-4c5e-9a61-2f3d5e6a7b8c Version: $LATEST\n"
@@ -110,21 +110,21 @@ def _invoke_answer(tail: str, body: dict[str, object], function_error: str | Non
 
 def test_invocations_send_an_http_api_event_and_collect_reports() -> None:
     client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    expected_payload = json.dumps(http_api_event(json.dumps({"instances": [EXAMPLE_ROW]}))).encode()
+    expected_payload = json.dumps(http_api_event(json.dumps({"instances": [HOUSING_EXAMPLE]}))).encode()
     ok = {"statusCode": 200, "body": json.dumps({"predictions": [452600.12]})}
     with Stubber(client) as stubber:
         stubber.add_response("get_function_configuration", {"Architectures": ["arm64"]}, {"FunctionName": "fn"})
         for tail in (COLD_TAIL, WARM_TAIL):
             stubber.add_response("invoke", _invoke_answer(tail, ok),
                                  {"FunctionName": "fn", "LogType": "Tail", "Payload": expected_payload})  # fmt: skip
-        architecture, reports = invoke_many(client, "fn", 2, EXAMPLE_ROW)
+        architecture, reports = invoke_many(client, "fn", 2, HOUSING_EXAMPLE)
         stubber.assert_no_pending_responses()
     assert architecture == "arm64"
     assert [r.init_ms for r in reports] == [651.17, None]
 
 
 def test_the_example_row_comes_from_the_data_set_spec() -> None:
-    assert example_row("california_housing") == EXAMPLE_ROW
+    assert example_row("california_housing") == HOUSING_EXAMPLE
     assert set(example_row("breast_cancer")) >= {"mean_radius", "worst_fractal_dimension"}
 
 
@@ -134,4 +134,4 @@ def test_a_function_error_stops_the_run() -> None:
         stubber.add_response("get_function_configuration", {"Architectures": ["x86_64"]}, {"FunctionName": "fn"})
         stubber.add_response("invoke", _invoke_answer(WARM_TAIL, {"errorMessage": "boom"}, "Unhandled"))
         with pytest.raises(RuntimeError, match="fn failed: Unhandled"):
-            invoke_many(client, "fn", 1, EXAMPLE_ROW)
+            invoke_many(client, "fn", 1, HOUSING_EXAMPLE)
