@@ -12,7 +12,6 @@ a missing value (where the feature allows it) reaches the model as NaN, XGBoost'
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -155,35 +154,3 @@ def check_objective(task: str, objective: str | None, where: str) -> str:
     if kind != task:
         raise SchemaError(f"{where}.objective {chosen!r} is a {kind} objective, but the task is {task!r}")
     return chosen
-
-
-def finite_or_none(value: float | None) -> bool:
-    return value is None or math.isfinite(value)
-
-
-# TEMPORARY (removed once the codecs read the loaded schema): the old California constants.
-FEATURES: tuple[Feature, ...] = (
-    Feature("MedInc", "median income in the block group", "tens of thousands of USD", 0.0, 150.0),
-    Feature("HouseAge", "median house age in the block group", "years", 0.0, 200.0),
-    Feature("AveRooms", "average number of rooms per household", "rooms per household", 0.0, 1000.0),
-    Feature("AveBedrms", "average number of bedrooms per household", "bedrooms per household", 0.0, 1000.0),
-    Feature("Population", "block group population", "people", 0.0, 1_000_000.0),
-    Feature("AveOccup", "average number of household members", "people per household", 0.0, 10_000.0),
-    Feature("Latitude", "block group latitude (California: 32.5 to 42.0)", "degrees north", 32.0, 42.5),
-    Feature("Longitude", "block group longitude (California: -124.4 to -114.1)", "degrees east", -125.0, -114.0),
-)
-"""Model input columns, in the order the model was trained on. Ranges are inclusive."""
-
-FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
-FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
-
-TARGET_NAME = "MedHouseVal"
-"""Label column: median house value, in units of 100,000 USD (as scikit-learn ships it)."""
-USD_PER_TARGET_UNIT = 100_000.0
-PREDICTION_UNIT = "USD"
-
-EXAMPLE_ROW: dict[str, float] = {
-    "MedInc": 8.3252, "HouseAge": 41.0, "AveRooms": 6.984, "AveBedrms": 1.024,
-    "Population": 322.0, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23,
-}  # fmt: skip
-"""The first block group of California Housing (raw units, rounded): the example the docs and tools send."""
