@@ -20,7 +20,8 @@ DATA_DIR := build/training-data
 MODEL_DIR := build/model
 # A bundled data set (datasets/<name>.toml) or the path of a spec: make data model local DATASET=iris
 DATASET ?= california_housing
-SAMPLE_JSON := {"instances": [{"MedInc": 8.3252, "HouseAge": 41, "AveRooms": 6.984, "AveBedrms": 1.024, "Population": 322, "AveOccup": 2.556, "Latitude": 37.88, "Longitude": -122.23}]}
+# The spec's example row as a request body (no dataset-specific constant in this file).
+SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
 .PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
 
