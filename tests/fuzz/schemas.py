@@ -12,12 +12,16 @@ a server (HTTP), so the HTTP and schemathesis runs take the two that cover both 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pytest
 
 from inference.columns import Columns
 from inference.schema import Schema
 from tests.support.datasets import FRAUD, HOUSING, SPECIES
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import RunningServer
 
 
 class Fuzzed:
@@ -48,6 +52,18 @@ OPEN = Schema.from_document({
     ],
     "example": {"x": 0.5, "level": "n/a", "high": -5.0},
 })  # fmt: skip
+
+
+class FuzzedServer:
+    """A real HTTP server (``python -m fargate_image.serve``) serving one fuzzed schema's model."""
+
+    def __init__(self, fuzzed: Fuzzed, running: RunningServer) -> None:
+        self.fuzzed, self.running = fuzzed, running
+
+    def __repr__(self) -> str:
+        return f"<HTTP server serving {self.fuzzed.name} on port {self.running.port}>"
+
+
 FUZZED = {
     "housing": Fuzzed("housing", HOUSING, "model_tarball"),
     "fraud": Fuzzed("fraud", FRAUD, "fraud_model"),

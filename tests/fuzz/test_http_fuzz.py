@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
 
-import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -20,9 +18,8 @@ from tests.fuzz.contract import CLIENT_ERRORS, assert_error_body
 from tests.fuzz.raw_http import exchange
 from tests.fuzz.requests import requests_for
 from tests.fuzz.routes import HTTP_ROUTES, allowed_methods, route_paths
-from tests.fuzz.schemas import HTTP_SCHEMAS, Fuzzed, fixture_params
+from tests.fuzz.schemas import HTTP_SCHEMAS, Fuzzed, FuzzedServer
 from tests.fuzz.strategies import weighted
-from tests.integration.conftest import RunningServer, launch_server
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
 EXTRA_HEADERS = st.dictionaries(st.sampled_from(["Accept", "Accept-Encoding", "X-Amzn-Trace-Id", "Origin"]),
@@ -34,23 +31,6 @@ PATHS = weighted((3, route_paths(HTTP_ROUTES)), (1, ODD_PATHS))
 METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"])
 """Any method; a route's own methods are drawn three times as often."""
 SCHEMAS = len(HTTP_SCHEMAS)
-
-
-class Server:
-    def __init__(self, fuzzed: Fuzzed, running: RunningServer) -> None:
-        self.fuzzed, self.running = fuzzed, running
-
-    def __repr__(self) -> str:
-        return f"<HTTP server serving {self.fuzzed.name} on port {self.running.port}>"
-
-
-@pytest.fixture(scope="module", **fixture_params(HTTP_SCHEMAS))
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    fuzzed: Fuzzed = request.param
-    model = request.getfixturevalue(fuzzed.model_fixture)
-    running = launch_server({"MODEL_URI": str(model)}, tmp_path_factory.mktemp(f"fuzz-server-{fuzzed.name}"))
-    yield Server(fuzzed, running)
-    assert running.stop() == 0, running.logs()
 
 
 def assert_http_answer(fuzzed: Fuzzed, method: str, path: str, answer: tuple[int, dict[str, str], bytes]) -> None:
@@ -75,7 +55,8 @@ def assert_http_answer(fuzzed: Fuzzed, method: str, path: str, answer: tuple[int
 
 @profiles.main(SCHEMAS)
 @given(data=st.data())
-def test_any_request_gets_a_2xx_or_a_4xx_json_error(server: Server, data: st.DataObject) -> None:
+def test_any_request_gets_a_2xx_or_a_4xx_json_error(http_server: FuzzedServer, data: st.DataObject) -> None:
+    server = http_server
     requests = requests_for(server.fuzzed.schema)
     path = data.draw(PATHS, label="path")
     route = HTTP_ROUTES.get(path)

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.fuzz.schemas import HTTP_SCHEMAS, Fuzzed, fixture_params
-from tests.integration.conftest import RunningServer, launch_server
+from tests.fuzz.schemas import HTTP_SCHEMAS, FuzzedServer
 
 SCHEMATHESIS = REPO_ROOT / "build" / "scan-venv" / "bin" / "schemathesis"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -29,25 +27,16 @@ CI_COVERAGE_PHASE = {"fraud"}
 ALL_PHASES = "examples,coverage,fuzzing,stateful"
 
 
-@pytest.fixture(scope="module", **fixture_params(HTTP_SCHEMAS))
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    fuzzed: Fuzzed = request.param
-    model = request.getfixturevalue(fuzzed.model_fixture)
-    running = launch_server({"MODEL_URI": str(model)}, tmp_path_factory.mktemp(f"schemathesis-{fuzzed.name}"))
-    yield running
-    assert running.stop() == 0, running.logs()
-
-
 @pytest.mark.skipif(not SCHEMATHESIS.exists(), reason="scan venv missing: run `make scan-venv` (make test does)")
 def test_openapi_operations_never_fail_and_conform_to_the_schema(
-    server: RunningServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
+    http_server: FuzzedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     examples = os.environ.get("SCHEMATHESIS_EXAMPLES") or str(-(-CI_EXAMPLES_PER_OPERATION // len(HTTP_SCHEMAS)))
     ci = os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci"
     deterministic = ["--generation-deterministic"] if ci else []
-    name = request.node.callspec.id
+    name = http_server.fuzzed.name
     phases = ALL_PHASES if not ci or name in CI_COVERAGE_PHASE else ALL_PHASES.replace("coverage,", "")
-    command = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"http://127.0.0.1:{server.port}/openapi.json",
+    command = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"http://127.0.0.1:{http_server.running.port}/openapi.json",
                "--max-examples", examples, "--phases", phases, "--workers", "2", "--no-color", *deterministic,
                "--report", "junit", "--report-dir", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1800, check=False)
