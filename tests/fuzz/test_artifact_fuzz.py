@@ -75,8 +75,9 @@ def loads_or_refuses(model: bytes, directory: Path, schema: bytes | None = None)
     if predictor.ready:
         event("loaded")
         assert predictor.health()[0] == 200
-        schema = predictor.bundle.schema  # a model that loads answers a valid row within the contract
-        assert_prediction_body(schema, predictor.predict_payload({"instances": [a_valid_row(schema)]}), rows=1)
+        schema = predictor.bundle.schema  # a model that loads answers a valid row, and its example, in the contract
+        rows = [a_valid_row(schema), *([schema.example_values()] if schema.example else [])]
+        assert_prediction_body(schema, predictor.predict_payload({"instances": rows}), rows=len(rows))
     else:
         event("refused")
         assert predictor.health()[0] == 503
