@@ -45,16 +45,21 @@ def test_ping_reports_the_model_and_the_server_stays_quiet(http_server, model_ta
         ("POST", "/predict", json.dumps({"instances": [ROW]}), {}),
         ("POST", "/predict", CSV + "\n", {"content-type": "text/csv"}),
         ("POST", "/predict", json.dumps({"pred_x_csv": CSV}), JSON),
-        ("POST", "/invocations", CSV, {"content-type": "text/csv; charset=utf-8"}),
         ("GET", f"/predict?{QUERY}", None, {}),
     ],
-    ids=["named", "ordered-no-content-type", "csv", "pred_x_csv", "invocations", "query"],
+    ids=["named", "ordered-no-content-type", "csv", "pred_x_csv", "query"],
 )
 def test_every_request_shape_predicts_what_xgboost_predicts(http_server, expected_usd, method, path, body, headers):
     reply = http_server.request(method, path, body, headers)
     assert reply.status == 200, reply.body
     assert reply.json()["predictions"] == [pytest.approx(expected_usd, rel=1e-5)]
     assert (reply.json()["unit"], reply.json()["count"]) == ("USD", 1)
+
+
+def test_invocations_answers_the_model_output_as_sagemaker_does(http_server, expected_usd):
+    reply = http_server.request("POST", "/invocations", CSV, {"content-type": "text/csv; charset=utf-8"})
+    assert (reply.status, reply.headers["content-type"]) == (200, "text/csv; charset=utf-8")
+    assert reply.body.endswith(b"\n") and float(reply.body) == pytest.approx(expected_usd / 100_000, rel=1e-5)
 
 
 def named(**overrides: object) -> str:

@@ -96,7 +96,8 @@ def test_a_missing_column_fails_with_a_clear_error(tmp_path: Path, capsys: pytes
 
 def test_too_few_valid_rows_say_why(tmp_path: Path) -> None:
     spec_path = write_dataset(tmp_path, "binary", count=2)
-    spec_path.write_text(spec_path.read_text().replace("minimum = 0\nmaximum = 150", "minimum = 151\nmaximum = 152"))
+    text = spec_path.read_text().replace("minimum = 0\nmaximum = 150", "minimum = 151\nmaximum = 152")
+    spec_path.write_text(text.replace("age = 30", "age = 151"))  # the example row must fit the spec too
     with pytest.raises(
         ValueError, match=r"need at least 3 valid rows to split, got 0 \(dropped: 2 age outside \[151, 152\]\)"
     ):
