@@ -11,9 +11,11 @@ Values are numbers, category names for categorical features, and null (or absent
 
 from __future__ import annotations
 
+import gc
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,8 @@ from inference.schema import MAX_BODY_BYTES, MAX_ROWS
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
+PAUSE_COLLECTION_BYTES = 16 * 1024
+"""Bodies larger than this are decoded with the cyclic garbage collector paused (see ``_collection_paused``)."""
 
 
 class _DuplicateKeys(dict[str, Any]):
@@ -63,10 +67,26 @@ def decode_body(body: bytes | str, content_type: str | None, columns: Columns) -
         text = (body.decode("utf-8") if isinstance(body, bytes) else body).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise InvalidInput("request body is not UTF-8 text", code="malformed_body", field="body") from exc
-    if kind == CSV_TYPE:
-        return decode_csv(text, columns, field="body")
-    fast = _plain_instances(text, columns)
-    return fast if fast is not None else decode_payload(_load_json(text), columns)
+    with _collection_paused(len(text) > PAUSE_COLLECTION_BYTES):
+        if kind == CSV_TYPE:
+            return decode_csv(text, columns, field="body")
+        fast = _plain_instances(text, columns)
+        return fast if fast is not None else decode_payload(_load_json(text), columns)
+
+
+@contextmanager
+def _collection_paused(pause: bool) -> Iterator[None]:
+    """No cyclic garbage collection while a large body is decoded: its thousands of new dicts, lists and tuples
+    (none of them in a cycle) would otherwise set off collections that walk every object of the process, a
+    third of the decoding time for 1000 rows. Collection resumes afterwards, if it was on."""
+    enabled = pause and gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _plain_instances(text: str, columns: Columns) -> np.ndarray | None:
