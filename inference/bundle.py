@@ -119,13 +119,21 @@ def load_forest(model_uri: str, compiled_uri: str | None = None) -> ServedModel:
         return from_tarball(tarball)
     uri = named or _sibling(model_uri, compiled.COMPILED_NAME)
     try:
-        fetched = artifact.fetch(uri, max_bytes=compiled.MAX_COMPILED_BYTES, what="compiled model")
+        fetched = _fetch_compiled(uri)
     except ModelFormatError as error:
         if named:
             raise
         logger.info("no compiled model beside the tarball (%s): compiling %s", error, tarball)
         return from_tarball(tarball)
     return from_compiled(fetched, uri, tarball)
+
+
+def _fetch_compiled(uri: str) -> artifact.Artifact:
+    """The archive's bytes; a local one is read as it is (its version is its source's digest, not its own)."""
+    path = Path(uri)
+    if uri.startswith("s3://") or not path.is_file() or path.stat().st_size > compiled.MAX_COMPILED_BYTES:
+        return artifact.fetch(uri, max_bytes=compiled.MAX_COMPILED_BYTES, what="compiled model")  # says why not
+    return artifact.Artifact(path.read_bytes(), "sha256:")
 
 
 def from_tarball(uri: str) -> ServedModel:
@@ -140,7 +148,7 @@ def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str) -> Serv
     """Serve a verified archive; a local tarball beside it must be the one it was compiled from."""
     model = compiled.from_bytes(fetched.data, origin)
     local = Path(tarball) if not tarball.startswith("s3://") else None
-    if local is not None and local.is_file() and _sha256(local.read_bytes()) != model.source_sha256:
+    if local is not None and local.is_file() and compiled.fingerprint_file(local) != model.source_fingerprint:
         raise ModelFormatError(f"{origin} was compiled from another model than {tarball}: compile it again "
                                f"(python -m inference.compile_artifact {tarball})")  # fmt: skip
     digest = model.source_sha256

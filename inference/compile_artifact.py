@@ -42,7 +42,7 @@ def compiled_bytes(tarball: bytes, schema: Schema | None = None) -> bytes:
     forest = compile_model(artifact.model_document(tarball)).forest
     if schema is not None:
         check_agreement(forest, schema)
-    data = compiled.to_bytes(forest, hashlib.sha256(tarball).hexdigest(), schema.names if schema else None)
+    data = compiled.to_bytes(forest, tarball, schema.names if schema else None)
     compiled.from_bytes(data, "the compiled model")  # what is written must load: refuse it here, not at serving
     return data
 

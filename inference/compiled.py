@@ -12,8 +12,10 @@ archive into a ``ModelFormatError`` rather than wrong answers:
   an edited array);
 - every index is in bounds, each feature's thresholds ascend, leaf values and margins are finite, so even
   an archive whose checksum was recomputed after editing cannot make prediction read outside its arrays;
-- the metadata name the source ``model.tar.gz`` by its SHA-256 and, when the schema was known at compile
-  time, its feature names, so a stale archive or a schema of another data set can be refused.
+- the metadata name the source ``model.tar.gz`` by its SHA-256 (checked before an explanation reads it) and
+  by a cheap fingerprint (its size and the SHA-256 of its first and last 64 KiB, checked at every load), and,
+  when the schema was known at compile time, its feature names, so a stale archive or a schema of another
+  data set can be refused.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,9 @@ FORMAT = 1
 """Version of the archive layout; an archive of another version is refused (compile it again)."""
 COMPILED_NAME = "model.compiled.npz"
 MAX_COMPILED_BYTES = 512 * 1024 * 1024
+EDGE_BYTES = 64 * 1024
+"""The fingerprint of a tarball reads this much at each end: a retrained tarball differs in both (gzip's
+header holds a time, its trailer a CRC of everything), and reading 128 KiB costs nothing next to 4 MB."""
 _INDEX_ARRAYS = ("cut_feature", "node_cut", "tree_group", "node_left")
 _STORED = ("cut_feature", "cut_threshold", "cut_default_right", "node_cut", "leaf_value", "tree_group", "base_margin")
 
@@ -47,12 +53,32 @@ class CompiledModel:
     forest: Forest
     source_sha256: str
     """SHA-256 of the ``model.tar.gz`` it was compiled from (hex)."""
+    source_fingerprint: str
+    """``fingerprint`` of that tarball: cheap enough to check at every load."""
     feature_names: tuple[str, ...] | None
     """The schema's feature names at compile time, when a schema was given."""
 
 
-def to_bytes(forest: Forest, source_sha256: str, feature_names: Sequence[str] | None = None) -> bytes:
-    """The archive of ``forest``; ``source_sha256`` is the digest of the tarball it came from."""
+def fingerprint(size: int, head: bytes, tail: bytes) -> str:
+    """SHA-256 of a file's size and its first and last ``EDGE_BYTES`` (the whole file when it is smaller)."""
+    return hashlib.sha256(f"{size}|".encode() + head + b"|" + tail).hexdigest()
+
+
+def fingerprint_of(data: bytes) -> str:
+    return fingerprint(len(data), data[:EDGE_BYTES], data[-EDGE_BYTES:])
+
+
+def fingerprint_file(path: Path) -> str:
+    with path.open("rb") as stream:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+        head = stream.read(EDGE_BYTES)
+        stream.seek(max(0, size - EDGE_BYTES))
+        return fingerprint(size, head, stream.read(EDGE_BYTES))
+
+
+def to_bytes(forest: Forest, source: bytes, feature_names: Sequence[str] | None = None) -> bytes:
+    """The archive of ``forest``; ``source`` is the tarball (or model file) it was compiled from."""
     from inference.tree_layout import smallest_index_type  # packaging only: serving never imports it
 
     arrays = {name: getattr(forest, name) for name in _STORED}
@@ -65,7 +91,8 @@ def to_bytes(forest: Forest, source_sha256: str, feature_names: Sequence[str] | 
         arrays["leaf_value"] = forest.leaf_value.astype(np.float32)
     meta = {"format": FORMAT, "objective": forest.objective, "num_features": forest.num_features,
             "num_groups": forest.num_groups, "depth": forest.depth, "num_trees": forest.num_trees,
-            "walk": forest.node_left is not None, "source_sha256": source_sha256,
+            "walk": forest.node_left is not None, "source_sha256": hashlib.sha256(source).hexdigest(),
+            "source_fingerprint": fingerprint_of(source),
             "feature_names": None if feature_names is None else list(feature_names)}  # fmt: skip
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), np.uint8)
     arrays["checksum"] = np.frombuffer(checksum(arrays).encode(), np.uint8)
@@ -93,7 +120,8 @@ def from_bytes(data: bytes, origin: str = COMPILED_NAME) -> CompiledModel:
                     objective=meta["objective"], num_features=meta["num_features"], num_groups=meta["num_groups"],
                     depth=meta["depth"], num_trees=meta["num_trees"])  # fmt: skip
     names = meta["feature_names"]
-    return CompiledModel(forest, meta["source_sha256"], None if names is None else tuple(names))
+    return CompiledModel(forest, meta["source_sha256"], meta["source_fingerprint"],
+                         None if names is None else tuple(names))  # fmt: skip
 
 
 def _read_members(data: bytes, origin: str) -> dict[str, np.ndarray]:
@@ -124,7 +152,7 @@ def checksum(arrays: dict[str, np.ndarray]) -> str:
 
 _META_TYPES: dict[str, Any] = {
     "format": int, "objective": str, "num_features": int, "num_groups": int, "depth": int, "num_trees": int,
-    "walk": bool, "source_sha256": str, "feature_names": (list, type(None)),
+    "walk": bool, "source_sha256": str, "source_fingerprint": str, "feature_names": (list, type(None)),
 }  # fmt: skip
 
 
