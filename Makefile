@@ -114,6 +114,8 @@ scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against secur
 bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.run
+	$(PY) -m bench.measure_explain
+	$(PY) -m bench.measure_explain_handler
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out
