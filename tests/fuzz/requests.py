@@ -1,9 +1,9 @@
 """Request strategies for one schema: rows, JSON payloads, CSV and raw bodies, query strings; valid, nearly
 valid and hostile. ``requests_for(schema)`` builds them once per schema.
 
-Rows are drawn whole-valid (every value valid, optional features sometimes left out), valid but for one or
-two values, or wild (each value valid, nearly valid or odd), so that a good share of requests reaches the
-model and the answer contract is checked on real predictions, not only on refusals.
+Rows are drawn whole-valid (every value valid, optional features sometimes left out; half of them), valid but
+for one or two values, or wild (each value valid, nearly valid or odd), so that a good share of requests
+reaches the model and the answer contract is checked on real predictions, not only on refusals.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _rows(schema: Schema, valid_row: st.SearchStrategy[list[Any]]) -> st.SearchS
     one_off = st.builds(_spoil, valid_row, st.lists(change, min_size=1, max_size=2))
     near = st.tuples(*(valid_value(f) | nearly_valid_value(f) for f in features)).map(list)
     wild = st.tuples(*(feature_value(f) for f in features)).map(list)
-    return valid_row | one_off | near | wild
+    return weighted((3, valid_row), (1, one_off), (1, near), (1, wild))
 
 
 def _spoil(row: list[Any], changes: list[tuple[int, Any]]) -> list[Any]:
