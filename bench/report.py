@@ -96,7 +96,7 @@ def markdown(results: dict[str, Any], goals: list[Goal]) -> str:
         "|---|---|---:|---:|---:|---|---|",
     ]
     for goal in goals:
-        met = "yes" if goal.met else ("n/a" if goal.target == "context" else "**no**")
+        met = "n/a" if goal.target == "context" else ("yes" if goal.met else "**no**")
         lines.append(f"| {goal.goal} | {goal.model} | {goal.ours} | {goal.baseline} | {goal.ratio:.3g} | "
                      f"{goal.target} | {met} |")  # fmt: skip
     lines += ["", *context_lines(results), "", "![latency](bench/results/latency.png)"]

@@ -176,3 +176,8 @@ def test_a_classifier_reports_its_batch_figures_as_context() -> None:
     batch = [g for g in goals if g.goal.startswith("1000")]
     assert len(batch) == 2 and {g.target for g in batch} == {"context"}
     assert next(g for g in goals if g.goal.startswith("Warm")).target == "≤ 1/20"
+    machine = {"cpu": "Test CPU", "cores": 2, "load_average_1min": 0.5, "python": "3.12.0", "numpy": "2.4.6",
+               "xgboost": "3.2.0"}  # fmt: skip
+    results = {"machine": machine, "models": {"clf": {**_case(), "task": "binary"}}, "model_labels": {"clf": "clf"}}
+    row = next(line for line in markdown(results, all_goals(results)).splitlines() if "inplace_predict" in line)
+    assert row.endswith("| 1.4 | context | n/a |")  # faster than xgboost, but not a target: neither yes nor no
