@@ -8,7 +8,6 @@ Routes match on the path's last segment, so stage or route prefixes (``/lambda/x
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 import os
@@ -147,7 +146,7 @@ def _body_bytes(request: HttpRequest) -> bytes:
         return request.raw_body.encode("utf-8", "surrogatepass")
     try:
         return base64.b64decode(request.raw_body, validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or ValueError for a body that is not ASCII
         message = "the body is marked as base64 but is not valid base64"
         raise InvalidInput(message, code="malformed_body", field="body") from exc
 
