@@ -50,8 +50,10 @@ class Predictor:
         retry_seconds: float = 10.0,
         schema_uri: str | None = None,
         invocation_settings: Mapping[str, str] | None = None,
+        compiled_uri: str | None = None,
     ) -> None:
         self._uri, self._version, self._retry_seconds, self._schema_uri = uri, version, retry_seconds, schema_uri
+        self._compiled_uri = compiled_uri
         self._invocation_settings = dict(invocation_settings or {})
         self._model: ModelBundle | None = None
         self._error: str | None = None
@@ -63,13 +65,15 @@ class Predictor:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Predictor:
         """``MODEL_URI`` (else the model SageMaker hosting mounts, see ``hosted_model``), ``SCHEMA_URI``,
-        ``MODEL_VERSION`` and ``MODEL_RETRY_SECONDS``."""
+        ``MODEL_VERSION``, ``MODEL_RETRY_SECONDS`` and ``COMPILED_MODEL_URI`` (the compiled form to serve, or
+        ``none`` for the tarball even with a compiled form beside it)."""
         return cls(
             environ.get("MODEL_URI") or hosted_model(environ.get("SAGEMAKER_MODEL_DIR") or SAGEMAKER_MODEL_DIR),
             environ.get("MODEL_VERSION") or None,
             float(environ.get("MODEL_RETRY_SECONDS", "10")),
             environ.get("SCHEMA_URI") or None,
             {key: environ[key] for key in (invocations.OUTPUT_ENV, invocations.DEFAULT_ACCEPT_ENV) if environ.get(key)},
+            environ.get("COMPILED_MODEL_URI") or None,
         )
 
     @property
@@ -97,7 +101,9 @@ class Predictor:
             return
         started = time.perf_counter()
         try:
-            model = ModelBundle.load(self._uri, self._version, schema_uri=self._schema_uri)
+            model = ModelBundle.load(
+                self._uri, self._version, schema_uri=self._schema_uri, compiled_uri=self._compiled_uri
+            )
         except ModelFormatError as exc:
             self._error = str(exc)
             logger.error("model not loaded from %s: %s", self._uri, exc)

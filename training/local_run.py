@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inference.compile_artifact import compile_to
+from inference.compiled import COMPILED_NAME
 from inference.schema import Schema
 from training import artifact, hyperparameters, spec
 from training.channels import CHANNEL_FILES, SCHEMA_NAME, read_channel, read_manifest
@@ -97,10 +99,12 @@ def train_checked(data: Path, out: Path, dataset: str | None = None, *, force: b
 
 
 def train_into(stage: Path, inputs: TrainingInputs, num_round: int, params: dict[str, Any]) -> dict[str, Any]:
-    """Train, then write the tarball, the schema and the plot into ``stage``; returns the metrics."""
+    """Train, then write the tarball, the schema, the compiled form the services load first, and the plot into
+    ``stage``; returns the metrics."""
     booster, history = boost(inputs, num_round, params, log_every=max(1, num_round // 10))
     tarball = artifact.write_model_tarball(booster, stage)
     shutil.copyfile(inputs.data / SCHEMA_NAME, stage / SCHEMA_NAME)
+    compiled = compile_to(str(tarball), str(stage / COMPILED_NAME), str(stage / SCHEMA_NAME))
     target = inputs.schema.target
     describe: dict[str, Any] = {"dataset": inputs.schema.name, "task": target.task}
     describe |= (
@@ -117,6 +121,7 @@ def train_into(stage: Path, inputs: TrainingInputs, num_round: int, params: dict
         **final_metrics(history),
         **evaluate(booster, inputs, stage),
         "model_sha256": artifact.sha256_bytes_of(tarball),
+        "compiled_sha256": artifact.sha256_bytes_of(Path(compiled)),
     }
 
 

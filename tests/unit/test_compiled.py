@@ -140,3 +140,11 @@ def test_the_step_after_a_training_job_compiles_in_s3_and_the_service_serves_it(
     rows = synthetic_rows(50, seed=4)
     np.testing.assert_array_equal(bundle.ensemble.predict(rows), plain.ensemble.predict(rows))
     assert bundle.version.startswith("job-7/output/model.compiled.npz@")
+    environment = {
+        "MODEL_URI": "s3://models-compiled/job-7/output/model.tar.gz",
+        "COMPILED_MODEL_URI": answer["compiled_uri"],
+    }
+    served = Predictor.from_env(environment)
+    assert served.ready and served.model_version == bundle.version  # COMPILED_MODEL_URI is what the backends read
+    broken = {**environment, "COMPILED_MODEL_URI": "s3://models-compiled/job-7/output/missing.npz"}
+    assert not Predictor.from_env(broken).ready  # a named archive that is not there fails /ping, no silent fallback

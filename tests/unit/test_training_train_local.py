@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tarfile
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.bundle import ModelBundle, load_forest
 from tests.unit.test_training_data import write_dataset
 from training import train_local
 from training.channels import CHANNEL_FILES, read_channel
@@ -48,10 +50,18 @@ def test_regression_writes_the_artifact_schema_metrics_and_plot(tmp_path: Path) 
     assert (out / "schema.json").read_bytes() == (data / "schema.json").read_bytes()
     assert sorted(p.name for p in out.iterdir()) == [
         "metrics.json",
+        "model.compiled.npz",
         "model.tar.gz",
         "predicted_vs_actual.png",
         "schema.json",
     ]
+    served = load_forest(str(out / "model.tar.gz"))  # the compiled form beside it is what is served
+    assert served.feature_names == ModelBundle.load(str(out / "model.tar.gz")).schema.names  # only an archive has them
+    assert metrics["compiled_sha256"] == hashlib.sha256((out / "model.compiled.npz").read_bytes()).hexdigest()
+    rows = np.random.default_rng(3).uniform(0, 10, size=(40, 3)).astype(np.float32)
+    plain = load_forest(str(out / "model.tar.gz"), compiled_uri="none")
+    assert plain.feature_names is None
+    np.testing.assert_array_equal(served.forest.predict(rows), plain.forest.predict(rows))
     booster = booster_of(out / "model.tar.gz")
     assert booster.num_boosted_rounds() == 12 and booster.num_features() == 3
     assert (metrics["num_round"], metrics["trees"], metrics["max_depth"], metrics["eta"]) == (12, 12, 3, 0.3)
