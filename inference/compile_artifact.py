@@ -14,13 +14,15 @@ From Python (local training): ``compile_to(model_uri, out_uri, schema_uri)``. Af
 Lambda image can run it as a function of its own (``CMD ["inference.compile_artifact.lambda_handler"]``):
 the event ``{"model_uri": "s3://...", "out_uri": ..., "schema_uri": ...}`` (the last two optional), the
 answer ``{"compiled_uri": ..., "source_sha256": ...}``; it needs s3:GetObject on the tarball and the schema
-and s3:PutObject on the archive.
+and s3:PutObject on the archive. ``custom_resource_handler`` is the same step as a CloudFormation custom
+resource (the Provider framework's ``onEvent``: TrainingStack runs it after the training job).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import posixpath
 import sys
 import tempfile
@@ -34,6 +36,7 @@ from inference.schema import Schema
 from inference.trees import compile_model
 
 NO_SCHEMA = "none"
+LOGGER = logging.getLogger(__name__)
 
 
 def compiled_bytes(tarball: bytes, schema: Schema | None = None) -> bytes:
@@ -107,6 +110,34 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Compile the tarball an event names (a step after the training job); errors propagate, failing the step."""
     written, source = _compile(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
     return {"compiled_uri": written, "source_sha256": source}
+
+
+def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Provider framework's ``onEvent``. Create/Update compile ``ResourceProperties.ModelUri``, checked
+    against ``SchemaUri``, into ``model.compiled.npz`` beside it, and answer the archive's URI as the physical
+    ID, with ``Data`` ``CompiledUri``, ``CompiledKey`` and ``SourceSha256``. Delete does nothing: the bucket
+    keeps its objects. A model that cannot be compiled raises, failing the deployment with why."""
+    request_type = event.get("RequestType")
+    if request_type == "Delete":
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    if request_type not in ("Create", "Update"):
+        raise ValueError(f"unknown RequestType {request_type!r}")
+    properties = event.get("ResourceProperties") or {}
+    model_uri, schema_uri = _property(properties, "ModelUri"), _property(properties, "SchemaUri")
+    try:
+        written, source = _compile(model_uri, None, schema_uri)
+    except ModelFormatError as error:
+        raise ModelFormatError(f"{model_uri} cannot be compiled, so it is not served: {error}") from error
+    LOGGER.info("compiled %s (sha256 %s) into %s", model_uri, source, written)
+    key = written.removeprefix("s3://").partition("/")[2]
+    return {"PhysicalResourceId": written, "Data": {"CompiledUri": written, "CompiledKey": key, "SourceSha256": source}}
+
+
+def _property(properties: dict[str, Any], name: str) -> str:
+    value = properties.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"resource property {name} must be a non-empty string, got {value!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ import xgboost as xgb
 from inference import ModelFormatError, ModelUnavailable, Predictor
 from inference.artifact import model_document
 from inference.bundle import ModelBundle
-from inference.compile_artifact import compile_to, lambda_handler, main
+from inference.compile_artifact import compile_to, custom_resource_handler, lambda_handler, main
 from inference.compiled import COMPILED_NAME, from_bytes
 from inference.trees import PERFECT_DEPTH, compile_model
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for, train_for
@@ -148,3 +150,64 @@ def test_the_step_after_a_training_job_compiles_in_s3_and_the_service_serves_it(
     assert served.ready and served.model_version == bundle.version  # COMPILED_MODEL_URI is what the backends read
     broken = {**environment, "COMPILED_MODEL_URI": "s3://models-compiled/job-7/output/missing.npz"}
     assert not Predictor.from_env(broken).ready  # a named archive that is not there fails /ping, no silent fallback
+
+
+def _custom_resource_event(
+    request_type: str, properties: dict[str, str], physical_id: str | None = None
+) -> dict[str, Any]:
+    """An event as the Provider framework hands it to ``onEvent`` (CloudFormation's, with every property a string)."""
+    token = "arn:aws:lambda:us-east-1:123456789012:function:framework-onEvent"
+    event: dict[str, Any] = {"RequestType": request_type, "ServiceToken": token, "LogicalResourceId": "Compiled",
+                             "ResourceType": "Custom::CompiledModel",
+                             "ResourceProperties": {"ServiceToken": token, **properties}}  # fmt: skip
+    return event | ({} if physical_id is None else {"PhysicalResourceId": physical_id})
+
+
+def test_the_custom_resource_compiles_after_a_job_fails_with_why_and_keeps_the_archive_on_delete(  # type: ignore[no-untyped-def]
+    aws_env, model_tarball, tmp_path
+) -> None:
+    import boto3
+
+    s3, bucket = boto3.client("s3"), "models-custom-resource"
+    s3.create_bucket(Bucket=bucket)
+    s3.upload_file(str(model_tarball), bucket, "models/xgboost-1/output/model.tar.gz")
+    s3.upload_file(str(model_tarball.with_name("schema.json")), bucket, "data/0123/schema.json")  # as TrainingStack
+    s3.upload_file(str(write_schema(FRAUD, tmp_path / "fraud")), bucket, "data/4567/schema.json")
+    model_uri, compiled_uri = (
+        f"s3://{bucket}/models/xgboost-1/output/model.tar.gz",
+        f"s3://{bucket}/models/xgboost-1/output/{COMPILED_NAME}",
+    )
+    properties = {"ModelUri": model_uri, "SchemaUri": f"s3://{bucket}/data/0123/schema.json", "ArchiveFormat": "1"}
+    answer = custom_resource_handler(_custom_resource_event("Create", properties), None)
+    assert answer == {"PhysicalResourceId": compiled_uri, "Data": {
+        "CompiledUri": compiled_uri, "CompiledKey": f"models/xgboost-1/output/{COMPILED_NAME}",
+        "SourceSha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest()}}  # fmt: skip
+    written = s3.get_object(Bucket=bucket, Key=answer["Data"]["CompiledKey"])["Body"].read()
+    assert from_bytes(written).feature_names == HOUSING.names  # checked against the schema it names, and bound to it
+    served = {"MODEL_URI": model_uri, "SCHEMA_URI": properties["SchemaUri"], "COMPILED_MODEL_URI": compiled_uri}
+    assert Predictor.from_env(served).ready  # what every backend reads, once the step has run
+
+    wrong_schema = {**properties, "SchemaUri": f"s3://{bucket}/data/4567/schema.json"}
+    message = f"{model_uri} cannot be compiled, so it is not served: the model takes 8 features but its schema "
+    message += "'card_fraud' has 5"
+    with pytest.raises(ModelFormatError, match=re.escape(message)):  # the framework fails the deployment with this
+        custom_resource_handler(_custom_resource_event("Update", wrong_schema, compiled_uri), None)
+    assert s3.get_object(Bucket=bucket, Key=answer["Data"]["CompiledKey"])["Body"].read() == written  # untouched
+
+    deleted = custom_resource_handler(_custom_resource_event("Delete", properties, compiled_uri), None)
+    assert deleted == {"PhysicalResourceId": compiled_uri}
+    assert s3.get_object(Bucket=bucket, Key=answer["Data"]["CompiledKey"])["Body"].read() == written  # kept
+
+
+@pytest.mark.parametrize(
+    ("request_type", "properties", "message"),
+    [("Create", {"SchemaUri": "s3://b/s.json"}, "resource property ModelUri must be a non-empty string, got None"),
+     ("Update", {"ModelUri": "s3://b/m.tar.gz", "SchemaUri": ""},
+      "resource property SchemaUri must be a non-empty string, got ''"),
+     ("Replace", {"ModelUri": "s3://b/m.tar.gz", "SchemaUri": "s3://b/s.json"}, "unknown RequestType 'Replace'")],
+)  # fmt: skip
+def test_a_malformed_custom_resource_event_is_refused_before_any_s3_call(  # type: ignore[no-untyped-def]
+    request_type, properties, message
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        custom_resource_handler(_custom_resource_event(request_type, properties, "s3://b/x.npz"), None)
