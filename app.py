@@ -27,8 +27,8 @@ def read_config(app: cdk.App, repo_root: Path = REPO_ROOT) -> AppConfig:
 
 
 def build(app: cdk.App, config: AppConfig) -> tuple[TrainingStack, ServingStack]:
-    """Both stacks, wired: ServingStack serves TrainingStack's model and schema unless ``modelArtifactUri``
-    (with ``modelSchemaUri``) pins a pair."""
+    """Both stacks, wired: ServingStack serves TrainingStack's model, schema and compiled form unless
+    ``modelArtifactUri`` (with ``modelSchemaUri``, and ``compiledModelUri`` if there is one) pins them."""
     training = TrainingStack(
         app, "TrainingStack", config=config.training, description=f"XGBoost model training ({config.training.dataset})"
     )
@@ -47,17 +47,23 @@ def build(app: cdk.App, config: AppConfig) -> tuple[TrainingStack, ServingStack]
 
 def _pinned_model(scope: TrainingStack, pinned: ModelArtifactLocation) -> ModelArtifact:
     """References to existing objects (plain names: ServingStack then depends on nothing in TrainingStack)."""
-    model_bucket = s3.Bucket.from_bucket_name(scope, "PinnedModelBucket", pinned.bucket_name)
-    schema_bucket = model_bucket
-    if pinned.schema.bucket_name != pinned.bucket_name:
-        schema_bucket = s3.Bucket.from_bucket_name(scope, "PinnedSchemaBucket", pinned.schema.bucket_name)
+    buckets: dict[str, s3.IBucket] = {}
+
+    def bucket(name: str, construct_id: str) -> s3.IBucket:
+        if name not in buckets:
+            buckets[name] = s3.Bucket.from_bucket_name(scope, construct_id, name)
+        return buckets[name]
+
+    compiled = pinned.compiled
     return ModelArtifact(
-        model_bucket=model_bucket,
+        model_bucket=bucket(pinned.bucket_name, "PinnedModelBucket"),
         model_key=pinned.key,
-        schema_bucket=schema_bucket,
+        schema_bucket=bucket(pinned.schema.bucket_name, "PinnedSchemaBucket"),
         schema_key=pinned.schema.key,
         version=pinned.version,
-        revision=pinned_revision(pinned.uri, pinned.schema.uri),
+        revision=pinned_revision(pinned.uri, pinned.schema.uri, compiled.uri if compiled else None),
+        compiled_bucket=bucket(compiled.bucket_name, "PinnedCompiledBucket") if compiled else None,
+        compiled_key=compiled.key if compiled else None,
     )
 
 

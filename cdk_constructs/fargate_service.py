@@ -22,9 +22,9 @@ REQUESTS_PER_TASK_PER_MINUTE = 3000
 ECS_ARCHITECTURES = {"arm64": ecs.CpuArchitecture.ARM64, "x86_64": ecs.CpuArchitecture.X86_64}
 PING_COMMAND = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/ping', timeout=3)"
 ENVIRONMENT_REASON = (
-    "The container environment holds no secret: MODEL_URI and SCHEMA_URI (bucket/keys already in this "
-    "template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY and PORT. S3 access comes from the task role, "
-    "not from a credential."
+    "The container environment holds no secret: MODEL_URI, SCHEMA_URI and COMPILED_MODEL_URI (bucket/keys "
+    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY and PORT. S3 access comes from "
+    "the task role, not from a credential."
 )
 EXECUTION_ROLE_REASON = (
     "ecr:GetAuthorizationToken supports no resource-level permissions (AWS requires Resource '*'); the "
@@ -36,9 +36,9 @@ class FargateService(Construct):
     """``fargate_image`` on Fargate: no public IP, read-only root file system, reachable only from the ALB.
 
     Deployments roll back on failure (circuit breaker); the service scales on CPU and on ALB requests
-    per task. ``environment`` carries ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION``: a new model or schema is a
-    new task definition revision, so ``cdk deploy`` rolls it out. Grant model access to
-    ``task_definition.task_role``.
+    per task. ``environment`` carries ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION`` (and ``COMPILED_MODEL_URI``
+    when the model has a compiled form): a new model or schema is a new task definition revision, so
+    ``cdk deploy`` rolls it out. Grant model access to ``task_definition.task_role``.
     """
 
     def __init__(

@@ -9,6 +9,7 @@ into that image changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -33,10 +34,17 @@ def context_excludes(image_dir: str) -> list[str]:
     return ["*", *allowed, *NEVER_STAGED]
 
 
-def lambda_image_code(repo_root: Path, architecture: lambda_.Architecture) -> lambda_.DockerImageCode:
-    """The ``lambda_image`` asset, staged for ``architecture`` (the image is built at deploy time)."""
+def lambda_image_code(
+    repo_root: Path, architecture: lambda_.Architecture, *, cmd: Sequence[str] | None = None
+) -> lambda_.DockerImageCode:
+    """The ``lambda_image`` asset, staged for ``architecture`` (the image is built at deploy time).
+
+    ``cmd`` runs another handler of the same image (the function's ImageConfig, not a build option): the
+    asset hash stays the same, so every function of one architecture shares one image.
+    """
     return lambda_.DockerImageCode.from_image_asset(
         str(repo_root),
+        cmd=list(cmd) if cmd is not None else None,
         file="lambda_image/Dockerfile",
         platform=PLATFORMS[architecture.name],
         ignore_mode=IgnoreMode.DOCKER,

@@ -1,4 +1,5 @@
-"""The model a backend serves and the schema it was trained with: two S3 objects, always handed over together."""
+"""The model a backend serves and the schema it was trained with: two S3 objects, always handed over together,
+and optionally the model's compiled form (``model.compiled.npz``), a third."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from aws_cdk import aws_s3 as s3
 @dataclass(frozen=True)
 class ModelArtifact:
     """``model.tar.gz`` and its sibling ``schema.json`` (SageMaker tars the model itself: the schema cannot go
-    inside). Keys and version may be deploy-time tokens; ``revision`` is literal text that changes whenever
-    either object does, so a consumer's template changes with them.
+    inside), and the compiled form when there is one. Keys and version may be deploy-time tokens;
+    ``revision`` is literal text that changes whenever any of the objects does, so a consumer's template
+    changes with them.
 
-    ``environment()`` is what every backend reads; ``grant_read(grantee)`` lets a backend get exactly these
-    two objects: no listing, no other keys, no bucket metadata.
+    ``environment()`` is what every backend reads (``COMPILED_MODEL_URI`` only with a compiled form; without
+    one the backends serve the tarball); ``grant_read(grantee)`` lets a backend get exactly these objects: no
+    listing, no other keys, no bucket metadata.
     """
 
     model_bucket: s3.IBucket
@@ -26,6 +29,13 @@ class ModelArtifact:
     version: str
     """MODEL_VERSION: the training job's name (or the pinned key's)."""
     revision: str
+    compiled_bucket: s3.IBucket | None = None
+    compiled_key: str | None = None
+    """The compiled form of ``model_key`` (``inference.compile_artifact``), or None to serve the tarball."""
+
+    def __post_init__(self) -> None:
+        if (self.compiled_bucket is None) != (self.compiled_key is None):
+            raise ValueError("compiled_bucket and compiled_key go together: give both or neither")
 
     @property
     def model_uri(self) -> str:
@@ -35,24 +45,42 @@ class ModelArtifact:
     def schema_uri(self) -> str:
         return f"s3://{self.schema_bucket.bucket_name}/{self.schema_key}"
 
+    @property
+    def compiled_uri(self) -> str | None:
+        if self.compiled_bucket is None:
+            return None
+        return f"s3://{self.compiled_bucket.bucket_name}/{self.compiled_key}"
+
     def environment(self) -> dict[str, str]:
-        return {
+        environment = {
             "MODEL_URI": self.model_uri,
             "SCHEMA_URI": self.schema_uri,
             "MODEL_VERSION": self.version,
             "MODEL_REVISION": self.revision,
         }
+        if self.compiled_uri is not None:
+            environment["COMPILED_MODEL_URI"] = self.compiled_uri
+        return environment
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
-        """``s3:GetObject`` on the model object and the schema object, and decrypt where a bucket has a key."""
-        model, schema = self.model_bucket, self.schema_bucket
-        objects = [model.arn_for_objects(self.model_key), schema.arn_for_objects(self.schema_key)]
-        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=objects)
-        for bucket in [model] if schema is model else [model, schema]:
+        """``s3:GetObject`` on the model, schema (and compiled) objects, and decrypt where a bucket has a key."""
+        objects = [(self.model_bucket, self.model_key), (self.schema_bucket, self.schema_key)]
+        if self.compiled_bucket is not None and self.compiled_key is not None:
+            objects.append((self.compiled_bucket, self.compiled_key))
+        arns = [bucket.arn_for_objects(key) for bucket, key in objects]
+        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=arns)
+        buckets: list[s3.IBucket] = []
+        for bucket, _ in objects:
+            if all(bucket is not seen for seen in buckets):
+                buckets.append(bucket)
+        for bucket in buckets:
             if bucket.encryption_key is not None:
                 bucket.encryption_key.grant_decrypt(grantee)
 
 
-def pinned_revision(model_uri: str, schema_uri: str) -> str:
-    """A pinned pair's revision: changes when either URI does (both are literal text)."""
-    return hashlib.sha256(f"{model_uri}\n{schema_uri}".encode()).hexdigest()[:16]
+def pinned_revision(model_uri: str, schema_uri: str, compiled_uri: str | None = None) -> str:
+    """A pinned set's revision: changes when any URI does (all are literal text). Without a compiled form it
+    is the pair's revision alone, as it was before compiled forms existed (so a pinned pair is not rolled out
+    again for nothing)."""
+    text = f"{model_uri}\n{schema_uri}" + ("" if compiled_uri is None else f"\n{compiled_uri}")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -20,6 +20,8 @@ from training.quality_gate import QualityGate
 JOB_NAME_PREFIX = "xgboost-"
 """Must match ``job_spec.NAME_PREFIX`` in the handler: permissions are scoped to jobs with this prefix."""
 MODELS_PREFIX = "models/"
+JOB_OUTPUTS = f"{MODELS_PREFIX}{JOB_NAME_PREFIX}*/output/"
+"""Every job's output directory: SageMaker writes ``model.tar.gz`` to ``<OutputUri><job name>/output/``."""
 MAX_WAIT_SECONDS = 3000
 """Managed spot: the most a job may spend waiting for capacity plus running (SageMaker's MaxWaitTimeInSeconds)."""
 

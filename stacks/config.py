@@ -52,6 +52,7 @@ DEFAULTS: dict[str, object] = {
     "logRetentionDays": 30,
     "modelArtifactUri": None,
     "modelSchemaUri": None,
+    "compiledModelUri": None,
     "sagemakerInferenceOutput": None,
 }
 CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)

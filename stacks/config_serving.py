@@ -9,7 +9,11 @@ from typing import Literal, cast
 
 from inference.sagemaker_answers import KEY_ORDER
 from stacks import config_values as values
+from stacks.config_pinned import ModelArtifactLocation, S3ObjectLocation, model_version_from_key, pinned_model
 from stacks.config_values import ConfigError
+
+__all__ = ["FARGATE_MEMORY_MB", "ModelArtifactLocation", "S3ObjectLocation", "ServingConfig", "inference_output"]
+__all__ += ["model_version_from_key", "pinned_model", "serving_config"]
 
 FARGATE_MEMORY_MB: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
@@ -21,29 +25,6 @@ FARGATE_MEMORY_MB: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122881, 8192)),
 }
 """Fargate task CPU units -> the memory sizes (MiB) Fargate accepts with it."""
-_SAGEMAKER_OUTPUT_SUFFIX = "/output/model.tar.gz"
-MODEL_EXAMPLE = "s3://my-bucket/models/<training-job>/output/model.tar.gz"
-SCHEMA_EXAMPLE = "s3://my-bucket/data/<hash>/schema.json"
-
-
-@dataclass(frozen=True)
-class S3ObjectLocation:
-    bucket_name: str
-    key: str
-
-    @property
-    def uri(self) -> str:
-        return f"s3://{self.bucket_name}/{self.key}"
-
-
-@dataclass(frozen=True)
-class ModelArtifactLocation(S3ObjectLocation):
-    """An existing model in S3, and the schema it was trained with, to serve instead of what TrainingStack
-    trains (pin or roll back)."""
-
-    version: str
-    """``<training-job>`` for SageMaker's ``models/<training-job>/output/model.tar.gz``, else the key."""
-    schema: S3ObjectLocation
 
 
 @dataclass(frozen=True)
@@ -66,8 +47,8 @@ class ServingConfig:
     api_throttle_burst_limit: int
     log_retention_days: int
     model_artifact: ModelArtifactLocation | None
-    """Set when ``modelArtifactUri`` (with ``modelSchemaUri``) pins an existing model; None serves what
-    TrainingStack trains."""
+    """Set when ``modelArtifactUri`` (with ``modelSchemaUri``, and optionally ``compiledModelUri``) pins an
+    existing model; None serves what TrainingStack trains (and compiles)."""
     inference_output: str | None = None
     """``SAGEMAKER_INFERENCE_OUTPUT`` of every backend: the /invocations output keys (None: the default answer)."""
 
@@ -114,7 +95,7 @@ def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_day
             "apiThrottleBurstLimit", ctx["apiThrottleBurstLimit"], minimum=1, maximum=5000
         ),
         log_retention_days=log_retention_days,
-        model_artifact=pinned_model(ctx["modelArtifactUri"], ctx["modelSchemaUri"]),
+        model_artifact=pinned_model(ctx["modelArtifactUri"], ctx["modelSchemaUri"], ctx["compiledModelUri"]),
         inference_output=inference_output("sagemakerInferenceOutput", ctx["sagemakerInferenceOutput"]),
     )
 
@@ -128,30 +109,3 @@ def inference_output(key: str, value: object) -> str | None:
         raise ConfigError(f"context key {key!r} must be null or comma-separated keys among {', '.join(KEY_ORDER)}, "
                           f"got {value!r}")  # fmt: skip
     return ",".join(keys)
-
-
-def model_version_from_key(key: str) -> str:
-    """``models/<job>/output/model.tar.gz`` -> ``<job>``; any other key -> the key itself."""
-    if key.endswith(_SAGEMAKER_OUTPUT_SUFFIX) and key.count("/") >= 2:
-        return key[: -len(_SAGEMAKER_OUTPUT_SUFFIX)].rsplit("/", 1)[-1]
-    return key
-
-
-def pinned_model(model_uri: object, schema_uri: object) -> ModelArtifactLocation | None:
-    """``modelArtifactUri`` and ``modelSchemaUri`` together, or neither: a model is never served without its schema."""
-    model = values.s3_object("modelArtifactUri", model_uri, example=MODEL_EXAMPLE)
-    schema = values.s3_object("modelSchemaUri", schema_uri, example=SCHEMA_EXAMPLE)
-    if model is None and schema is not None:
-        raise ConfigError(
-            "context key 'modelSchemaUri' is only used with 'modelArtifactUri' (a pinned model); unset it to "
-            f"serve the model TrainingStack trains, got {schema_uri!r}"
-        )
-    if model is None:
-        return None
-    if schema is None:
-        raise ConfigError(
-            "context key 'modelSchemaUri' must be set when 'modelArtifactUri' pins a model: the S3 URI of the "
-            f"schema.json the model was trained with, like {SCHEMA_EXAMPLE!r} (TrainingStack's SchemaUri output)"
-        )
-    bucket, key = model
-    return ModelArtifactLocation(bucket, key, model_version_from_key(key), S3ObjectLocation(*schema))

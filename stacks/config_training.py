@@ -38,6 +38,8 @@ class TrainingConfig:
     max_runtime_seconds: int
     model_bucket_removal_policy: Literal["retain", "destroy"]
     log_retention_days: int
+    repo_root: Path
+    """The Docker build context of the Lambda image the compile step after the job runs (the repository root)."""
 
 
 def training_config(ctx: Mapping[str, object], repo_root: Path, log_retention_days: int) -> TrainingConfig:
@@ -68,6 +70,7 @@ def training_config(ctx: Mapping[str, object], repo_root: Path, log_retention_da
             values.choice("modelBucketRemovalPolicy", ctx["modelBucketRemovalPolicy"], ("retain", "destroy")),
         ),
         log_retention_days=log_retention_days,
+        repo_root=repo_root,
     )
 
 

@@ -33,11 +33,12 @@ DEFAULT_BACKEND = "lambda-arm64"
 
 
 class ServingStack(Stack):
-    """Serves ``model``: an immutable ``model.tar.gz`` and the ``schema.json`` it was trained with.
+    """Serves ``model``: an immutable ``model.tar.gz``, the ``schema.json`` it was trained with and, when
+    there is one, its compiled form ``model.compiled.npz``.
 
-    Every backend reads ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION`` from its environment, so a new model
-    or schema deploys as new Lambda configurations and a new task definition revision; each backend may
-    read exactly those two objects and nothing else in the bucket.
+    Every backend reads ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION`` (and ``COMPILED_MODEL_URI``) from its
+    environment, so a new model or schema deploys as new Lambda configurations and a new task definition
+    revision; each backend may read exactly those objects and nothing else in the bucket.
     """
 
     def __init__(
@@ -145,6 +146,12 @@ class ServingStack(Stack):
         CfnOutput(self, "ModelUri", value=model.model_uri, description="The model artifact every backend serves")
         CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
         CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")
+        CfnOutput(
+            self,
+            "CompiledModelUri",
+            value=model.compiled_uri or "none",
+            description="COMPILED_MODEL_URI of every backend: the compiled form it serves ('none': the tarball)",
+        )
 
 
 Integrations = dict[str, dict[str, apigwv2.HttpRouteIntegration]]

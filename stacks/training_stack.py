@@ -10,23 +10,26 @@ from constructs import Construct
 
 from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.model_bucket import ModelBucket
+from cdk_constructs.model_compiler import ModelCompiler
 from cdk_constructs.training_data import TrainingData
-from cdk_constructs.training_job import TrainingJob
+from cdk_constructs.training_job import JOB_OUTPUTS, TrainingJob
 from stacks.config import TrainingConfig
 from stacks.config_training import CHANNEL_FILES, SCHEMA_FILE
 from stacks.retention import RETENTION
 
 
 class TrainingStack(Stack):
-    """Deploying it uploads the data and its schema, trains on SageMaker, waits for the model, and fails
-    when the model misses the dataset's quality gate (so nothing that depends on it is updated).
+    """Deploying it uploads the data and its schema, trains on SageMaker, waits for the model, fails when the
+    model misses the dataset's quality gate, then compiles the model (checked against its schema) into
+    ``model.compiled.npz`` beside it and fails when it cannot (either way nothing that depends on it is updated).
 
     Exposes ``model_bucket`` and, as deploy-time tokens, ``model_artifact_key``, ``model_artifact_uri``,
-    ``training_job_name``, ``validation_rmse``, ``quality_gate_value``, ``schema_key`` and ``schema_uri``
-    (also stack outputs; the schema is the one uploaded beside the channels, ``data/<hash>/schema.json``),
+    ``training_job_name``, ``validation_rmse``, ``quality_gate_value``, ``schema_key``, ``schema_uri``,
+    ``compiled_model_key`` and ``compiled_model_uri`` (also stack outputs but the keys of the schema and the
+    archive; the schema is the one uploaded beside the channels, ``data/<hash>/schema.json``),
     ``model_revision``: a synth-time string that changes exactly when a new model is trained (the data
     hash covers the schema), for consumers whose templates must change then; and ``model_artifact``, the
-    model and its schema as one ``ModelArtifact`` for ServingStack.
+    model, its schema and its compiled form as one ``ModelArtifact`` for ServingStack.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: TrainingConfig, **kwargs: Any) -> None:
@@ -65,6 +68,19 @@ class TrainingStack(Stack):
         self.schema_key = job.schema_key
         self.schema_uri = job.schema_uri
         self.model_revision: str = job.inputs_fingerprint
+        compiler = ModelCompiler(
+            self,
+            "ModelCompiler",
+            bucket=self.model_bucket,
+            model_uri=self.model_artifact_uri,
+            schema_uri=self.schema_uri,
+            schema_key=data.schema_key,
+            job_outputs=JOB_OUTPUTS,
+            repo_root=config.repo_root,
+            log_retention=retention,
+        )
+        self.compiled_model_key = compiler.compiled_key
+        self.compiled_model_uri = compiler.compiled_uri
         self.model_artifact = ModelArtifact(
             model_bucket=self.model_bucket,
             model_key=self.model_artifact_key,
@@ -72,6 +88,8 @@ class TrainingStack(Stack):
             schema_key=self.schema_key,
             version=self.training_job_name,
             revision=self.model_revision,
+            compiled_bucket=self.model_bucket,
+            compiled_key=self.compiled_model_key,
         )
         self._add_outputs(data, config)
 
@@ -90,6 +108,10 @@ class TrainingStack(Stack):
                 f"Final {gate.channel_metric} of the {config.dataset} model (quality gate: {rule})",
             ),
             "SchemaUri": (self.schema_uri, "S3 URI of the schema.json the model was trained with"),
+            "CompiledModelUri": (
+                self.compiled_model_uri,
+                "S3 URI of the model.compiled.npz compiled from the model.tar.gz (checked against its schema)",
+            ),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

@@ -150,3 +150,10 @@ def pinned(training_inputs: dict[str, str]) -> Any:
     from tests.infra.serving_app import PINNED_X86, synthesize
 
     return synthesize(training_inputs, **PINNED_X86)
+
+
+@pytest.fixture(scope="session")
+def pinned_compiled(training_inputs: dict[str, str]) -> Any:
+    from tests.infra.serving_app import PINNED_COMPILED, synthesize
+
+    return synthesize(training_inputs, **PINNED_COMPILED)

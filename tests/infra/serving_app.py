@@ -26,6 +26,7 @@ from tests.infra.conftest import REPO_ROOT, app_context, new_app
 PINNED_URI = "s3://pinned-models/models/xgboost-20260101-1200/output/model.tar.gz"
 PINNED_SCHEMA_URI = "s3://pinned-models/data/0123456789abcdef/schema.json"
 PINNED_VERSION = "xgboost-20260101-1200"
+PINNED_COMPILED_URI = "s3://pinned-models/models/xgboost-20260101-1200/output/model.compiled.npz"
 ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 
 
@@ -114,6 +115,7 @@ PINNED_X86 = {
     "modelArtifactUri": PINNED_URI, "modelSchemaUri": PINNED_SCHEMA_URI, "fargateArchitecture": "x86_64",
     "fargateWorkers": 3, "fargateCpu": 512, "fargateMemoryMb": 1024, "fargateMinTasks": 2, "fargateMaxTasks": 6,
 }  # fmt: skip
+PINNED_COMPILED = {**PINNED_X86, "compiledModelUri": PINNED_COMPILED_URI}
 
 
 def render(value: Any) -> str:

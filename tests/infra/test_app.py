@@ -169,3 +169,21 @@ def test_a_pinned_schema_may_live_in_another_bucket(training_inputs) -> None:  #
     ]
     arns = {json.dumps(resource) for resource in resources}
     assert len(arns) == 2 and any("shared-schemas/iris/schema.json" in arn for arn in arns)
+
+
+def test_a_pinned_compiled_form_may_live_in_a_third_bucket(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    compiled = "s3://compiled-models/xgboost-0123/model.compiled.npz"
+    _, template = _serving_template(
+        training_inputs, modelArtifactUri=PINNED, modelSchemaUri=PINNED_SCHEMA, compiledModelUri=compiled
+    )
+    rendered = json.dumps(template.to_json())
+    assert f'"COMPILED_MODEL_URI": "{compiled}"' in rendered and "TrainingStack" not in rendered
+    readable = {
+        json.dumps(resource)
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "s3:GetObject"
+        for resource in statement["Resource"]
+    }
+    buckets = sorted(arn.split(":::")[1].split("/")[0] for arn in readable)
+    assert buckets == ["compiled-models", "pinned-models", "pinned-models"]

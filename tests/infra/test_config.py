@@ -109,6 +109,28 @@ def test_a_pinned_model_names_bucket_key_version_and_schema(training_inputs) -> 
         PINNED_SCHEMA,
     )
     assert model_version_from_key("archive/model.tar.gz") == "archive/model.tar.gz"
+    assert pinned.compiled is None  # no compiledModelUri: the tarball is served
+
+
+@pytest.mark.parametrize("unset", [None, ""])
+def test_a_pinned_model_may_name_its_compiled_form(training_inputs, unset) -> None:  # type: ignore[no-untyped-def]
+    uri = "s3://models-bucket/models/xgboost-abc123/output/model.tar.gz"
+    compiled = "s3://other-bucket/compiled/xgboost-abc123.npz"
+    context = {
+        **training_inputs,
+        "modelArtifactUri": uri,
+        "modelSchemaUri": PINNED_SCHEMA,
+        "compiledModelUri": compiled,
+    }
+    pinned = load_config(context, repo_root=REPO_ROOT).serving.model_artifact
+    assert pinned is not None and pinned.compiled is not None
+    assert (pinned.compiled.bucket_name, pinned.compiled.key, pinned.compiled.uri) == (
+        "other-bucket",
+        "compiled/xgboost-abc123.npz",
+        compiled,
+    )
+    unset_pinned = load_config({**context, "compiledModelUri": unset}, repo_root=REPO_ROOT).serving.model_artifact
+    assert unset_pinned is not None and unset_pinned.compiled is None
 
 
 @pytest.mark.parametrize("version", XGBOOST_VERSIONS)

@@ -133,6 +133,36 @@ def test_a_pinned_model_needs_a_valid_schema_uri(training_inputs, model, schema,
     assert _refusal({**training_inputs, "modelArtifactUri": model, "modelSchemaUri": schema}) == message
 
 
+COMPILED_EXAMPLE = "'s3://my-bucket/models/<training-job>/output/model.compiled.npz'"
+PINNED_SCHEMA = "s3://models/data/1/schema.json"
+
+
+@pytest.mark.parametrize(
+    ("model", "compiled", "message"),
+    [
+        (None, "s3://models/models/xgboost-1/output/model.compiled.npz",
+         "context key 'compiledModelUri' is only used with 'modelArtifactUri' (a pinned model); unset it to serve the "
+         "model TrainingStack trains, which TrainingStack compiles itself, got "
+         "'s3://models/models/xgboost-1/output/model.compiled.npz'"),
+        (PINNED_MODEL, PINNED_MODEL,
+         "context key 'compiledModelUri' must name the compiled form of the pinned model, a .npz that `python -m "
+         f"inference.compile_artifact` writes, like {COMPILED_EXAMPLE} (TrainingStack's CompiledModelUri output), "
+         f"got '{PINNED_MODEL}'"),
+        (PINNED_MODEL, "models/xgboost-1/output/model.compiled.npz",
+         f"context key 'compiledModelUri' must be null or an S3 URI like {COMPILED_EXAMPLE}, got "
+         "'models/xgboost-1/output/model.compiled.npz'"),
+        (PINNED_MODEL, "s3://Bad_Bucket/m.npz",
+         "context key 'compiledModelUri' names an invalid S3 bucket 'Bad_Bucket', got 's3://Bad_Bucket/m.npz'"),
+        (PINNED_MODEL, "s3://models/models/",
+         "context key 'compiledModelUri' must name an object, not a bucket or a prefix, got 's3://models/models/'"),
+        (PINNED_MODEL, 7, f"context key 'compiledModelUri' must be null or an S3 URI like {COMPILED_EXAMPLE}, got 7"),
+    ],
+)  # fmt: skip
+def test_a_compiled_form_is_an_s3_npz_of_a_pinned_model(training_inputs, model, compiled, message) -> None:  # type: ignore[no-untyped-def]
+    context = {**training_inputs, "modelArtifactUri": model, "compiledModelUri": compiled}
+    assert _refusal({**context, "modelSchemaUri": PINNED_SCHEMA if model else None}) == message
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

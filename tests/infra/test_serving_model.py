@@ -1,12 +1,19 @@
-"""ServingStack's model wiring: every backend's MODEL_URI/SCHEMA_URI, exact-object grants, and in-place rollout."""
+"""ServingStack's model wiring: every backend's MODEL_URI/SCHEMA_URI/COMPILED_MODEL_URI, exact-object grants, and
+in-place rollout."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
 
+from cdk_constructs.model_artifact import ModelArtifact
 from tests.infra.serving_app import (
+    PINNED_COMPILED_URI,
     PINNED_SCHEMA_URI,
     PINNED_URI,
     PINNED_VERSION,
@@ -19,9 +26,14 @@ from tests.infra.test_serving_stack import image_functions
 
 NEXT_URI = "s3://pinned-models/models/xgboost-20260202-0800/output/model.tar.gz"
 NEXT_SCHEMA_URI = "s3://pinned-models/data/fedcba9876543210/schema.json"
-PINNED_OBJECT_ARNS = [
-    "arn:${AWS::Partition}:s3:::" + uri.removeprefix("s3://") for uri in (PINNED_URI, PINNED_SCHEMA_URI)
-]
+NEXT_COMPILED_URI = "s3://pinned-models/models/xgboost-20260202-0800/output/model.compiled.npz"
+
+
+def _object_arns(*uris: str) -> list[str]:
+    return sorted("arn:${AWS::Partition}:s3:::" + uri.removeprefix("s3://") for uri in uris)
+
+
+PINNED_OBJECT_ARNS = _object_arns(PINNED_URI, PINNED_SCHEMA_URI)
 
 
 def _environments(synthesized: Synthesized) -> list[dict[str, str]]:
@@ -42,12 +54,37 @@ def test_pinned_model_and_schema_are_the_environment_of_every_backend(pinned: Sy
     environment = {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
     assert environment == {**expected, "WEB_CONCURRENCY": "3", "PORT": "8080"}
     assert len(revision) == 16 and int(revision, 16) >= 0
+    assert pinned.json()["Outputs"]["CompiledModelUri"]["Value"] == "none"  # no COMPILED_MODEL_URI: the tarball
+
+
+def test_a_pinned_compiled_form_is_the_environment_of_every_backend(pinned: Synthesized, pinned_compiled) -> None:  # type: ignore[no-untyped-def]
+    [revision] = {environment["MODEL_REVISION"] for environment in _environments(pinned)}
+    [compiled_revision] = {environment["MODEL_REVISION"] for environment in _environments(pinned_compiled)}
+    assert compiled_revision != revision  # naming the compiled form rolls every backend out
+    for with_compiled, without in zip(_environments(pinned_compiled), _environments(pinned), strict=True):
+        assert with_compiled == {
+            **without,
+            "MODEL_REVISION": compiled_revision,
+            "COMPILED_MODEL_URI": PINNED_COMPILED_URI,
+        }
+    assert len(_environments(pinned_compiled)) == 3  # both functions and the container
+    assert pinned_compiled.json()["Outputs"]["CompiledModelUri"]["Value"] == PINNED_COMPILED_URI
+    # a pinned pair without a compiled form keeps the revision it had before compiled forms existed
+    assert revision == hashlib.sha256(f"{PINNED_URI}\n{PINNED_SCHEMA_URI}".encode()).hexdigest()[:16]
+
+
+def test_a_compiled_key_needs_its_bucket() -> None:
+    stack = Stack(App(), "Probe")
+    bucket = s3.Bucket.from_bucket_name(stack, "Models", "models")
+    with pytest.raises(ValueError, match="compiled_bucket and compiled_key go together: give both or neither"):
+        ModelArtifact(bucket, "m.tar.gz", bucket, "schema.json", "v", "r", compiled_key="model.compiled.npz")
 
 
 @pytest.mark.parametrize(
     ("change", "variable", "value"),
     [({"modelArtifactUri": NEXT_URI}, "MODEL_URI", NEXT_URI),
-     ({"modelSchemaUri": NEXT_SCHEMA_URI}, "SCHEMA_URI", NEXT_SCHEMA_URI)],
+     ({"modelSchemaUri": NEXT_SCHEMA_URI}, "SCHEMA_URI", NEXT_SCHEMA_URI),
+     ({"compiledModelUri": NEXT_COMPILED_URI}, "COMPILED_MODEL_URI", NEXT_COMPILED_URI)],
 )  # fmt: skip
 def test_a_new_model_or_schema_updates_every_backend_in_place(  # type: ignore[no-untyped-def]
     training_inputs, pinned: Synthesized, change, variable, value
@@ -88,32 +125,56 @@ def test_every_backend_may_read_exactly_the_model_and_schema_objects(pinned: Syn
     assert set(roles) == _readers(pinned)
     for statements in roles.values():
         assert [(s["Effect"], s["Action"], sorted(render(r) for r in _as_list(s["Resource"]))) for s in statements] == [
-            ("Allow", "s3:GetObject", sorted(PINNED_OBJECT_ARNS))
+            ("Allow", "s3:GetObject", PINNED_OBJECT_ARNS)
         ]
 
 
-def test_trained_model_and_schema_grants_name_the_two_keys_training_stack_outputs(default: Synthesized) -> None:
+def test_every_backend_may_read_exactly_the_pinned_compiled_form_too(pinned_compiled) -> None:  # type: ignore[no-untyped-def]
+    roles = s3_statements(pinned_compiled)
+    assert set(roles) == _readers(pinned_compiled)
+    arns = _object_arns(PINNED_URI, PINNED_SCHEMA_URI, PINNED_COMPILED_URI)
+    for statements in roles.values():
+        assert [(s["Effect"], s["Action"], sorted(render(r) for r in _as_list(s["Resource"]))) for s in statements] == [
+            ("Allow", "s3:GetObject", arns)
+        ]
+
+
+TRAINED_OBJECTS = {
+    "ModelArtifactKey": "Custom::SageMakerTrainingJob",
+    "SchemaKey": "Custom::SageMakerTrainingJob",
+    "CompiledKey": "Custom::CompiledModel",
+}
+"""TrainingStack attribute -> the resource it is read from: the job's model and schema, the compile step's archive."""
+
+
+def test_trained_model_schema_and_compiled_grants_name_the_keys_training_stack_outputs(default: Synthesized) -> None:
     roles = s3_statements(default)
     assert set(roles) == _readers(default)
     outputs = default.training_template.to_json()["Outputs"]
+    resources = default.training_template.to_json()["Resources"]
     for statements in roles.values():
         [statement] = statements
         assert (statement["Effect"], statement["Action"]) == ("Allow", "s3:GetObject")
-        keys = []
+        keys = {}
         for resource in statement["Resource"]:
             bucket_arn, slash, key = resource["Fn::Join"][1]
             bucket = outputs[bucket_arn["Fn::GetStackOutput"]["OutputName"]]["Value"]["Fn::GetAtt"]
             assert (bucket[1], slash, key["Fn::GetStackOutput"]["StackName"]) == ("Arn", "/", "TrainingStack")
-            keys.append(outputs[key["Fn::GetStackOutput"]["OutputName"]]["Value"]["Fn::GetAtt"][1])
-        assert sorted(keys) == ["ModelArtifactKey", "SchemaKey"]
+            source, attribute = outputs[key["Fn::GetStackOutput"]["OutputName"]]["Value"]["Fn::GetAtt"]
+            keys[attribute] = resources[source]["Type"]
+        assert keys == TRAINED_OBJECTS
 
 
-@pytest.mark.parametrize(("variable", "attribute"), [("MODEL_URI", "ModelArtifactKey"), ("SCHEMA_URI", "SchemaKey")])
+@pytest.mark.parametrize(
+    ("variable", "attribute"),
+    [("MODEL_URI", "ModelArtifactKey"), ("SCHEMA_URI", "SchemaKey"), ("COMPILED_MODEL_URI", "CompiledKey")],
+)
 def test_serving_reads_trainings_bucket_and_keys_through_its_outputs(  # type: ignore[no-untyped-def]
     default: Synthesized, variable, attribute
 ) -> None:
     """Model and schema keys are both attributes of the same training job resource: after a failed (rolled
-    back) TrainingStack update, ServingStack can only ever see a pair that was deployed together."""
+    back) TrainingStack update, ServingStack can only ever see a pair that was deployed together. The compiled
+    key is the compile step's, which runs on that pair and fails the deployment when it cannot compile it."""
     training_outputs = default.training_template.to_json()["Outputs"]
     training_resources = default.training_template.to_json()["Resources"]
     for environment in _environments(default):
@@ -122,6 +183,11 @@ def test_serving_reads_trainings_bucket_and_keys_through_its_outputs(  # type: i
         bucket, key, version = (training_outputs[ref["Fn::GetStackOutput"]["OutputName"]]["Value"]
                                 for ref in (parts[1], parts[3], environment["MODEL_VERSION"]))  # fmt: skip
         assert training_resources[bucket["Ref"]]["Type"] == "AWS::S3::Bucket"
-        assert training_resources[key["Fn::GetAtt"][0]]["Type"] == "Custom::SageMakerTrainingJob"
+        assert training_resources[key["Fn::GetAtt"][0]]["Type"] == TRAINED_OBJECTS[attribute]
         assert (key["Fn::GetAtt"][1], version["Fn::GetAtt"][1]) == (attribute, "TrainingJobName")
         assert all(ref["Fn::GetStackOutput"]["StackName"] == "TrainingStack" for ref in (parts[1], parts[3]))
+
+
+def test_the_compiled_uri_output_is_what_every_backend_reads(default: Synthesized) -> None:
+    [served] = {json.dumps(environment["COMPILED_MODEL_URI"], sort_keys=True) for environment in _environments(default)}
+    assert json.dumps(default.json()["Outputs"]["CompiledModelUri"]["Value"], sort_keys=True) == served

@@ -61,7 +61,7 @@ def test_tracing_json_logs_and_retention(variant: str, days: int, request: pytes
         assert properties["LoggingConfig"]["LogGroup"]["Ref"] in log_groups
 
 
-@pytest.mark.parametrize("variant", ["default", "open_lambda_only", "pinned"])
+@pytest.mark.parametrize("variant", ["default", "open_lambda_only", "pinned", "pinned_compiled"])
 def test_no_unacknowledged_cdk_nag_findings(variant: str, request: pytest.FixtureRequest) -> None:
     assert request.getfixturevalue(variant).violations == []
 

@@ -1,0 +1,130 @@
+"""The step after the training job: compile its ``model.tar.gz`` into ``model.compiled.npz`` during ``cdk deploy``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from cdk_constructs.image_context import lambda_image_code
+from cdk_constructs.nag import acknowledge, function_versions_finding, logical_id
+from inference.compiled import COMPILED_NAME, FORMAT
+
+COMMAND = "inference.compile_artifact.custom_resource_handler"
+"""The Lambda image's other handler (``inference/compile_artifact.py``)."""
+ARCHITECTURE = lambda_.Architecture.ARM_64
+"""The default backend's (lambda-arm64) and the training provider's: one image serves and compiles, and the
+archive is the same bytes on either architecture (little-endian arrays, verified when written and loaded)."""
+MEMORY_MB = 1024
+TIMEOUT = Duration.minutes(5)
+"""1864 trees of depth 7 compile in about 0.6 s and 100 MB here; the rest is an image cold start and S3."""
+TARBALL_NAME = "model.tar.gz"
+MODELS_OUTPUT = "models/<job name>/output/"
+_INVOKE_REASON = (
+    "The Provider framework grants lambda:InvokeFunction on the compile function and on its versions "
+    "(<ARN>:*); no other function."
+)
+
+
+class ModelCompiler(Construct):
+    """``lambda_image`` run with ``COMMAND`` as a custom resource (Provider framework, no waiter): Create and
+    Update compile ``model_uri``, checked against ``schema_uri``, into ``model.compiled.npz`` beside it; Delete
+    keeps the archive. Both URIs are properties, so a new training job (or schema) means a new compile, and a
+    model that cannot be compiled fails the deployment with the reason. So does a new archive ``FORMAT``.
+
+    The function may read only the tarballs of jobs under ``job_outputs`` (``models/xgboost-*/output/``) and the
+    schema at ``schema_key``, and write only ``model.compiled.npz`` there: patterns that stay the same from one
+    job to the next, so the policy never changes just before a compile (IAM is eventually consistent).
+    Attributes: ``compiled_uri``, ``compiled_key``, ``source_sha256`` (tokens), ``function``, ``role``,
+    ``provider``, ``resource``, ``log_group``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        bucket: s3.IBucket,
+        model_uri: str,
+        schema_uri: str,
+        schema_key: str,
+        job_outputs: str,
+        repo_root: Path,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        self.role = self._lambda_role("Role")
+        self._grant_objects(bucket, schema_key, job_outputs)
+        self.function = lambda_.DockerImageFunction(
+            self,
+            "Function",
+            code=lambda_image_code(repo_root, ARCHITECTURE, cmd=[COMMAND]),
+            architecture=ARCHITECTURE,
+            role=self.role,
+            memory_size=MEMORY_MB,
+            timeout=TIMEOUT,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            log_group=self.log_group,
+            description="Compiles a trained model.tar.gz into model.compiled.npz (custom resource)",
+        )
+        framework_role = self._lambda_role("FrameworkOnEventRole")
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.function,
+            log_group=self.log_group,
+            framework_on_event_role=framework_role,
+        )
+        self.resource = CustomResource(
+            self,
+            "Compiled",
+            service_token=self.provider.service_token,
+            resource_type="Custom::CompiledModel",
+            properties={"ModelUri": model_uri, "SchemaUri": schema_uri, "ArchiveFormat": str(FORMAT)},
+        )
+        self.compiled_uri = self.resource.get_att_string("CompiledUri")
+        self.compiled_key = self.resource.get_att_string("CompiledKey")
+        self.source_sha256 = self.resource.get_att_string("SourceSha256")
+        acknowledge(
+            framework_role.node.find_child("DefaultPolicy"), {function_versions_finding(self.function): _INVOKE_REASON}
+        )
+
+    def _lambda_role(self, id_: str) -> iam.Role:
+        """A Lambda role that may only write to this construct's log group (no AWSLambdaBasicExecutionRole)."""
+        role = iam.Role(self, id_, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(role)
+        return role
+
+    def _grant_objects(self, bucket: s3.IBucket, schema_key: str, job_outputs: str) -> None:
+        tarballs, archives = f"{job_outputs}{TARBALL_NAME}", f"{job_outputs}{COMPILED_NAME}"
+        readable = [bucket.arn_for_objects(tarballs), bucket.arn_for_objects(schema_key)]
+        iam.Grant.add_to_principal(grantee=self.role, actions=["s3:GetObject"], resource_arns=readable)
+        iam.Grant.add_to_principal(
+            grantee=self.role, actions=["s3:PutObject"], resource_arns=[bucket.arn_for_objects(archives)]
+        )
+        if bucket.encryption_key is not None:
+            bucket.encryption_key.grant_encrypt_decrypt(self.role)
+        bucket_arn = f"<{logical_id(bucket)}.Arn>"
+        why = (
+            f"SageMaker writes each job's {TARBALL_NAME} under {MODELS_OUTPUT}, a job name known only once the job "
+            "ran; only this project's jobs match; a policy naming the job would change (and wait on IAM "
+            "propagation) right before each compile."
+        )
+        acknowledge(
+            self.role.node.find_child("DefaultPolicy"),
+            {
+                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{tarballs}]": f"Read-only. {why}",
+                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{archives}]": (
+                    f"Write-only, and only the {COMPILED_NAME} beside a job's {TARBALL_NAME}, never the model. {why}"
+                ),
+            },
+        )
