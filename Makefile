@@ -79,7 +79,7 @@ synth: install data ## Synthesize both stacks for DATASET into cdk.out (offline,
 cfn-lint: synth ## Lint every synthesized template
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
-deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate), then ServingStack
+deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack
 	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening \
 		-c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 

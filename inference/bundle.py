@@ -137,11 +137,13 @@ def _fetch_compiled(uri: str) -> artifact.Artifact:
 
 
 def from_tarball(uri: str) -> ServedModel:
-    from inference.trees import compile_model  # not imported when a compiled form is served: a faster cold start
+    """Compile the tarball now: read and unpacked once, its trees decoded as columns (``inference.tree_scan``)
+    and laid out as perfect trees directly; the document is kept for the explainer."""
+    from inference.trees import compile_forest  # not imported when a compiled form is served: a faster cold start
 
     fetched = artifact.fetch(uri)
-    document = artifact.model_document(fetched.data)
-    return ServedModel(compile_model(document).forest, fetched.version, lambda: document)
+    document = artifact.model_document(fetched.data, tree_columns=True)
+    return ServedModel(compile_forest(document), fetched.version, lambda: document)
 
 
 def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str) -> ServedModel:

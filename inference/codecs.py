@@ -26,8 +26,9 @@ from inference.schema import MAX_BODY_BYTES, MAX_ROWS
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
-PAUSE_COLLECTION_BYTES = 16 * 1024
-"""Bodies larger than this are decoded with the cyclic garbage collector paused (see ``_collection_paused``)."""
+BULK_BYTES = 16 * 1024
+"""Bodies larger than this (about 100 rows) are decoded with the cyclic garbage collector paused (see
+``_collection_paused``), and plain numeric instances by msgspec (``inference.bulk_json``)."""
 
 
 class _DuplicateKeys(dict[str, Any]):
@@ -67,11 +68,18 @@ def decode_body(body: bytes | str, content_type: str | None, columns: Columns) -
         text = (body.decode("utf-8") if isinstance(body, bytes) else body).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise InvalidInput("request body is not UTF-8 text", code="malformed_body", field="body") from exc
-    with _collection_paused(len(text) > PAUSE_COLLECTION_BYTES):
+    large = len(text) > BULK_BYTES
+    with _collection_paused(large):
         if kind == CSV_TYPE:
             return decode_csv(text, columns, field="body")
-        fast = _plain_instances(text, columns)
+        fast = _bulk_instances(text, columns) if large else _plain_instances(text, columns)
         return fast if fast is not None else decode_payload(_load_json(text), columns)
+
+
+def _bulk_instances(text: str, columns: Columns) -> np.ndarray | None:
+    from inference import bulk_json  # msgspec: imported by the first large body, not by every cold start
+
+    return bulk_json.plain_matrix(text, columns)
 
 
 @contextmanager

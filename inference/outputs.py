@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,24 @@ def answer(schema: Schema, objective: str, predicted: np.ndarray, version: str) 
         probabilities = _class_probabilities(output, predicted)
         rows = [_labelled(labels, row) for row in probabilities.tolist()]
     return {"predictions": rows, "model_version": version, "count": len(rows)}
+
+
+BULK_VALUES = 64
+"""Answers with at least this many regression values have them written by ``inference.bulk_json``."""
+
+
+def answer_json(body: dict[str, Any]) -> str:
+    """``json.dumps(body)``, byte for byte; a long list of regression values (the answer's first key) is
+    written by msgspec when it writes them exactly as ``json.dumps`` does (``bulk_json.float_list``)."""
+    predictions = body.get("predictions")
+    if type(predictions) is list and len(predictions) >= BULK_VALUES and next(iter(body)) == "predictions":
+        from inference import bulk_json  # msgspec: imported by the first long answer, not by every cold start
+
+        values = bulk_json.float_list(predictions)
+        if values is not None:
+            rest = json.dumps({key: value for key, value in body.items() if key != "predictions"})
+            return '{"predictions": ' + values + (", " + rest[1:] if rest != "{}" else "}")
+    return json.dumps(body)
 
 
 def class_probabilities(objective: str, predicted: np.ndarray) -> np.ndarray | None:

@@ -23,16 +23,20 @@ from typing import Any
 import numpy as np
 
 from inference.errors import ModelFormatError
+from inference.tree_scan import TreeColumns
+
+Trees = list[dict[str, Any]] | TreeColumns
+"""A model's trees as decoded: one dict per tree, or ``inference.tree_scan``'s columns."""
 
 
-def lay_out(trees: list[dict[str, Any]], weights: list[float], num_features: int) -> dict[str, Any]:
+def lay_out(trees: Trees, weights: list[float], num_features: int) -> dict[str, Any]:
     """The ensemble's node arrays, built for all trees at once: no Python loop per tree or per node."""
     if not trees:
         raise ModelFormatError("the model has no trees")
     if len(weights) != len(trees):
         raise ModelFormatError(f"the model has {len(trees)} trees but {len(weights)} tree weights")
-    roots, lefts, rights, splits, conditions, defaults, covers = _columns(trees, num_features)
-    order, depth = _breadth_first(lefts, rights, roots)
+    roots, lefts, rights, splits, conditions, defaults, covers = columns(trees, num_features)
+    order, depth = breadth_first(lefts, rights, roots)
     new_index = np.empty_like(order)
     new_index[order] = np.arange(len(order))
     left_child, condition = lefts[order], conditions[order]
@@ -98,15 +102,16 @@ def perfect_levels(
     return {"node_cut": node_cuts, "leaf_value": value[nodes].T.ravel()}
 
 
-def _columns(trees: list[dict[str, Any]], num_features: int) -> tuple[np.ndarray, ...]:
-    """Each tree's root, and every tree's node arrays concatenated, children as model-wide indices (-1: leaf)."""
+def columns(trees: Trees, num_features: int, *, cover: bool = True) -> tuple[np.ndarray, ...]:
+    """Each tree's root, and every tree's node arrays concatenated, children as model-wide indices (-1: leaf);
+    the covers are None unless ``cover``."""
     try:
-        sizes = np.array(list(map(len, map(operator.itemgetter("left_children"), trees))), dtype=np.intp)
+        sizes = _sizes(trees)
         lefts, rights, splits = (_column(trees, key, sizes, np.intp) for key in _INDEX_KEYS)
         conditions = _column(trees, "split_conditions", sizes, np.float32)
         defaults = _column(trees, "default_left", sizes, bool)
         split_types = _column(trees, "split_type", sizes, np.intp, missing=0.0)
-        covers = _column(trees, "sum_hessian", sizes, np.float64, missing=np.nan)
+        covers = _column(trees, "sum_hessian", sizes, np.float64, missing=np.nan) if cover else None
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"malformed tree: {exc}") from exc
     is_branch = lefts != -1
@@ -130,9 +135,22 @@ def _columns(trees: list[dict[str, Any]], num_features: int) -> tuple[np.ndarray
 _INDEX_KEYS = ("left_children", "right_children", "split_indices")
 
 
-def _column(trees: list[dict[str, Any]], key: str, sizes: np.ndarray, dtype: Any, missing: float | None = None) -> Any:
+def _sizes(trees: Trees) -> np.ndarray:
+    """Each tree's number of nodes (entries of ``left_children``)."""
+    if isinstance(trees, TreeColumns):
+        return trees.counts("left_children").astype(np.intp)
+    return np.array(list(map(len, map(operator.itemgetter("left_children"), trees))), dtype=np.intp)
+
+
+def _column(trees: Trees, key: str, sizes: np.ndarray, dtype: Any, missing: float | None = None) -> Any:
     """One node array of every tree, concatenated; each tree's must have as many entries as it has nodes.
     A tree without ``key`` raises KeyError, or gets ``missing`` for every node when that is given."""
+    if isinstance(trees, TreeColumns):  # the columns are there already: check the counts, cast
+        if missing is not None and key not in trees.keys:
+            return np.full(int(sizes.sum()), missing, dtype=dtype)
+        if not np.array_equal(trees.counts(key), sizes):
+            raise ModelFormatError(f"malformed tree: {key} does not have one entry per node")
+        return trees.column(key).astype(dtype, casting="unsafe", copy=False)
     sizes_list = sizes.tolist()
     if missing is None or all(map(operator.contains, trees, itertools.repeat(key))):
         parts = list(map(operator.itemgetter(key), trees))  # C-speed: thousands of trees, a few keys each
@@ -145,7 +163,7 @@ def _column(trees: list[dict[str, Any]], key: str, sizes: np.ndarray, dtype: Any
     return np.concatenate(parts, dtype=dtype, casting="unsafe")  # casts like astype, without a second copy
 
 
-def _breadth_first(lefts: np.ndarray, rights: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, int]:
+def breadth_first(lefts: np.ndarray, rights: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, int]:
     """Node order level by level across all trees, each left child right before its sibling; and the depth."""
     levels, level, visited = [], roots, 0
     while len(level):

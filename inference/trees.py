@@ -25,7 +25,7 @@ from inference.tree_layout import cuts_of, lay_out, perfect_levels
 PERFECT_DEPTH = 10
 """Deepest trees padded to perfect trees (1024 leaves each); deeper ones are walked node by node."""
 
-__all__ = ["PERFECT_DEPTH", "Forest", "TreeEnsemble", "compile_model"]
+__all__ = ["PERFECT_DEPTH", "Forest", "TreeEnsemble", "compile_forest", "compile_model"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,39 @@ class TreeEnsemble:
 
 def compile_model(document: dict[str, Any]) -> TreeEnsemble:
     """Compile an XGBoost JSON/UBJSON model document; refuse what this runtime cannot evaluate exactly."""
+    meta, booster = model_header(document)
+    try:
+        model, weights = _model_of(booster)
+        layout = lay_out(model["trees"], weights, meta["num_features"])
+        tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), meta["num_groups"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
+    if not np.isfinite(layout["value"]).all():  # e.g. a leaf past float32's range: every answer would be inf
+        raise ModelFormatError("the model has leaf values that are not finite float32 numbers; is the file damaged?")
+    meta["tree_group"] = tree_group
+    return TreeEnsemble(**layout, **meta, forest=forest_of(layout, **meta))
+
+
+def compile_forest(document: dict[str, Any]) -> Forest:
+    """The prediction form alone, the very arrays of ``compile_model(document).forest``, built without the
+    breadth-first renumbering TreeSHAP needs (``inference.forest_layout``); a model it does not build (too
+    deep for perfect trees, or refused) goes through ``compile_model``, which walks or refuses it."""
+    from inference.forest_layout import perfect_forest
+
+    meta, booster = model_header(document)
+    try:
+        model, weights = _model_of(booster)
+        built = perfect_forest(model["trees"], weights, meta["num_features"], PERFECT_DEPTH)
+        tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), meta["num_groups"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ModelFormatError):
+        built = None
+    if built is None:
+        return compile_model(document).forest
+    return Forest(**built, node_left=None, num_trees=len(tree_group), tree_group=tree_group, **meta)
+
+
+def model_header(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model's objective, feature count, output groups and base margin; and its gradient booster."""
     try:
         learner = document["learner"]
         params = learner["learner_model_param"]
@@ -73,17 +106,8 @@ def compile_model(document: dict[str, Any]) -> TreeEnsemble:
         raise ModelFormatError(f"not an XGBoost model document: missing or bad field {exc}") from exc
     num_groups = objectives.num_groups_of(objective, num_class, num_target)
     base_margin = objectives.base_margin(objective, base_score, num_groups)
-    try:
-        model, weights = _model_of(booster)
-        layout = lay_out(model["trees"], weights, num_features)
-        tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), num_groups)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
-    if not np.isfinite(layout["value"]).all():  # e.g. a leaf past float32's range: every answer would be inf
-        raise ModelFormatError("the model has leaf values that are not finite float32 numbers; is the file damaged?")
-    meta = {"tree_group": tree_group, "base_margin": base_margin, "objective": objective,
-            "num_features": num_features, "num_groups": num_groups}  # fmt: skip
-    return TreeEnsemble(**layout, **meta, forest=forest_of(layout, **meta))
+    meta = {"base_margin": base_margin, "objective": objective, "num_features": num_features, "num_groups": num_groups}
+    return meta, booster
 
 
 def forest_of(layout: dict[str, Any], **meta: Any) -> Forest:

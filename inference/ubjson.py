@@ -14,18 +14,25 @@ and has fast paths for what XGBoost writes: int64 (``L``) lengths and typed nume
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import Any
 
 import numpy as np
 
+from inference import tree_scan
 from inference.errors import ModelFormatError
+from inference.tree_scan import TreeColumns
 
 _INTEGERS = {ord(m): struct.Struct(f) for m, f in (("i", ">b"), ("U", ">B"), ("I", ">h"), ("l", ">i"), ("L", ">q"))}
 _FLOATS = {ord("d"): struct.Struct(">f"), ord("D"): struct.Struct(">d")}
-_TYPED = {"i": ">i1", "U": ">u1", "I": ">i2", "l": ">i4", "L": ">i8", "d": ">f4", "D": ">f8"}
-_NUMBER_DTYPES = {ord(marker): np.dtype(dtype) for marker, dtype in _TYPED.items()}
+_NUMBER_DTYPES = {ord(marker): np.dtype(dtype) for marker, dtype in tree_scan.TYPED.items()}
 _NATIVE = {dtype: dtype.newbyteorder("=") for dtype in _NUMBER_DTYPES.values()}
+_INTEGER_RUNS = {
+    ord(marker): (re.compile(b"(?:" + re.escape(marker.encode()) + b"." * np.dtype(dtype).itemsize + b")+", re.DOTALL),
+                  np.dtype(dtype))
+    for marker, dtype in tree_scan.TYPED.items() if marker in "iUIlL"
+}  # fmt: skip
 _CONSTANTS = {ord("Z"): None, ord("T"): True, ord("F"): False}
 _INT64, _INT64_FORMAT = ord("L"), _INTEGERS[ord("L")]
 _NOOP, _DOLLAR, _HASH = ord("N"), ord("$"), ord("#")
@@ -34,9 +41,13 @@ _STRINGS, _CHAR = (ord("S"), ord("H")), ord("C")
 MAX_DEPTH = 64
 
 
-def loads(data: bytes) -> Any:
-    """Decode one UBJSON document; raise ModelFormatError on anything malformed or truncated."""
-    reader = _Reader(bytes(data))
+def loads(data: bytes, *, tree_columns: bool = False) -> Any:
+    """Decode one UBJSON document; raise ModelFormatError on anything malformed or truncated.
+
+    With ``tree_columns``, an array of objects under the key ``trees`` is decoded by ``inference.tree_scan``
+    into a ``TreeColumns`` (the same trees, as concatenated node arrays) when its trees all follow the first
+    one's layout; otherwise, and always without it, into a list of dicts."""
+    reader = _Reader(bytes(data), tree_columns)
     value = reader.value(reader.marker(), depth=0)
     reader.skip_noops()
     if reader.pos != reader.end:
@@ -45,8 +56,9 @@ def loads(data: bytes) -> Any:
 
 
 class _Reader:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, tree_columns: bool = False) -> None:
         self.data = data
+        self.tree_columns = tree_columns
         self.end = len(data)
         self.pos = 0
 
@@ -154,7 +166,7 @@ class _Reader:
         element_type, count = self.container_header()
         if count is not None and element_type in _NUMBER_DTYPES:
             return self.numbers(_NUMBER_DTYPES[element_type], count)
-        items: list[Any] = []
+        items: list[Any] = self.integer_runs(count) if element_type is None else []
         while count is None or len(items) < count:
             if count is None:
                 marker = self.marker()
@@ -163,6 +175,24 @@ class _Reader:
             else:
                 marker = self.marker() if element_type is None else element_type
             items.append(self.value(marker, depth))
+        return items
+
+    def integer_runs(self, count: int | None) -> list[int]:
+        """An untyped array's leading integers, a run of one marker at a time (XGBoost writes ``tree_info`` and
+        ``iteration_indptr`` so: a marker per number), decoded as ``integer`` would, without a call per number."""
+        items: list[int] = []
+        data, end = self.data, self.end
+        while (count is None or len(items) < count) and self.pos < end and data[self.pos] in _INTEGER_RUNS:
+            pattern, dtype = _INTEGER_RUNS[data[self.pos]]
+            stride = dtype.itemsize + 1
+            match = pattern.match(data, self.pos)
+            if match is None:  # a truncated number: ``integer`` says so
+                break
+            size = (match.end() - self.pos) // stride
+            size = size if count is None else min(size, count - len(items))
+            run = np.frombuffer(data, np.uint8, size * stride, self.pos).reshape(size, stride)[:, 1:]
+            items += np.ascontiguousarray(run).view(dtype).ravel().tolist()
+            self.pos += size * stride
         return items
 
     def numbers(self, dtype: np.dtype[Any], count: int) -> np.ndarray:
@@ -185,5 +215,31 @@ class _Reader:
             key = self.string()
             if key in result:
                 raise self.error(f"duplicate key {key!r}")
+            if key == "trees" and self.tree_columns and element_type is None:
+                columns = self.tree_array(depth)
+                if columns is not None:
+                    result[key] = columns
+                    continue
             result[key] = self.value(self.marker() if element_type is None else element_type, depth)
         return result
+
+    def tree_array(self, depth: int) -> TreeColumns | None:
+        """An array of objects decoded by ``tree_scan``, or None (nothing read) when the scanner declines it."""
+        start, data = self.pos, self.data
+        if depth + 1 >= MAX_DEPTH or data[start : start + 1] != b"[":
+            return None
+        try:
+            self.pos += 1
+            element_type, count = self.container_header()
+            first_at = self.pos
+            if element_type is not None or count == 0 or data[first_at : first_at + 1] != b"{":
+                raise self.error("not an array of objects")
+            self.pos += 1
+            scanned = tree_scan.scan(data, first_at, self.object(depth + 2), count)
+        except ModelFormatError:
+            scanned = None  # the general decoder meets the same fault and says where
+        if scanned is None:
+            self.pos = start
+            return None
+        self.pos = scanned[1]
+        return scanned[0]

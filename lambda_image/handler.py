@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from inference import InferenceError, InvalidInput, MethodNotAllowed, NotFound, Predictor
-from inference.logs import JsonLogFormatter
+from inference.logs import JsonLogFormatter, log_fields
+from inference.outputs import answer_json
 
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/predict": ("GET", "POST"),
@@ -85,7 +86,7 @@ def handle(event: Any, context: Any, predictor: Predictor) -> dict[str, Any]:
     _log_request(context, route, status, body, started)
     if request is None:
         return body
-    return {"statusCode": status, "headers": headers, "body": json.dumps(body), "isBase64Encoded": False}
+    return {"statusCode": status, "headers": headers, "body": answer_json(body), "isBase64Encoded": False}
 
 
 def http_request(event: Any) -> HttpRequest | None:
@@ -156,4 +157,4 @@ def _log_request(context: Any, route: str, status: int, body: dict[str, Any], st
     fields = {"request_id": getattr(context, "aws_request_id", None), "route": route, "status": status,
               "rows": body.get("count", 0), "latency_ms": round((time.perf_counter() - started) * 1000, 3),
               "error_code": error.get("code"), "error_field": error.get("field")}  # fmt: skip
-    LOGGER.log(logging.WARNING if status >= 500 else logging.INFO, "request", extra=fields)
+    log_fields(LOGGER, logging.WARNING if status >= 500 else logging.INFO, "request", fields)
