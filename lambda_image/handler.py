@@ -8,7 +8,6 @@ Routes match on the path's last segment, so stage or route prefixes (``/lambda/x
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 import sys
