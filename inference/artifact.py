@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tarfile
+import types
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,19 +23,23 @@ from typing import Any
 from inference import ubjson
 from inference.errors import ModelFormatError
 
+_INFLATE: types.ModuleType
 try:  # ISA-L's inflate: about 1.5x zlib's on model.tar.gz, and the same format (an optional dependency)
-    from isal import isal_zlib as _INFLATE
+    from isal import isal_zlib
 
-    _INFLATE_ERRORS: tuple[type[Exception], ...] = (_INFLATE.error,)
+    _INFLATE = isal_zlib
 except ImportError:  # pragma: no cover (both images install isal)
-    _INFLATE, _INFLATE_ERRORS = zlib, ()  # type: ignore[assignment]
+    _INFLATE = zlib
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _INFLATE.error)
 
 MODEL_MEMBER = "xgboost-model"
+_WHITE_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]*")  # what bytes.strip() strips
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 """A schema document is small (about 1 KB per feature): a larger one is refused before it is read."""
 MAX_UNPACKED_BYTES = MAX_MEMBER_BYTES + 1024 * 1024  # the member plus tar headers
+_CHECK_FAILED = "CRC check failed (the gzip trailer's CRC-32 or length does not match the data)"
 _PICKLE_HINT = (
     "pickle/joblib model files are refused: loading one runs arbitrary code. Save the model with "
     "Booster.save_model('xgboost-model') (xgboost >= 2.1 writes UBJSON) or train with SageMaker's XGBoost 3.x container"
@@ -73,8 +79,10 @@ def _fetch_s3(uri: str, max_bytes: int) -> Artifact:
 def model_document(data: bytes, *, tree_columns: bool = False) -> dict[str, Any]:
     """Unpack (if a tarball) and parse the model into its JSON document. With ``tree_columns``, the trees of
     a UBJSON model come as ``inference.tree_scan.TreeColumns`` (see ``inference.ubjson.loads``)."""
-    model = _unpack(data) if _is_tarball(data) else data
-    return _parse(model, tree_columns)
+    if not _is_tarball(data):
+        return _parse(data, 0, len(data), tree_columns)
+    unpacked, start, stop = _unpack(data)
+    return _parse(unpacked, start, stop, tree_columns)
 
 
 def _is_tarball(data: bytes) -> bool:
@@ -90,7 +98,11 @@ def _gunzip(data: bytes) -> bytes:
     size, rest = 0, data
     while rest:  # as gzip.GzipFile: members one after another, zero bytes between or after them
         inflater = _INFLATE.decompressobj(31)  # 31: a gzip header and trailer around the deflate stream
-        part = inflater.decompress(rest, MAX_UNPACKED_BYTES + 1 - size)
+        try:
+            part = inflater.decompress(rest, MAX_UNPACKED_BYTES + 1 - size)
+        except _INFLATE_ERRORS as exc:  # the same words whichever library inflates
+            reason = str(exc) if "check" not in str(exc).lower() else _CHECK_FAILED
+            raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {reason}") from exc
         size += len(part)
         if size > MAX_UNPACKED_BYTES:
             raise ModelFormatError(f"model.tar.gz unpacks to more than {MAX_UNPACKED_BYTES} bytes")
@@ -101,36 +113,47 @@ def _gunzip(data: bytes) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _unpack(data: bytes) -> bytes:
+def _unpack(data: bytes) -> tuple[bytes, int, int]:
+    """The tarball unpacked, and where the model member's bytes are in it (they are parsed in place)."""
     try:
-        with tarfile.open(fileobj=io.BytesIO(_gunzip(data)), mode="r:") as tar:
+        unpacked = _gunzip(data)
+        with tarfile.open(fileobj=io.BytesIO(unpacked), mode="r:") as tar:
             members = tar.getmembers()
             names = [member.name for member in members]
             for member in members:
                 if member.name.removeprefix("./") == MODEL_MEMBER and member.isfile():
                     if member.size > MAX_MEMBER_BYTES:
                         raise ModelFormatError(f"{MODEL_MEMBER} is larger than {MAX_MEMBER_BYTES} bytes")
-                    handle = tar.extractfile(member)
-                    if handle is None:
-                        break
-                    return handle.read()
-    except (tarfile.TarError, EOFError, OSError, zlib.error, *_INFLATE_ERRORS) as exc:
+                    if member.issparse():  # holes to fill: tarfile does that
+                        handle = tar.extractfile(member)
+                        content = handle.read() if handle is not None else b""
+                        return content, 0, len(content)
+                    if member.offset_data + member.size > len(unpacked):
+                        raise tarfile.ReadError("unexpected end of data")
+                    return unpacked, member.offset_data, member.offset_data + member.size
+    except (tarfile.TarError, EOFError, OSError, zlib.error, _INFLATE.error) as exc:
         raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {exc}") from exc
     if any(name.endswith((".pkl", ".pickle", ".joblib", ".sav")) for name in names):
         raise ModelFormatError(f"the tarball holds {names}: {_PICKLE_HINT}")
     raise ModelFormatError(f"the tarball has no regular file named {MODEL_MEMBER!r} (members: {names[:10]})")
 
 
-def _parse(model: bytes, tree_columns: bool = False) -> dict[str, Any]:
-    head = model.lstrip()[:2]
+def _parse(data: bytes, start: int, stop: int, tree_columns: bool = False) -> dict[str, Any]:
+    """Parse the model file ``data[start:stop]``."""
+    space = _WHITE_SPACE.match(data, start, stop)  # always matches (the empty string at least)
+    first = space.end() if space else start
+    head, magic = data[first : min(first + 2, stop)], data[start : min(start + 2, stop)]
     if not head:
         raise ModelFormatError("the model file is empty (an interrupted upload or copy?)")
-    if model[:1] == b"\x80" or model[:2] in (b"\x78\x9c", b"\x78\x01", b"\x78\xda"):
+    if magic[:1] == b"\x80" or magic in (b"\x78\x9c", b"\x78\x01", b"\x78\xda"):
         raise ModelFormatError(_PICKLE_HINT)
     if head[:1] != b"{":
         raise ModelFormatError(_LEGACY_HINT)
     try:
-        document = json.loads(model) if head[1:2] in (b'"', b"}", b"\n", b" ", b"\r", b"\t") else ubjson.loads(model, tree_columns=tree_columns)
+        if head[1:2] in (b'"', b"}", b"\n", b" ", b"\r", b"\t"):
+            document = json.loads(data[start:stop])
+        else:
+            document = ubjson.loads(data, start=start, end=stop, tree_columns=tree_columns)
     except (ValueError, RecursionError) as exc:
         raise ModelFormatError(f"model file is not valid XGBoost JSON/UBJSON: {exc}") from exc
     if not isinstance(document, dict):

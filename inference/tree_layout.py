@@ -16,17 +16,12 @@ to one copy of itself, so a row's leaf is reached by ``position = 2 * position +
 
 from __future__ import annotations
 
-import itertools
-import operator
 from typing import Any
 
 import numpy as np
 
 from inference.errors import ModelFormatError
-from inference.tree_scan import TreeColumns
-
-Trees = list[dict[str, Any]] | TreeColumns
-"""A model's trees as decoded: one dict per tree, or ``inference.tree_scan``'s columns."""
+from inference.node_arrays import Trees, node_arrays
 
 
 def lay_out(trees: Trees, weights: list[float], num_features: int) -> dict[str, Any]:
@@ -102,26 +97,11 @@ def perfect_levels(
     return {"node_cut": node_cuts, "leaf_value": value[nodes].T.ravel()}
 
 
-def columns(trees: Trees, num_features: int, *, cover: bool = True) -> tuple[np.ndarray, ...]:
+def columns(trees: Trees, num_features: int, *, cover: bool = True) -> tuple[Any, ...]:
     """Each tree's root, and every tree's node arrays concatenated, children as model-wide indices (-1: leaf);
     the covers are None unless ``cover``."""
-    try:
-        sizes = _sizes(trees)
-        lefts, rights, splits = (_column(trees, key, sizes, np.intp) for key in _INDEX_KEYS)
-        conditions = _column(trees, "split_conditions", sizes, np.float32)
-        defaults = _column(trees, "default_left", sizes, bool)
-        split_types = _column(trees, "split_type", sizes, np.intp, missing=0.0)
-        covers = _column(trees, "sum_hessian", sizes, np.float64, missing=np.nan) if cover else None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFormatError(f"malformed tree: {exc}") from exc
-    is_branch = lefts != -1
-    if np.any(is_branch & (split_types != 0)):
-        raise ModelFormatError(
-            "the model has categorical splits, which are not supported; encode categories as ordinal codes "
-            "and train them as numerical features"
-        )
-    if np.any(is_branch & ((splits < 0) | (splits >= num_features))):
-        raise ModelFormatError("a split refers to a feature the model does not have")
+    nodes = node_arrays(trees, num_features, cover=cover)
+    sizes, lefts, rights, is_branch = nodes.sizes, nodes.lefts, nodes.rights, nodes.lefts != -1
     tree_size = np.repeat(sizes, sizes)
     if np.any(is_branch & ((lefts < 0) | (lefts >= tree_size) | (rights < 0) | (rights >= tree_size))):
         raise ModelFormatError("a tree refers to a node that does not exist")
@@ -129,38 +109,7 @@ def columns(trees: Trees, num_features: int, *, cover: bool = True) -> tuple[np.
     tree_start = np.repeat(roots, sizes)
     lefts = np.where(is_branch, lefts + tree_start, -1)
     rights = np.where(is_branch, rights + tree_start, -1)
-    return roots, lefts, rights, splits, conditions, defaults, covers
-
-
-_INDEX_KEYS = ("left_children", "right_children", "split_indices")
-
-
-def _sizes(trees: Trees) -> np.ndarray:
-    """Each tree's number of nodes (entries of ``left_children``)."""
-    if isinstance(trees, TreeColumns):
-        return trees.counts("left_children").astype(np.intp)
-    return np.array(list(map(len, map(operator.itemgetter("left_children"), trees))), dtype=np.intp)
-
-
-def _column(trees: Trees, key: str, sizes: np.ndarray, dtype: Any, missing: float | None = None) -> Any:
-    """One node array of every tree, concatenated; each tree's must have as many entries as it has nodes.
-    A tree without ``key`` raises KeyError, or gets ``missing`` for every node when that is given."""
-    if isinstance(trees, TreeColumns):  # the columns are there already: check the counts, cast
-        if missing is not None and key not in trees.keys:
-            return np.full(int(sizes.sum()), missing, dtype=dtype)
-        if not np.array_equal(trees.counts(key), sizes):
-            raise ModelFormatError(f"malformed tree: {key} does not have one entry per node")
-        return trees.column(key).astype(dtype, casting="unsafe", copy=False)
-    sizes_list = sizes.tolist()
-    if missing is None or all(map(operator.contains, trees, itertools.repeat(key))):
-        parts = list(map(operator.itemgetter(key), trees))  # C-speed: thousands of trees, a few keys each
-    else:
-        parts = [
-            tree[key] if key in tree else np.full(size, missing) for tree, size in zip(trees, sizes_list, strict=True)
-        ]
-    if list(map(len, parts)) != sizes_list:
-        raise ModelFormatError(f"malformed tree: {key} does not have one entry per node")
-    return np.concatenate(parts, dtype=dtype, casting="unsafe")  # casts like astype, without a second copy
+    return roots, lefts, rights, nodes.splits, nodes.conditions, nodes.defaults, nodes.covers
 
 
 def breadth_first(lefts: np.ndarray, rights: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, int]:

@@ -41,13 +41,15 @@ _STRINGS, _CHAR = (ord("S"), ord("H")), ord("C")
 MAX_DEPTH = 64
 
 
-def loads(data: bytes, *, tree_columns: bool = False) -> Any:
-    """Decode one UBJSON document; raise ModelFormatError on anything malformed or truncated.
+def loads(data: bytes, *, start: int = 0, end: int | None = None, tree_columns: bool = False) -> Any:
+    """Decode one UBJSON document (``data[start:end]``, read in place); raise ModelFormatError on anything
+    malformed or truncated.
 
     With ``tree_columns``, an array of objects under the key ``trees`` is decoded by ``inference.tree_scan``
     into a ``TreeColumns`` (the same trees, as concatenated node arrays) when its trees all follow the first
     one's layout; otherwise, and always without it, into a list of dicts."""
-    reader = _Reader(bytes(data), tree_columns)
+    data = bytes(data)
+    reader = _Reader(data, start, len(data) if end is None else min(end, len(data)), tree_columns)
     value = reader.value(reader.marker(), depth=0)
     reader.skip_noops()
     if reader.pos != reader.end:
@@ -56,14 +58,14 @@ def loads(data: bytes, *, tree_columns: bool = False) -> Any:
 
 
 class _Reader:
-    def __init__(self, data: bytes, tree_columns: bool = False) -> None:
+    def __init__(self, data: bytes, start: int, end: int, tree_columns: bool) -> None:
         self.data = data
         self.tree_columns = tree_columns
-        self.end = len(data)
-        self.pos = 0
+        self.start = self.pos = start
+        self.end = end
 
     def error(self, what: str) -> ModelFormatError:
-        return ModelFormatError(f"corrupt UBJSON model at byte {self.pos}: {what}")
+        return ModelFormatError(f"corrupt UBJSON model at byte {self.pos - self.start}: {what}")
 
     def advance(self, size: int) -> int:
         """Claim the next ``size`` bytes; returns where they start."""
@@ -185,7 +187,7 @@ class _Reader:
         while (count is None or len(items) < count) and self.pos < end and data[self.pos] in _INTEGER_RUNS:
             pattern, dtype = _INTEGER_RUNS[data[self.pos]]
             stride = dtype.itemsize + 1
-            match = pattern.match(data, self.pos)
+            match = pattern.match(data, self.pos, end)
             if match is None:  # a truncated number: ``integer`` says so
                 break
             size = (match.end() - self.pos) // stride
@@ -235,7 +237,7 @@ class _Reader:
             if element_type is not None or count == 0 or data[first_at : first_at + 1] != b"{":
                 raise self.error("not an array of objects")
             self.pos += 1
-            scanned = tree_scan.scan(data, first_at, self.object(depth + 2), count)
+            scanned = tree_scan.scan(data, first_at, self.end, self.object(depth + 2), count)
         except ModelFormatError:
             scanned = None  # the general decoder meets the same fault and says where
         if scanned is None:
