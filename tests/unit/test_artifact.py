@@ -124,3 +124,66 @@ def test_unreachable_s3_fails_after_bounded_retries(monkeypatch, aws_env) -> Non
     monkeypatch.setenv("MODEL_S3_CONNECT_TIMEOUT", "0.5")
     with pytest.raises(ModelFormatError, match="could not read s3://b/k"):
         LoadedModel.load("s3://b/k")
+
+
+@pytest.fixture(params=["isal", "zlib"])
+def inflate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Unpack with ISA-L (what the images install) or with zlib, the fallback when isal cannot be imported."""
+    import zlib
+
+    from inference import artifact
+
+    if request.param == "zlib":
+        monkeypatch.setattr(artifact, "_INFLATE", zlib)
+        monkeypatch.setattr(artifact, "_INFLATE_ERRORS", (zlib.error,))
+    return str(request.param)
+
+
+def _member(tarball: bytes) -> bytes:
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(tarball)) as tar:
+        handle = tar.extractfile("xgboost-model")
+        assert handle is not None
+        return handle.read()
+
+
+def test_either_inflate_unpacks_the_document_the_standard_library_unpacks(inflate, model_tarball) -> None:
+    from inference import artifact, ubjson
+
+    data = model_tarball.read_bytes()
+    expected = ubjson.loads(_member(data))
+    document = artifact.model_document(data)
+    assert document["learner"]["learner_model_param"] == expected["learner"]["learner_model_param"]
+    trees, expected_trees = (d["learner"]["gradient_booster"]["model"]["trees"] for d in (document, expected))
+    assert len(trees) == len(expected_trees) == 20
+    np.testing.assert_array_equal(trees[7]["split_conditions"], expected_trees[7]["split_conditions"])
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: d[:-8] + bytes([d[-8] ^ 1]) + d[-7:], "CRC check failed"),  # the CRC-32 of the trailer
+        (lambda d: d[:-1] + bytes([d[-1] ^ 1]), "CRC check failed"),  # the length of the trailer
+        (lambda d: d[:-8], "the gzip stream ends early"),
+        (lambda d: d + b"trailing garbage", ""),  # not another gzip member
+        (lambda d: d[:40] + bytes([d[40] ^ 0xFF]) + d[41:], ""),  # inside the deflate stream
+    ],
+)
+def test_a_damaged_gzip_stream_is_refused_alike_whichever_library_inflates(inflate, model_tarball, damage,
+                                                                          message: str) -> None:  # fmt: skip
+    from inference import artifact
+
+    with pytest.raises(ModelFormatError, match=f"^model.tar.gz is truncated or corrupt: .*{message}"):
+        artifact.model_document(damage(model_tarball.read_bytes()))
+
+
+def test_gzip_members_one_after_another_and_zero_padding_unpack_as_gzip_does(inflate, model_tarball) -> None:
+    from inference import artifact
+
+    unpacked = gzip.decompress(model_tarball.read_bytes())
+    split = gzip.compress(unpacked[:5000]) + bytes(7) + gzip.compress(unpacked[5000:]) + bytes(512)
+    assert gzip.decompress(split) == unpacked
+    trees = artifact.model_document(split)["learner"]["gradient_booster"]["model"]["trees"]
+    assert len(trees) == 20

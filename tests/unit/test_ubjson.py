@@ -59,3 +59,37 @@ def test_decodes_standard_markers(data: bytes, expected: object) -> None:
 def test_refuses_malformed_input(data: bytes, message: str) -> None:
     with pytest.raises(ModelFormatError, match=message):
         ubjson.loads(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # a marker per number, as XGBoost writes tree_info and iteration_indptr: decoded run by run
+        (
+            b"[#i\x07i\x01i\x7fI\x01\x00U\xffl\x00\x01\x00\x00L" + struct.pack(">q", -5) + b"i\xfe",
+            [1, 127, 256, 255, 65536, -5, -2],
+        ),
+        (b"[i\x01i\x02I\x00\x03]", [1, 2, 3]),
+        (b"[#i\x03i\x01Si\x01xi\x02", [1, "x", 2]),  # a run stops at anything else; the rest decodes as before
+        (b"[#i\x02i\x01i\x02i\x03]", None),  # a run stops at the count: the bytes after it are not the array's
+        (b"[#i\x02i\x01Ni\x02", [1, 2]),
+    ],
+)
+def test_untyped_integer_arrays_decode_number_by_number(data: bytes, expected: object) -> None:
+    if expected is None:
+        with pytest.raises(ModelFormatError, match="unexpected bytes after the document"):
+            ubjson.loads(data)
+    else:
+        assert ubjson.loads(data) == expected
+        assert all(type(item) is int for item in ubjson.loads(data) if not isinstance(item, str))
+
+
+def test_a_truncated_integer_in_a_run_is_refused() -> None:
+    with pytest.raises(ModelFormatError, match=r"at byte 9: needs 2 more bytes, 1 remain"):
+        ubjson.loads(b"[#i\x03i\x01i\x02I\x00")
+
+
+def test_a_document_inside_a_buffer_is_read_in_place_and_its_errors_count_from_its_start() -> None:
+    assert ubjson.loads(b"garbage{i\x01ai\x05}more", start=7, end=14) == {"a": 5}
+    with pytest.raises(ModelFormatError, match=r"^corrupt UBJSON model at byte 6: needs 1 more bytes, 0 remain"):
+        ubjson.loads(b"garbage{i\x01ai\x05}more", start=7, end=13)
