@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from itertools import chain
-from operator import itemgetter
+from operator import itemgetter, le
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,9 @@ class Columns:
         self.may_miss = np.array([f.missing for f in schema.features])
         self._values_of = itemgetter(*self.names) if len(self.names) > 1 else lambda row: (row[self.names[0]],)
         self._bounds = list(zip(self.minima.tolist(), self.maxima.tolist(), self.may_miss.tolist(), strict=True))
+        # A value is fine when within both its range and float32's: one interval per feature, for _check_row.
+        self._lowest = [max(low, -_FLOAT32_MAX) for low in self.minima.tolist()]
+        self._highest = [min(high, _FLOAT32_MAX) for high in self.maxima.tolist()]
 
     def json_value(self, value: object, row: int, column: int) -> float:
         """A JSON value for one feature: a number, a category name, or null where missing is allowed."""
@@ -143,6 +146,10 @@ class Columns:
         if not _NUMERIC_TYPES.issuperset(map(type, values)):
             return None
         try:
+            if len(rows) == 1:  # checked on Python floats, then float32 directly, as ``checked`` makes it
+                row = [value if type(value) is float else float(value) for value in values]
+                self._check_row(row)
+                return np.array([row], dtype=np.float32)
             return self.checked(np.array(values, dtype=np.float64).reshape(len(rows), len(self.names)))
         except OverflowError:  # an integer beyond float range: the row-by-row path reports it
             return None
@@ -165,6 +172,8 @@ class Columns:
         return matrix.astype(np.float32)
 
     def _check_row(self, values: list[float]) -> None:
+        if all(map(le, self._lowest, values)) and all(map(le, values, self._highest)):
+            return  # the usual row, in two passes at C speed; NaN fails both comparisons
         for column, (value, (low, high, may_miss)) in enumerate(zip(values, self._bounds, strict=True)):
             if math.isfinite(value):
                 if low <= value <= high and abs(value) <= _FLOAT32_MAX:

@@ -34,8 +34,8 @@ from inference.errors import InferenceError, InvalidInput, UnsupportedMediaType
 from inference.sagemaker_answers import CSV, JSON, JSONLINES, default_answer, key_list, row_outputs, selected_answer
 from inference.sagemaker_answers import selected_keys as chosen_keys
 from inference.schema import MAX_BODY_BYTES
+from inference.service import DEFAULT_ACCEPT_ENV, OUTPUT_ENV
 
-OUTPUT_ENV, DEFAULT_ACCEPT_ENV = "SAGEMAKER_INFERENCE_OUTPUT", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT"
 OUTPUT_PARAMETER, OUTPUT_HEADER = "output", "X-Inference-Output"
 ANSWER_TYPES = {CSV: "text/csv; charset=utf-8", JSON: JSON, JSONLINES: JSONLINES}
 DECODERS: dict[str, Callable[[str, Columns], list[list[float]]]] = {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
+
+from inference.json_text import dumps_or_str
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged as a field.
 _STANDARD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -25,7 +26,7 @@ class JsonLogFormatter(logging.Formatter):
         entry.update((k, v) for k, v in vars(record).items() if k not in _STANDARD_FIELDS)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return dumps_or_str(entry)
 
 
 def log_fields(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
@@ -46,8 +47,10 @@ def log_fields(logger: logging.Logger, level: int, message: str, fields: dict[st
                  "logger": logger.name, "message": message, **fields}  # fmt: skip
         handler.acquire()  # as Handler.handle does around emit
         try:
-            handler.stream.write(json.dumps(entry, default=str) + handler.terminator)
-            handler.flush()
+            stream = handler.stream
+            stream.write(dumps_or_str(entry) + handler.terminator)
+            if hasattr(stream, "flush"):  # as StreamHandler.flush does
+                stream.flush()
         except Exception:  # as StreamHandler.emit does
             handler.handleError(logger.makeRecord(logger.name, level, "", 0, message, (), None, extra=fields))
         finally:

@@ -9,31 +9,55 @@
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 import numpy as np
 
+from inference import json_text
 from inference.objectives import objective_of
-from inference.schema import Schema
+from inference.schema import Schema, Target
 
 
 def answer(schema: Schema, objective: str, predicted: np.ndarray, version: str) -> dict[str, Any]:
     """The response body for ``predicted`` (what ``TreeEnsemble.predict`` returned for the rows)."""
     output = objective_of(objective).output
+    one = len(predicted) == 1 and predicted.dtype == np.float64  # one request row: Python floats, same values
     if output == "value":
         target = schema.target
-        values = predicted * target.scale
-        if target.decimals is not None:
-            values = np.round(values, target.decimals)
-        return {"predictions": values.tolist(), "unit": target.unit, "model_version": version, "count": len(values)}
+        values = [_scaled(float(predicted[0]), target)] if one else _scaled_values(predicted, target)
+        return {"predictions": values, "unit": target.unit, "model_version": version, "count": len(values)}
     labels = schema.target.labels
     if output == "label":
         rows: list[dict[str, Any]] = [{"label": labels[int(i)]} for i in predicted.tolist()]
     else:
-        probabilities = _class_probabilities(output, predicted)
-        rows = [_labelled(labels, row) for row in probabilities.tolist()]
+        if one and output == "probability":
+            positive = float(predicted[0])
+            probabilities = [[1.0 - positive, positive]]
+        else:
+            probabilities = _class_probabilities(output, predicted).tolist()
+        rows = [_labelled(labels, row) for row in probabilities]
     return {"predictions": rows, "model_version": version, "count": len(rows)}
+
+
+def _scaled_values(predicted: np.ndarray, target: Target) -> list[float]:
+    values = predicted * target.scale
+    scaled: list[float] = (values if target.decimals is None else np.round(values, target.decimals)).tolist()
+    return scaled
+
+
+def _scaled(value: float, target: Target) -> float:
+    """``_scaled_values`` of one float64, on Python floats: ``np.round(x, d)`` is ``rint(x * 10**d) / 10**d``,
+    and ``round`` rounds a float half to even as ``rint`` does (the sign of a zero is kept apart)."""
+    scaled = value * target.scale
+    decimals = target.decimals
+    if decimals is None:
+        return scaled
+    factor = float(10**decimals) if 0 <= decimals <= 22 else math.nan  # 10**d exact as a float up to 22
+    shifted = scaled * factor
+    if not math.isfinite(shifted):
+        return float(_scaled_values(np.array([value]), target)[0])
+    return (float(round(shifted)) or math.copysign(0.0, shifted)) / factor
 
 
 BULK_VALUES = 64
@@ -49,9 +73,9 @@ def answer_json(body: dict[str, Any]) -> str:
 
         values = bulk_json.float_list(predictions)
         if values is not None:
-            rest = json.dumps({key: value for key, value in body.items() if key != "predictions"})
+            rest = json_text.dumps({key: value for key, value in body.items() if key != "predictions"})
             return '{"predictions": ' + values + (", " + rest[1:] if rest != "{}" else "}")
-    return json.dumps(body)
+    return json_text.dumps(body)
 
 
 def class_probabilities(objective: str, predicted: np.ndarray) -> np.ndarray | None:

@@ -14,14 +14,16 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from inference import codecs, explanations, invocations, outputs
+from inference import codecs, outputs
 from inference.bundle import ModelBundle
 from inference.errors import ModelFormatError, ModelUnavailable
-from inference.invocations import Invocation
+
+if TYPE_CHECKING:
+    from inference.invocations import Invocation
 
 logger = logging.getLogger("inference")
 LoadedModel = ModelBundle
@@ -30,6 +32,8 @@ LoadedModel = ModelBundle
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 """Where SageMaker hosting (and Batch Transform) unpack ``model.tar.gz`` for the container."""
+OUTPUT_ENV, DEFAULT_ACCEPT_ENV = "SAGEMAKER_INFERENCE_OUTPUT", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT"
+"""The deployment's settings of ``POST /invocations`` (``inference.invocations``, imported by the first one)."""
 
 
 def hosted_model(directory: str) -> str | None:
@@ -72,7 +76,7 @@ class Predictor:
             environ.get("MODEL_VERSION") or None,
             float(environ.get("MODEL_RETRY_SECONDS", "10")),
             environ.get("SCHEMA_URI") or None,
-            {key: environ[key] for key in (invocations.OUTPUT_ENV, invocations.DEFAULT_ACCEPT_ENV) if environ.get(key)},
+            {key: environ[key] for key in (OUTPUT_ENV, DEFAULT_ACCEPT_ENV) if environ.get(key)},
             environ.get("COMPILED_MODEL_URI") or None,
         )
 
@@ -167,6 +171,8 @@ class Predictor:
 
     def invoke(self, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]]) -> Invocation:
         """``POST /invocations`` in SageMaker's built-in XGBoost formats (``inference.invocations``)."""
+        from inference import invocations  # SageMaker's formats: imported by the first /invocations
+
         model = self._require_model()
         return invocations.answer_request(model, body, headers, query, self._invocation_settings)
 
@@ -180,6 +186,8 @@ class Predictor:
 
     @staticmethod
     def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
+        from inference import explanations  # imported by the first /explain
+
         objective = model.ensemble.objective
         labels = outputs.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
         contributions = model.explainer.contributions(rows)

@@ -7,14 +7,13 @@ Routes match on the path's last segment, so stage or route prefixes (``/lambda/x
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import sys
 import time
 import urllib.parse
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from inference import InferenceError, InvalidInput, MethodNotAllowed, NotFound, Predictor
 from inference.logs import JsonLogFormatter, log_fields
@@ -39,8 +38,7 @@ def _configure_logging() -> logging.Logger:
     return logging.getLogger("inference.lambda_handler")
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
     method: str
     path: str
     query: dict[str, list[str]]
@@ -98,7 +96,7 @@ def http_request(event: Any) -> HttpRequest | None:
     http = _dict(event.get("requestContext")).get("http")
     if event.get("version") == "2.0" and isinstance(http, dict):
         method, path = _text(http.get("method")), _text(event.get("rawPath")) or _text(http.get("path"))
-        query = urllib.parse.parse_qs(_text(event.get("rawQueryString")), keep_blank_values=True)
+        query = _parsed_query(_text(event.get("rawQueryString")))
     elif "httpMethod" in event:
         method, path = _text(event.get("httpMethod")), _text(event.get("path"))
         multi = _dict(event.get("multiValueQueryStringParameters"))
@@ -109,6 +107,10 @@ def http_request(event: Any) -> HttpRequest | None:
     headers = {str(name).lower(): str(value) for name, value in _dict(event.get("headers")).items()}
     body, base64_body = _text(event.get("body")), event.get("isBase64Encoded") is True
     return HttpRequest(method.upper(), path or "/", query, headers, body, base64_body)
+
+
+def _parsed_query(text: str) -> dict[str, list[str]]:
+    return urllib.parse.parse_qs(text, keep_blank_values=True) if text else {}
 
 
 def _text(value: object) -> str:
@@ -137,6 +139,7 @@ def dispatch(request: HttpRequest, predictor: Predictor) -> tuple[int, dict[str,
     return 200, predictor.predict(_body_bytes(request), request.headers.get("content-type"))
 
 
+@lru_cache(maxsize=256)  # bounded: a path is the client's to choose
 def _route_of(path: str) -> str | None:
     return next((route for route in ROUTE_METHODS if path.endswith(route)), None)
 
@@ -144,6 +147,8 @@ def _route_of(path: str) -> str | None:
 def _body_bytes(request: HttpRequest) -> bytes:
     if not request.base64_body:
         return request.raw_body.encode("utf-8", "surrogatepass")
+    import base64  # only a base64 body needs it: not imported by every cold start
+
     try:
         return base64.b64decode(request.raw_body, validate=True)
     except ValueError as exc:  # binascii.Error, or ValueError for a body that is not ASCII

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from inference import bulk_json, codecs, outputs
 from inference.columns import Columns
-from inference.errors import InferenceError
+from tests.support import decoding
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for
+from tests.support.decoding import NUMBER_LITERALS, Decoder, general, row_text, served
 from tests.support.requests import BAD_BODIES, ORDERED, ROW
 
 COLUMNS = Columns(HOUSING)
@@ -23,22 +24,8 @@ PAD = " " * (codecs.BULK_BYTES + 1)
 """Leading whitespace is valid JSON: any document padded with it is decoded as a large body."""
 
 
-def outcome(decode: Any, text: str, columns: Columns = COLUMNS) -> tuple[Any, ...]:
-    """What a decoder answers, comparable: the matrix's bits, or the error's every part."""
-    try:
-        matrix = decode(text, columns)
-    except InferenceError as error:
-        return ("refused", type(error), error.status, error.code, error.field, error.row, error.to_body())
-    return ("decoded", matrix.dtype, matrix.shape, matrix.tobytes())
-
-
-def served(text: str, columns: Columns) -> np.ndarray:
-    return codecs.decode_body(text, "application/json", columns)
-
-
-def general(text: str, columns: Columns) -> np.ndarray:
-    """The general path alone (after the one BOM ``decode_body`` takes off): the duplicate-key hook, row by row."""
-    return codecs.decode_payload(codecs._load_json(text.removeprefix("\ufeff")), columns)
+def outcome(decode: Decoder, text: str, columns: Columns = COLUMNS) -> tuple[Any, ...]:
+    return decoding.outcome(decode, text, columns)
 
 
 def instances(*rows: str) -> str:
@@ -146,21 +133,10 @@ def test_schemas_with_categories_or_missing_values_take_the_general_path(schema)
     assert outcome(served, text, columns) == outcome(general, text, columns)
 
 
-NUMBER = st.one_of(
-    st.floats(allow_nan=False, allow_infinity=False).map(repr),
-    st.floats(min_value=0, max_value=150).map(repr),
-    st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.from_regex(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,24})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
-)
-
-
 @settings(max_examples=300, deadline=None)
-@given(st.lists(NUMBER, min_size=8, max_size=8), st.booleans())
+@given(st.lists(NUMBER_LITERALS, min_size=8, max_size=8), st.booleans())
 def test_any_numbers_decode_as_the_general_path_decodes_them(literals: list[str], named: bool) -> None:
-    if named:
-        row = "{" + ", ".join(f'"{name}": {value}' for name, value in zip(HOUSING.names, literals, strict=True)) + "}"
-    else:
-        row = "[" + ", ".join(literals) + "]"
+    row = row_text(HOUSING.names, literals, named=named)
     text = instances(row, row)
     assert outcome(served, text) == outcome(general, text)
 

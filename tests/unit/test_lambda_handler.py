@@ -201,3 +201,23 @@ def test_request_log_is_one_json_line_with_ids_and_timing_but_no_values(adapter,
     assert (entry["route"], entry["status"], entry["rows"]) == ("/predict", 200, 1)
     assert entry["latency_ms"] > 0
     assert not any(value in line for value in ("8.3252", "6.984127", "-122.23"))
+
+
+def test_request_line_written_straight_to_the_configured_stream_has_every_field(adapter, predictor, monkeypatch):
+    package_logger = logging.getLogger("inference")
+    (configured,) = [h for h in package_logger.handlers if isinstance(h.formatter, JsonLogFormatter)]
+    monkeypatch.setattr(package_logger, "handlers", [configured])  # without pytest's capturing handler
+    stream = io.StringIO()
+    monkeypatch.setattr(configured, "stream", stream)
+    made = []
+    monkeypatch.setattr(logging.Logger, "makeRecord", lambda *args, **kwargs: made.append(args))
+    invoke(adapter, post(named_body(MedInc=500)), predictor)
+    invoke(adapter, load_event(POST), predictor)
+    refused, answered = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert made == []  # straight to the stream, no LogRecord
+    assert list(answered) == ["time", "level", "logger", "message", "request_id", "route", "status", "rows",
+                              "latency_ms", "error_code", "error_field"]  # fmt: skip
+    assert {k: answered[k] for k in ("level", "logger", "message", "route", "status", "rows")} == {
+        "level": "INFO", "logger": "inference.lambda_handler", "message": "request", "route": "/predict",
+        "status": 200, "rows": 1}  # fmt: skip
+    assert (refused["status"], refused["error_code"], refused["error_field"]) == (400, "out_of_range", "MedInc")
