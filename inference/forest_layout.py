@@ -13,12 +13,13 @@ left to ``compile_model`` (None here), which refuses it with its message or walk
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from inference.node_arrays import Trees, node_arrays
-from inference.tree_layout import cuts_of
+from inference.tree_layout import branch_cuts
 
 
 def perfect_forest(trees: Trees, weights: list[float], num_features: int, max_depth: int) -> dict[str, Any] | None:
@@ -27,48 +28,68 @@ def perfect_forest(trees: Trees, weights: list[float], num_features: int, max_de
     if not len(trees) or len(weights) != len(trees):
         return None
     nodes = node_arrays(trees, num_features, cover=False)
-    is_leaf = nodes.lefts == -1
-    cuts = cuts_of(nodes.splits, nodes.conditions, nodes.defaults, is_leaf)
-    walked = _walk(nodes.lefts, nodes.rights, nodes.sizes, cuts.pop("node_cut"), max_depth)
-    if walked is None:
+    levels = _levels(nodes.lefts, nodes.rights, nodes.sizes, max_depth)
+    if levels is None:
         return None
-    levels, last = walked
-    depth = len(levels)
-    leaf_value = nodes.conditions[last.T.ravel()].astype(np.float64)  # every position of the last level is a leaf
+    depth, count = len(levels) - 1, len(nodes.sizes)
+    branches = np.concatenate([level.nodes[level.branch] for level in levels])
+    cuts, rank = branch_cuts(nodes.splits[branches], nodes.conditions[branches], nodes.defaults[branches])
+    # The always-left cut (the last) where no branch is: at leaves, and at the padding below them.
+    node_cut, done = np.full(count * ((1 << depth) - 1), len(cuts["cut_feature"]) - 1, dtype=np.intp), 0
+    leaf_value = np.empty((count, 1 << depth))
+    for level_index, level in enumerate(levels):
+        branch, start = level.branch, count * ((1 << level_index) - 1)  # where the level's positions start
+        taken = int(np.count_nonzero(branch))
+        node_cut[start + level.place[branch] * count + level.tree[branch]] = rank[done : done + taken]
+        done += taken
+        leaf = ~branch
+        span = leaf_value.reshape(count, 1 << level_index, -1)  # a leaf fills its positions at the last level
+        span[level.tree[leaf], level.place[leaf], :] = nodes.conditions[level.nodes[leaf]][:, None]
     if weights.count(1.0) != len(weights):  # DART scales each tree's leaves
-        leaf_value *= np.repeat(np.asarray(weights, dtype=np.float64), 1 << depth)
+        leaf_value *= np.asarray(weights, dtype=np.float64)[:, None]
     if not np.isfinite(leaf_value).all():
         return None
-    node_cut = np.concatenate(levels) if levels else np.zeros(0, np.intp)
-    return {**cuts, "node_cut": node_cut, "leaf_value": leaf_value, "depth": depth}
+    return {**cuts, "node_cut": node_cut, "leaf_value": leaf_value.ravel(), "depth": depth}
 
 
-def _walk(lefts: np.ndarray, rights: np.ndarray, sizes: np.ndarray, node_cut: np.ndarray,
-          max_depth: int) -> tuple[list[np.ndarray], np.ndarray] | None:  # fmt: skip
-    """Each level's node cuts at positions ``p * trees + t``, and the last level's nodes (all leaves); None
-    for a structure that is not a forest of trees at most ``max_depth`` deep."""
-    roots = np.cumsum(sizes) - sizes
-    positions = roots[None, :]  # model-wide node ids, (2**level, trees)
+@dataclass(frozen=True)
+class _Level:
+    nodes: np.ndarray  # the level's real nodes (model-wide ids), each branch's children together in the next
+    tree: np.ndarray  # each one's tree
+    place: np.ndarray  # and position in the level, 0 .. 2**level - 1
+    branch: np.ndarray  # bool: a branch (else a leaf)
+
+
+def _levels(lefts: np.ndarray, rights: np.ndarray, sizes: np.ndarray, max_depth: int) -> list[_Level] | None:
+    """The real nodes level by level, as ``breadth_first`` visits them, with their places; None for a structure
+    that is not a forest of trees at most ``max_depth`` deep (a child outside its tree, a cycle, a node
+    reached twice or never). Ids are int32 (fresh memory costs more than the arithmetic here)."""
+    if len(lefts) >= 2**31:
+        return None
+    roots = (np.cumsum(sizes) - sizes).astype(np.int32)
+    trees = np.arange(len(roots), dtype=np.int32)
+    level = _Level(roots, trees, np.zeros(len(roots), np.int32), lefts[roots] != -1)
     seen = np.zeros(len(lefts), dtype=bool)
     seen[roots] = True
-    real, levels = len(roots), list[np.ndarray]()
-    while True:
-        left = lefts[positions]
-        branch = left != -1
-        branches = int(np.count_nonzero(branch))
-        if not branches:
-            break
-        if len(levels) == max_depth:
+    visited, levels = len(roots), [level]
+    while level.branch.any():
+        if len(levels) > max_depth:
             return None  # deeper than perfect trees go (or a cycle)
-        right = rights[positions]
-        outside = (left < 0) | (left >= sizes) | (right < 0) | (right >= sizes)
-        if np.any(branch & outside):
-            return None  # a child that is not in the tree
-        levels.append(node_cut[positions].ravel())
-        children = np.stack((np.where(branch, left + roots, positions), np.where(branch, right + roots, positions)), 1)
-        positions = children.reshape(-1, len(roots))
-        seen[positions] = True
-        real += 2 * branches
-    if real != len(lefts) or not seen.all():
-        return None  # a node reached twice, or never
-    return levels, positions
+        parents, tree, place = level.nodes[level.branch], level.tree[level.branch], level.place[level.branch]
+        left, right, size = lefts[parents], rights[parents], sizes[tree]
+        if np.any((left < 0) | (left >= size) | (right < 0) | (right >= size)):
+            return None  # a child that is not in its tree
+        pairs = np.empty((len(parents), 2), dtype=np.int32)
+        np.add(left, roots[tree], out=pairs[:, 0], casting="unsafe")  # in the tree: fits
+        np.add(right, roots[tree], out=pairs[:, 1], casting="unsafe")
+        children = pairs.ravel()
+        visited += len(children)
+        if visited > len(lefts):
+            return None  # a node reached twice (a cycle, or a shared child)
+        seen[children] = True
+        places = np.empty((len(parents), 2), dtype=np.int32)
+        np.multiply(place, 2, out=places[:, 0])
+        np.add(places[:, 0], 1, out=places[:, 1])
+        level = _Level(children, tree.repeat(2), places.ravel(), lefts[children] != -1)
+        levels.append(level)
+    return levels if visited == len(lefts) and seen.all() else None
