@@ -10,10 +10,8 @@ to disk, so member paths cannot escape anywhere, and oversized members are refus
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
-import tarfile
 import types
 import zlib
 from dataclasses import dataclass
@@ -115,6 +113,9 @@ def _gunzip(data: bytes) -> bytes:
 
 def _unpack(data: bytes) -> tuple[bytes, int, int]:
     """The tarball unpacked, and where the model member's bytes are in it (they are parsed in place)."""
+    import io
+    import tarfile  # 5 ms of imports that serving a compiled form never needs
+
     try:
         unpacked = _gunzip(data)
         with tarfile.open(fileobj=io.BytesIO(unpacked), mode="r:") as tar:

@@ -13,8 +13,7 @@ left to ``compile_model`` (None here), which refuses it with its message or walk
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -52,8 +51,7 @@ def perfect_forest(trees: Trees, weights: list[float], num_features: int, max_de
     return {**cuts, "node_cut": node_cut, "leaf_value": leaf_value.ravel(), "depth": depth}
 
 
-@dataclass(frozen=True)
-class _Level:
+class _Level(NamedTuple):
     nodes: np.ndarray  # the level's real nodes (model-wide ids), each branch's children together in the next
     tree: np.ndarray  # each one's tree
     place: np.ndarray  # and position in the level, 0 .. 2**level - 1
