@@ -1,8 +1,9 @@
 """Decompressing ``model.tar.gz``: the standard library's zlib against ISA-L (``isal``), measured for context.
 
-Serving the compiled form reads no gzip at all; serving SageMaker's tarball as it is must inflate it first.
-Timed in the baseline's venv (bench/requirements.txt installs isal there; the images do not have it): the
-best of several one-shot inflates of the same bytes, each checked against the other.
+Serving the compiled form reads no gzip at all; serving SageMaker's tarball as it is must inflate it first,
+with ISA-L where isal imports (both images install it; ``inference.artifact`` falls back to zlib). Timed in
+the baseline's venv (bench/requirements.txt installs isal there too): the best of several one-shot inflates
+of the same bytes, each checked against the other.
 """
 
 from __future__ import annotations
