@@ -77,8 +77,10 @@ def branch_cuts(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The cuts of these branches (their distinct (feature, threshold, default way), sorted by feature then
     threshold, and the always-left cut last), and each branch's cut."""
-    keys = feature.astype(np.int64) << 33
-    keys |= np.left_shift(~default_left, 32, dtype=np.int64)
+    keys = feature.astype(np.int64)  # feature << 33 | goes right if missing << 32 | the threshold's bits, in place
+    keys <<= 1
+    np.add(keys, ~default_left, out=keys)
+    keys <<= 32
     np.bitwise_or(keys, threshold.view(np.uint32), out=keys)
     unique, inverse = _unique(keys)
     cut_feature, cut_right = unique >> 33, ((unique >> 32) & 1).astype(bool)
@@ -88,26 +90,31 @@ def branch_cuts(
     rank[order] = np.arange(len(order))
     return {"cut_feature": np.append(cut_feature[order], 0).astype(np.intp),
             "cut_threshold": np.append(cut_threshold[order], np.float32(np.nan)),
-            "cut_default_right": np.append(cut_right[order], False)}, rank[inverse]  # fmt: skip
+            "cut_default_right": np.append(cut_right[order], False)}, np.take(rank, inverse, out=inverse)  # fmt: skip
 
 
 def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)``; by one plain sort of each key with its index in the low bits
-    when they fit in 63 bits (a third of the time: no argsort)."""
+    """``np.unique(keys, return_inverse=True)``, overwriting ``keys``; by one plain sort of each key with its
+    index in the low bits when they fit in 63 bits (a third of the time: no argsort)."""
     bits = max(1, len(keys).bit_length())
     if not len(keys) or keys.min() < 0 or keys.max() >= 1 << (63 - bits):
         unique, inverse = np.unique(keys, return_inverse=True)
         return unique, inverse.ravel()
-    packed = keys << bits
+    packed = keys  # in place: each fresh array here costs its page faults, as much as the arithmetic
+    packed <<= bits
     packed |= np.arange(len(keys))
     packed.sort()
-    ordered = packed >> bits
+    index = packed & ((1 << bits) - 1)
+    packed >>= bits  # the keys, sorted
     first = np.empty(len(keys), dtype=bool)
     first[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    inverse = np.empty(len(keys), dtype=np.intp)
-    inverse[packed & ((1 << bits) - 1)] = np.cumsum(first) - 1
-    return ordered[first], inverse
+    np.not_equal(packed[1:], packed[:-1], out=first[1:])
+    unique = packed[first]
+    code = np.cumsum(first, dtype=np.intp)
+    code -= 1
+    inverse = packed.view(np.intp) if np.intp is np.int64 else np.empty(len(keys), np.intp)  # reuse the memory
+    inverse[index] = code
+    return unique, inverse
 
 
 def perfect_levels(
