@@ -72,7 +72,8 @@ def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
     if text.count(":") != 1 + (count * width if named else 0):
         return None
     values = chain.from_iterable(map(msgspec.structs.astuple, rows) if named else rows)
-    return columns.checked(np.fromiter(values, np.float64, count * width).reshape(count, width))
+    matrix = np.fromiter(values, np.float64, count * width).reshape(count, width)
+    return columns.checked_finite(matrix)  # msgspec reads no NaN, Infinity or number past float range
 
 
 def float_list(values: list[Any]) -> str | None:
@@ -81,6 +82,8 @@ def float_list(values: list[Any]) -> str | None:
     if set(map(type, values)) != {float}:
         return None
     magnitudes = np.abs(np.array(values, dtype=np.float64))
-    if not ((magnitudes < LARGEST_PLAIN) & ((magnitudes >= SMALLEST_PLAIN) | (magnitudes == 0))).all():
-        return None  # NaN fails both comparisons
+    if not magnitudes.max() < LARGEST_PLAIN:  # NaN fails it too
+        return None
+    if not magnitudes.min() >= SMALLEST_PLAIN and not ((magnitudes >= SMALLEST_PLAIN) | (magnitudes == 0)).all():
+        return None
     return _ENCODER.encode(values).decode("ascii").replace(",", ", ")

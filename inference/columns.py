@@ -62,6 +62,7 @@ class Columns:
         # A value is fine when within both its range and float32's: one interval per feature, for _check_row.
         self._lowest = [max(low, -_FLOAT32_MAX) for low in self.minima.tolist()]
         self._highest = [min(high, _FLOAT32_MAX) for high in self.maxima.tolist()]
+        self._lowest_array, self._highest_array = np.array(self._lowest), np.array(self._highest)
 
     def json_value(self, value: object, row: int, column: int) -> float:
         """A JSON value for one feature: a number, a category name, or null where missing is allowed."""
@@ -169,6 +170,13 @@ class Columns:
         if bad.any():
             row, column = (int(i) for i in np.argwhere(bad)[0])
             raise _bad_value(self.features[column], float(matrix[row, column]), row)
+        return matrix.astype(np.float32)
+
+    def checked_finite(self, matrix: np.ndarray) -> np.ndarray:
+        """``checked`` for a matrix known to hold finite numbers only (no NaN, no infinity): two comparisons
+        per value instead of a dozen; any value out of bounds is reported by ``checked``, as always."""
+        if ((matrix < self._lowest_array) | (matrix > self._highest_array)).any():
+            return self.checked(matrix)
         return matrix.astype(np.float32)
 
     def _check_row(self, values: list[float]) -> None:
