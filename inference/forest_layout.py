@@ -39,11 +39,12 @@ def perfect_forest(trees: Trees, weights: list[float], num_features: int, max_de
     for level_index, level in enumerate(levels):
         branch, start = level.branch, count * ((1 << level_index) - 1)  # where the level's positions start
         taken = int(np.count_nonzero(branch))
-        node_cut[start + level.place[branch] * count + level.tree[branch]] = rank[done : done + taken]
+        node_cut[start + level.slot[branch]] = rank[done : done + taken]
         done += taken
         leaf = ~branch
+        place, tree = np.divmod(level.slot[leaf], count)
         span = leaf_value.reshape(count, 1 << level_index, -1)  # a leaf fills its positions at the last level
-        span[level.tree[leaf], level.place[leaf], :] = nodes.conditions[level.nodes[leaf]][:, None]
+        span[tree, place, :] = nodes.conditions[level.nodes[leaf]][:, None]
     if weights.count(1.0) != len(weights):  # DART scales each tree's leaves
         leaf_value *= np.asarray(weights, dtype=np.float64)[:, None]
     if not np.isfinite(leaf_value).all():
@@ -53,8 +54,7 @@ def perfect_forest(trees: Trees, weights: list[float], num_features: int, max_de
 
 class _Level(NamedTuple):
     nodes: np.ndarray  # the level's real nodes (model-wide ids), each branch's children together in the next
-    tree: np.ndarray  # each one's tree
-    place: np.ndarray  # and position in the level, 0 .. 2**level - 1
+    slot: np.ndarray  # each one's position in the level's cuts: place * trees + tree (place < 2**level)
     branch: np.ndarray  # bool: a branch (else a leaf)
 
 
@@ -62,18 +62,19 @@ def _levels(lefts: np.ndarray, rights: np.ndarray, sizes: np.ndarray, max_depth:
     """The real nodes level by level, as ``breadth_first`` visits them, with their places; None for a structure
     that is not a forest of trees at most ``max_depth`` deep (a child outside its tree, a cycle, a node
     reached twice or never). Ids are int32 (fresh memory costs more than the arithmetic here)."""
-    if len(lefts) >= 2**31:
-        return None
+    count = len(sizes)
+    if len(lefts) >= 2**31 or count << max_depth >= 2**31:
+        return None  # past int32 (a perfect layout that large is left to compile_model too)
     roots = (np.cumsum(sizes) - sizes).astype(np.int32)
-    trees = np.arange(len(roots), dtype=np.int32)
-    level = _Level(roots, trees, np.zeros(len(roots), np.int32), lefts[roots] != -1)
+    level = _Level(roots, np.arange(count, dtype=np.int32), lefts[roots] != -1)
     seen = np.zeros(len(lefts), dtype=bool)
     seen[roots] = True
     visited, levels = len(roots), [level]
     while level.branch.any():
         if len(levels) > max_depth:
             return None  # deeper than perfect trees go (or a cycle)
-        parents, tree, place = level.nodes[level.branch], level.tree[level.branch], level.place[level.branch]
+        parents, slot = level.nodes[level.branch], level.slot[level.branch]
+        tree = slot % count
         left, right, size = lefts[parents], rights[parents], sizes[tree]
         if np.any((left < 0) | (left >= size) | (right < 0) | (right >= size)):
             return None  # a child that is not in its tree
@@ -85,9 +86,10 @@ def _levels(lefts: np.ndarray, rights: np.ndarray, sizes: np.ndarray, max_depth:
         if visited > len(lefts):
             return None  # a node reached twice (a cycle, or a shared child)
         seen[children] = True
-        places = np.empty((len(parents), 2), dtype=np.int32)
-        np.multiply(place, 2, out=places[:, 0])
-        np.add(places[:, 0], 1, out=places[:, 1])
-        level = _Level(children, tree.repeat(2), places.ravel(), lefts[children] != -1)
+        slots = np.empty((len(parents), 2), dtype=np.int32)  # place 2p and 2p + 1 in the next level
+        np.multiply(slot, 2, out=slots[:, 0])
+        slots[:, 0] -= tree
+        np.add(slots[:, 0], count, out=slots[:, 1])
+        level = _Level(children, slots.ravel(), lefts[children] != -1)
         levels.append(level)
     return levels if visited == len(lefts) and seen.all() else None
