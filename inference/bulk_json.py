@@ -9,8 +9,8 @@ cold start, and one row costs the standard library microseconds.
   the schema. msgspec refuses whatever else (a missing or unknown name, null, a string, a bool, a NaN or
   Infinity literal, a number beyond float range, malformed JSON), and then this answers None: the general
   path decodes the body and refuses exactly as it always did. msgspec keeps the last of a repeated key, so
-  the colons are counted as in ``codecs._plain_instances``: every key is followed by one colon, so exactly
-  ``1 + features x named rows`` colons prove that no key repeats, whatever parsed the text.
+  the colons are counted as for the standard library (``codecs.no_key_repeats``: ``1 + features x named
+  rows`` keys).
   What it accepts it reads as ``json.loads`` does: numbers to the same doubles (an integer as ``float(int)``,
   ``-0`` as 0.0, ``-0.0`` as -0.0), escapes in keys decoded.
 - ``float_list``: ``json.dumps(values)`` for a list of floats. msgspec writes the same shortest round-trip
@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from inference import codecs
 from inference.columns import Columns
 from inference.schema import MAX_ROWS
 
@@ -69,7 +70,7 @@ def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
     if not 0 < count <= MAX_ROWS or len(kinds) != 1:
         return None
     named = kinds == {row_type}
-    if text.count(":") != 1 + (count * width if named else 0):
+    if not codecs.no_key_repeats(text, 1 + (count * width if named else 0)):
         return None
     values = chain.from_iterable(map(msgspec.structs.astuple, rows) if named else rows)
     matrix = np.fromiter(values, np.float64, count * width).reshape(count, width)

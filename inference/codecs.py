@@ -102,12 +102,19 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+def no_key_repeats(text: str, keys_held: int) -> bool:
+    """Whether a JSON text whose parsed objects hold ``keys_held`` keys in all proves that no key repeats,
+    whatever parsed it (the standard library and msgspec both keep the last of a repeated key): every key is
+    followed by one colon, so the text has at least as many colons as keys, and at least as many keys as
+    the parsed objects hold. When its colons are exactly as many, no key was dropped and none hides in a
+    string or a nested object."""
+    return text.count(":") == keys_held
+
+
 def _plain_instances(text: str, columns: Columns) -> np.ndarray | None:
     """``{"instances": [...]}`` decoded without the duplicate-key hook when the text proves there is no
-    duplicate to find: every key is followed by one colon, so the text has at least as many colons as
-    keys, and at least as many keys as the parsed objects hold. When its colons are exactly as many as the
-    top object and the row objects hold, no key was dropped and none hides in a string or a nested object.
-    None when anything is unusual: the general path then decodes (and refuses) exactly as before."""
+    duplicate to find (``no_key_repeats``: the top object's key and the row objects'). None when anything
+    is unusual: the general path then decodes (and refuses) exactly as before."""
     try:
         payload = json.loads(text)
     except (ValueError, RecursionError):
@@ -122,7 +129,7 @@ def _plain_instances(text: str, columns: Columns) -> np.ndarray | None:
         return None
     named = kinds == {dict}
     held = sum(map(len, rows)) if named else 0
-    return columns.plain_matrix(rows, named) if text.count(":") == 1 + held else None
+    return columns.plain_matrix(rows, named) if no_key_repeats(text, 1 + held) else None
 
 
 def _load_json(text: str) -> Any:
