@@ -69,11 +69,7 @@ class ModelArtifact:
             objects.append((self.compiled_bucket, self.compiled_key))
         arns = [bucket.arn_for_objects(key) for bucket, key in objects]
         iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=arns)
-        buckets: list[s3.IBucket] = []
-        for bucket, _ in objects:
-            if all(bucket is not seen for seen in buckets):
-                buckets.append(bucket)
-        for bucket in buckets:
+        for bucket in dict.fromkeys(bucket for bucket, _ in objects):  # each bucket once, in order
             if bucket.encryption_key is not None:
                 bucket.encryption_key.grant_decrypt(grantee)
 

@@ -116,6 +116,8 @@ def _unpack(data: bytes) -> tuple[bytes, int, int]:
     import io
     import tarfile  # 5 ms of imports that serving a compiled form never needs
 
+    unreadable: tuple[type[Exception], ...] = (tarfile.TarError, EOFError, OSError, *_INFLATE_ERRORS)
+
     try:
         unpacked = _gunzip(data)
         with tarfile.open(fileobj=io.BytesIO(unpacked), mode="r:") as tar:
@@ -132,7 +134,7 @@ def _unpack(data: bytes) -> tuple[bytes, int, int]:
                     if member.offset_data + member.size > len(unpacked):
                         raise tarfile.ReadError("unexpected end of data")
                     return unpacked, member.offset_data, member.offset_data + member.size
-    except (tarfile.TarError, EOFError, OSError, zlib.error, _INFLATE.error) as exc:
+    except unreadable as exc:
         raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {exc}") from exc
     if any(name.endswith((".pkl", ".pickle", ".joblib", ".sav")) for name in names):
         raise ModelFormatError(f"the tarball holds {names}: {_PICKLE_HINT}")
