@@ -47,7 +47,7 @@ print(booster.inplace_predict(np.array([json.loads(sys.argv[1])], dtype=np.float
 """
 LOAD_ALONE = """
 import sys, time
-from inference.bundle import ModelBundle
+from inference.model.bundle import ModelBundle
 started = time.perf_counter()
 ModelBundle.load(sys.argv[1])
 print(time.perf_counter() - started)

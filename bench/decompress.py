@@ -1,7 +1,7 @@
 """Decompressing ``model.tar.gz``: the standard library's zlib against ISA-L (``isal``), measured for context.
 
 Serving the compiled form reads no gzip at all; serving SageMaker's tarball as it is must inflate it first,
-with ISA-L where isal imports (both images install it; ``inference.artifact`` falls back to zlib). Timed in
+with ISA-L where isal imports (both images install it; ``inference.model.artifact`` falls back to zlib). Timed in
 the baseline's venv (bench/requirements.txt installs isal there too): the best of several one-shot inflates
 of the same bytes, each checked against the other.
 """

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.schema import Schema
+from inference.model.schema import Schema
 
 
 def decimals(row: np.ndarray) -> list[float | None]:

@@ -29,9 +29,9 @@ import numpy as np
 
 from bench.environment import machine_info
 from bench.models import HOLDOUT_FRACTION, ModelCase, california_housing, reference_model, save_like_sagemaker
-from inference.artifact import model_document
-from inference.explain import TreeExplainer
-from inference.trees import compile_model
+from inference.explain.shap import TreeExplainer
+from inference.model.artifact import model_document
+from inference.trees.ensemble import compile_model
 
 SHIPPED_ROUNDS = 600
 SHIPPED_PARAMS = {"objective": "reg:squarederror", "max_depth": 6, "eta": 0.05, "seed": 0, "nthread": 2}

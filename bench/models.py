@@ -11,7 +11,7 @@
 
 Each directory holds what the services read, as SageMaker and packaging leave it: ``model.tar.gz`` (one
 UBJSON member ``xgboost-model``), ``schema.json`` beside it and ``model.compiled.npz`` (compiled here with
-``inference.compile_artifact``); ``plain/`` inside it holds the tarball and schema alone, which is what
+``inference.model.compile``); ``plain/`` inside it holds the tarball and schema alone, which is what
 ``MODEL_URI`` finds when SageMaker's artifact is served as it is. Held-out rows are float32 ``.npy``.
 """
 
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.compile_artifact import compile_to
-from inference.schema import Schema
+from inference.model.compile import compile_to
+from inference.model.schema import Schema
 
 REFERENCE_ROUNDS = 1864
 REFERENCE_PARAMS = {"objective": "reg:squarederror", "max_depth": 7, "eta": 0.02, "seed": 0, "nthread": 2}

@@ -31,7 +31,7 @@ class ModelArtifact:
     revision: str
     compiled_bucket: s3.IBucket | None = None
     compiled_key: str | None = None
-    """The compiled form of ``model_key`` (``inference.compile_artifact``), or None to serve the tarball."""
+    """The compiled form of ``model_key`` (``inference.model.compile``), or None to serve the tarball."""
 
     def __post_init__(self) -> None:
         if (self.compiled_bucket is None) != (self.compiled_key is None):

@@ -14,10 +14,10 @@ from constructs import Construct
 
 from cdk_constructs.image_context import lambda_image_code
 from cdk_constructs.nag import acknowledge, function_versions_finding, logical_id
-from inference.compiled import COMPILED_NAME, FORMAT
+from inference.model.compiled import COMPILED_NAME, FORMAT
 
-COMMAND = "inference.compile_artifact.custom_resource_handler"
-"""The Lambda image's other handler (``inference/compile_artifact.py``)."""
+COMMAND = "compile_handler.custom_resource_handler"
+"""The Lambda image's other handler (``lambda_image/compile_handler.py``)."""
 ARCHITECTURE = lambda_.Architecture.ARM_64
 """The default backend's (lambda-arm64) and the training provider's: one image serves and compiles, and the
 archive is the same bytes on either architecture (little-endian arrays, verified when written and loaded)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inference.schema import MAX_BODY_BYTES, MAX_ROWS, Feature, Schema
+from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS, Feature, Schema
 
 API_VERSION = "2.0.0"
 _REF = "#/components/schemas/"
@@ -126,7 +126,7 @@ def _post_predict(schema: Schema, operation_id: str) -> dict[str, Any]:
 
 
 def _invocations(schema: Schema) -> dict[str, Any]:
-    """SageMaker's built-in XGBoost container contract (see inference/invocations.py and the README)."""
+    """SageMaker's built-in XGBoost container contract (``inference.protocols.sagemaker``; see the README)."""
     text = {"schema": {"type": "string"}}
     content = {"text/csv": {**text, "example": example_csv(schema) + "\n"}, "text/libsvm": text,
                "text/x-libsvm": text, "application/jsonlines": text}  # fmt: skip

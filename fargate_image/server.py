@@ -22,9 +22,9 @@ from fargate_image.openapi import openapi_document
 from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
 from fargate_image.protocol import REQUEST_TIMEOUT_SECONDS
 from inference import InferenceError, MethodNotAllowed, NotFound, Predictor
-from inference.codecs import body_too_large
 from inference.errors import RequestTimeout
-from inference.schema import MAX_BODY_BYTES, Schema
+from inference.model.schema import MAX_BODY_BYTES, Schema
+from inference.protocols.api.instances import body_too_large
 
 LOGGER = logging.getLogger("inference.http_server")
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {

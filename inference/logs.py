@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from inference.json_text import dumps_or_str
+from inference.protocols.json_text import dumps_or_str
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged as a field.
 _STANDARD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from inference import codecs, outputs
-from inference.bundle import ModelBundle
 from inference.errors import ModelFormatError, ModelUnavailable
+from inference.model.bundle import ModelBundle
+from inference.protocols.api import answers, instances
 
 if TYPE_CHECKING:
-    from inference.invocations import Invocation
+    from inference.protocols.sagemaker.invocations import Invocation
 
 logger = logging.getLogger("inference")
 LoadedModel = ModelBundle
@@ -33,7 +33,7 @@ LoadedModel = ModelBundle
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 """Where SageMaker hosting (and Batch Transform) unpack ``model.tar.gz`` for the container."""
 OUTPUT_ENV, DEFAULT_ACCEPT_ENV = "SAGEMAKER_INFERENCE_OUTPUT", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT"
-"""The deployment's settings of ``POST /invocations`` (``inference.invocations``, imported by the first one)."""
+"""The deployment's settings of ``POST /invocations`` (imported by the first one)."""
 
 
 def hosted_model(directory: str) -> str | None:
@@ -159,40 +159,40 @@ class Predictor:
 
     def predict(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, codecs.decode_body(body, content_type, model.columns))
+        return self._respond(model, instances.decode_body(body, content_type, model.columns))
 
     def predict_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, codecs.decode_query(params, model.columns))
+        return self._respond(model, instances.decode_query(params, model.columns))
 
     def predict_payload(self, payload: object) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, codecs.decode_payload(payload, model.columns))
+        return self._respond(model, instances.decode_payload(payload, model.columns))
 
     def invoke(self, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]]) -> Invocation:
-        """``POST /invocations`` in SageMaker's built-in XGBoost formats (``inference.invocations``)."""
-        from inference import invocations  # SageMaker's formats: imported by the first /invocations
+        """``POST /invocations`` in SageMaker's built-in XGBoost formats (``inference.protocols.sagemaker``)."""
+        from inference.protocols.sagemaker import invocations  # SageMaker's formats: imported by the first /invocations
 
         model = self._require_model()
         return invocations.answer_request(model, body, headers, query, self._invocation_settings)
 
     def explain(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, codecs.decode_body(body, content_type, model.columns))
+        return self._explain(model, instances.decode_body(body, content_type, model.columns))
 
     def explain_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, codecs.decode_query(params, model.columns))
+        return self._explain(model, instances.decode_query(params, model.columns))
 
     @staticmethod
     def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
-        from inference import explanations  # imported by the first /explain
+        from inference.protocols.api import explanations  # imported by the first /explain
 
         objective = model.ensemble.objective
-        labels = outputs.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
+        labels = answers.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
         contributions = model.explainer.contributions(rows)
         return explanations.explain_answer(model.schema, objective, contributions, labels, model.version)
 
     @staticmethod
     def _respond(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
-        return outputs.answer(model.schema, model.ensemble.objective, model.ensemble.predict(rows), model.version)
+        return answers.answer(model.schema, model.ensemble.objective, model.ensemble.predict(rows), model.version)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from inference import InferenceError, InvalidInput, MethodNotAllowed, NotFound, Predictor
 from inference.logs import JsonLogFormatter, log_fields
-from inference.outputs import answer_json
+from inference.protocols.api.answers import answer_json
 
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/predict": ("GET", "POST"),

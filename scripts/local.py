@@ -20,8 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from inference.bundle import default_schema_uri, load_schema
 from inference.errors import ModelFormatError
+from inference.model.bundle import default_schema_uri, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

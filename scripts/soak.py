@@ -22,8 +22,8 @@ from pathlib import Path
 
 # run as `python -m scripts.soak` from the repository root, so these import
 from bench.wrk import parse_wrk
-from inference.bundle import default_schema_uri, load_schema
-from inference.schema import Schema
+from inference.model.bundle import default_schema_uri, load_schema
+from inference.model.schema import Schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

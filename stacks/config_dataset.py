@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from inference.schema import Schema, SchemaError
+from inference.model.schema import Schema, SchemaError
 from stacks import config_values as values
 from stacks.config_values import ConfigError
 from training import spec as dataset_spec

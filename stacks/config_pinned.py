@@ -68,7 +68,7 @@ def pinned_model(model_uri: object, schema_uri: object, compiled_uri: object = N
     if compiled is not None and not compiled[1].endswith(".npz"):
         raise ConfigError(
             "context key 'compiledModelUri' must name the compiled form of the pinned model, a .npz that "
-            f"`python -m inference.compile_artifact` writes, like {COMPILED_EXAMPLE!r} (TrainingStack's "
+            f"`python -m inference.model.compile` writes, like {COMPILED_EXAMPLE!r} (TrainingStack's "
             f"CompiledModelUri output), got {compiled_uri!r}"
         )
     bucket, key = model

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-from inference.sagemaker_answers import KEY_ORDER
+from inference.protocols.sagemaker.answers import KEY_ORDER
 from stacks import config_values as values
 from stacks.config_pinned import ModelArtifactLocation, S3ObjectLocation, model_version_from_key, pinned_model
 from stacks.config_values import ConfigError

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from inference.compiled import COMPILED_NAME
+from inference.model.compiled import COMPILED_NAME
 from training.channels import SCHEMA_NAME
 from training.plots import PLOT_NAMES
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.schema import Schema
+from inference.model.schema import Schema
 from training.channels import CHANNEL_FILES, SCHEMA_NAME, read_channel
 
 BASE = {"objective": "reg:squarederror", "eval_metric": "rmse", "tree_method": "hist"}

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.schema import Target
+from inference.model.schema import Target
 
 
 def predictions(booster: Any, features: np.ndarray, target: Target) -> np.ndarray:

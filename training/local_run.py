@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.compile_artifact import compile_to
-from inference.compiled import COMPILED_NAME
-from inference.schema import Schema
+from inference.model.compile import compile_to
+from inference.model.compiled import COMPILED_NAME
+from inference.model.schema import Schema
 from training import artifact, hyperparameters, spec
 from training.channels import CHANNEL_FILES, SCHEMA_NAME, read_channel, read_manifest
 from training.evaluation import booster_facts, held_out_metrics, predictions, unit_suffix

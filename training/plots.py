@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.schema import Target
+from inference.model.schema import Target
 
 REGRESSION_PLOT = "predicted_vs_actual.png"
 CLASSIFICATION_PLOT = "confusion_matrix.png"

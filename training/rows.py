@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference.schema import Feature, Schema, Target
+from inference.model.schema import Feature, Schema, Target
 
 MISSING_TOKENS = frozenset({"", "na", "nan", "null", "none"})
 """Text that means "missing" in a CSV field (compared after stripping, case-insensitively)."""

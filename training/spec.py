@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.schema import Schema, SchemaError, Target
-from inference.schema_document import parse_schema
+from inference.model.schema import Schema, SchemaError, Target
+from inference.model.schema_document import parse_schema
 from training.hyperparameters import HyperparameterError, load_strings, parse, stringify
 from training.quality_gate import GateError, QualityGate, parse_gate
 

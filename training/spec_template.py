@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from inference.schema import DEFAULT_OBJECTIVES
+from inference.model.schema import DEFAULT_OBJECTIVES
 from training.csv_profile import ColumnProfile, CsvProfile
 from training.spec_guess import RANGE_MARGIN, example_row, feature_names, labels_of, numeric_range, quality_gate
 

@@ -1,7 +1,7 @@
 """The answer contract every transport must keep, per schema: a 2xx success of the task's shape, or a 4xx JSON
 error of the documented shape. Never a 5xx.
 
-Success bodies (docs/dev/contract.md, ``inference/outputs.py``):
+Success bodies (docs/dev/contract.md, ``inference/protocols/api/answers.py``):
 - regression: ``{"predictions": [float], "unit", "model_version", "count"}``, every value finite;
 - classification: ``{"predictions": [{"label", "probability", "probabilities"}], "model_version", "count"}``,
   labels among the schema's, probabilities in [0, 1] summing to 1 within 1e-6, ``probability`` the label's
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.schema import MAX_ROWS, Schema
+from inference.model.schema import MAX_ROWS, Schema
 
 ERROR_KEYS = {"code", "message", "field", "row"}
 CLIENT_ERRORS = frozenset({400, 404, 405, 413, 415})

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from inference.schema import MAX_ROWS, Schema
+from inference.model.schema import MAX_ROWS, Schema
 from tests.fuzz.strategies import (
     ANY_JSON,
     CONTENT_TYPES,

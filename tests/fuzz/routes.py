@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from inference.schema import Schema
+from inference.model.schema import Schema
 from tests.fuzz.contract import (
     CLIENT_ERRORS,
     INVOCATION_ERRORS,

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from inference.columns import Columns
-from inference.schema import Schema
+from inference.model.columns import Columns
+from inference.model.schema import Schema
 from tests.support.datasets import FRAUD, HOUSING, SPECIES
 
 if TYPE_CHECKING:

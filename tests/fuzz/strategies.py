@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from inference.schema import Feature, Schema
+from inference.model.schema import Feature, Schema
 
 JSON_TYPES = st.sampled_from([None, "", "application/json", "application/json; charset=utf-8", "APPLICATION/JSON",
                               "application/json;;;"])  # fmt: skip

@@ -15,13 +15,12 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from inference import sagemaker_answers as answers
-from inference import sagemaker_formats as formats
-from inference.bundle import ModelBundle
-from inference.columns import Columns
 from inference.errors import InferenceError
-from inference.invocations import invoke
-from inference.schema import MAX_ROWS
+from inference.model.bundle import ModelBundle
+from inference.model.columns import Columns
+from inference.model.schema import MAX_ROWS
+from inference.protocols.sagemaker import answers, formats
+from inference.protocols.sagemaker.invocations import invoke
 from tests.fuzz import profiles
 from tests.fuzz.schemas import DECODER_SCHEMAS, LAMBDA_SCHEMAS, Fuzzed, each, fixture_params
 from tests.support.datasets import rows_for

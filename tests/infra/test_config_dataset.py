@@ -63,7 +63,7 @@ def test_an_explicit_override_keeps_working(training_inputs, tmp_path) -> None: 
 
 
 def test_the_schema_file_name_is_the_one_serving_looks_for() -> None:
-    from inference.bundle import SCHEMA_NAME
+    from inference.model.bundle import SCHEMA_NAME
     from stacks.config_training import SCHEMA_FILE
 
     assert SCHEMA_FILE == SCHEMA_NAME == "schema.json"

@@ -146,7 +146,7 @@ PINNED_SCHEMA = "s3://models/data/1/schema.json"
          "'s3://models/models/xgboost-1/output/model.compiled.npz'"),
         (PINNED_MODEL, PINNED_MODEL,
          "context key 'compiledModelUri' must name the compiled form of the pinned model, a .npz that `python -m "
-         f"inference.compile_artifact` writes, like {COMPILED_EXAMPLE} (TrainingStack's CompiledModelUri output), "
+         f"inference.model.compile` writes, like {COMPILED_EXAMPLE} (TrainingStack's CompiledModelUri output), "
          f"got '{PINNED_MODEL}'"),
         (PINNED_MODEL, "models/xgboost-1/output/model.compiled.npz",
          f"context key 'compiledModelUri' must be null or an S3 URI like {COMPILED_EXAMPLE}, got "

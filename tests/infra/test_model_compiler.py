@@ -8,14 +8,14 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from inference.compiled import COMPILED_NAME, FORMAT
+from inference.model.compiled import COMPILED_NAME, FORMAT
 from tests.infra.serving_app import Synthesized
 from tests.infra.test_serving_stack import image_functions
 
 COMPILED = "Custom::CompiledModel"
 JOB = "Custom::SageMakerTrainingJob"
 FUNCTION = "AWS::Lambda::Function"
-COMMAND = ["inference.compile_artifact.custom_resource_handler"]
+COMMAND = ["compile_handler.custom_resource_handler"]
 
 
 def _compile_function(template: Template) -> tuple[str, dict[str, Any]]:

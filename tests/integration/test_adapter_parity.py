@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from inference import Predictor
-from inference.schema import MAX_BODY_BYTES, MAX_ROWS
+from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS
 from tests.integration.conftest import RunningServer, launch_server
 from tests.support.datasets import HOUSING
 

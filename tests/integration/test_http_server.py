@@ -12,7 +12,7 @@ import boto3
 import numpy as np
 import pytest
 
-from inference.schema import MAX_BODY_BYTES, MAX_ROWS
+from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS
 from tests.support.datasets import HOUSING
 
 ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]

@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from inference.schema import MAX_ROWS, Schema
+from inference.model.schema import MAX_ROWS, Schema
 from tests.integration.conftest import RunningServer, launch_server
 from tests.support.datasets import FRAUD, HOUSING
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.compile_artifact import compile_to
-from inference.compiled import COMPILED_NAME, checksum
+from inference.model.compile import compile_to
+from inference.model.compiled import COMPILED_NAME, checksum
 from tests.integration.conftest import RunningServer
 from tests.reliability.serving import assert_predicts, assert_refuses_to_predict
 from tests.support.models import save_like_sagemaker, train_booster

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from inference import artifact
 from inference.errors import ModelFormatError
+from inference.model import artifact
 from tests.reliability import artifacts
 from tests.support.models import tar_bytes
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.schema import Schema
+from inference.model.schema import Schema
 
 _HOUSING_FEATURES = [
     ("MedInc", "median income in the block group", "tens of thousands of USD", 0.0, 150.0),

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from inference import codecs
-from inference.columns import Columns
 from inference.errors import InferenceError
+from inference.model.columns import Columns
+from inference.protocols.api import instances
 
 Decoder = Callable[[str, Columns], np.ndarray]
 
@@ -26,12 +26,12 @@ def outcome(decode: Decoder, text: str, columns: Columns) -> tuple[Any, ...]:
 
 def served(text: str, columns: Columns) -> np.ndarray:
     """What the adapters decode a JSON body with."""
-    return codecs.decode_body(text, "application/json", columns)
+    return instances.decode_body(text, "application/json", columns)
 
 
 def general(text: str, columns: Columns) -> np.ndarray:
     """The general path alone (after the one BOM ``decode_body`` takes off): the duplicate-key hook, row by row."""
-    return codecs.decode_payload(codecs._load_json(text.removeprefix("\ufeff")), columns)
+    return instances.decode_payload(instances._load_json(text.removeprefix("\ufeff")), columns)
 
 
 NUMBER_LITERALS = st.one_of(

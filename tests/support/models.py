@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.schema import Schema
+from inference.model.schema import Schema
 from tests.support.datasets import HOUSING
 
 

@@ -131,7 +131,7 @@ def inflate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     """Unpack with ISA-L (what the images install) or with zlib, the fallback when isal cannot be imported."""
     import zlib
 
-    from inference import artifact
+    from inference.model import artifact
 
     if request.param == "zlib":
         monkeypatch.setattr(artifact, "_INFLATE", zlib)
@@ -150,7 +150,7 @@ def _member(tarball: bytes) -> bytes:
 
 
 def test_either_inflate_unpacks_the_document_the_standard_library_unpacks(inflate, model_tarball) -> None:
-    from inference import artifact, ubjson
+    from inference.model import artifact, ubjson
 
     data = model_tarball.read_bytes()
     expected = ubjson.loads(_member(data))
@@ -173,14 +173,14 @@ def test_either_inflate_unpacks_the_document_the_standard_library_unpacks(inflat
 )
 def test_a_damaged_gzip_stream_is_refused_alike_whichever_library_inflates(inflate, model_tarball, damage,
                                                                           message: str) -> None:  # fmt: skip
-    from inference import artifact
+    from inference.model import artifact
 
     with pytest.raises(ModelFormatError, match=f"^model.tar.gz is truncated or corrupt: .*{message}"):
         artifact.model_document(damage(model_tarball.read_bytes()))
 
 
 def test_gzip_members_one_after_another_and_zero_padding_unpack_as_gzip_does(inflate, model_tarball) -> None:
-    from inference import artifact
+    from inference.model import artifact
 
     unpacked = gzip.decompress(model_tarball.read_bytes())
     split = gzip.compress(unpacked[:5000]) + bytes(7) + gzip.compress(unpacked[5000:]) + bytes(512)

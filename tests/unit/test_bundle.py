@@ -7,7 +7,7 @@ import json
 import pytest
 
 from inference import ModelFormatError, Predictor
-from inference.bundle import ModelBundle
+from inference.model.bundle import ModelBundle
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, SPECIES_DOCUMENT, train_for
 from tests.support.models import save_like_sagemaker, write_schema
 

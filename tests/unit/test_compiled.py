@@ -14,11 +14,12 @@ import pytest
 import xgboost as xgb
 
 from inference import ModelFormatError, ModelUnavailable, Predictor
-from inference.artifact import model_document
-from inference.bundle import ModelBundle
-from inference.compile_artifact import compile_to, custom_resource_handler, lambda_handler, main
-from inference.compiled import COMPILED_NAME, from_bytes
-from inference.trees import PERFECT_DEPTH, compile_model
+from inference.model.artifact import model_document
+from inference.model.bundle import ModelBundle
+from inference.model.compile import compile_to, main
+from inference.model.compiled import COMPILED_NAME, from_bytes
+from inference.trees.ensemble import PERFECT_DEPTH, compile_model
+from lambda_image.compile_handler import custom_resource_handler, lambda_handler
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for, train_for
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target, train_booster, write_schema
 

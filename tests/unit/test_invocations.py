@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from inference.bundle import ModelBundle
 from inference.errors import InferenceError
-from inference.invocations import Invocation, NotAcceptable, invoke, negotiate, requested_output
-from inference.schema import MAX_BODY_BYTES, MAX_ROWS, Schema
+from inference.model.bundle import ModelBundle
+from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS, Schema
+from inference.protocols.sagemaker.invocations import Invocation, NotAcceptable, invoke, negotiate, requested_output
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, train_for
 from tests.support.models import save_like_sagemaker
 

@@ -29,10 +29,10 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from inference import sagemaker_answers as answers
-from inference.bundle import ModelBundle
-from inference.invocations import ANSWER_TYPES, invoke
-from inference.schema import Schema
+from inference.model.bundle import ModelBundle
+from inference.model.schema import Schema
+from inference.protocols.sagemaker import answers
+from inference.protocols.sagemaker.invocations import ANSWER_TYPES, invoke
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for, train_for
 from tests.support.models import save_like_sagemaker
 from tests.unit.test_invocations import with_objective

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from inference import json_text
 from inference.logs import JsonLogFormatter, log_fields
+from inference.protocols import json_text
 
 FIELDS: dict[str, Any] = {"request_id": "r-1", "route": "/predict", "status": 200, "rows": 1, "latency_ms": 0.123,
                           "error_code": None, "error_field": "MédInc\n", "odd": {3}}  # fmt: skip

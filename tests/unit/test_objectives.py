@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from inference import objectives
-from inference.artifact import model_document
 from inference.errors import ModelFormatError
-from inference.trees import TreeEnsemble, compile_model
+from inference.model.artifact import model_document
+from inference.trees import objectives
+from inference.trees.ensemble import TreeEnsemble, compile_model
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target
 
 

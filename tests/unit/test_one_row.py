@@ -12,9 +12,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from inference import codecs, outputs
-from inference.columns import Columns
 from inference.errors import InferenceError
+from inference.model.columns import Columns
+from inference.protocols.api import answers, instances
 from tests.support.datasets import FRAUD, HOUSING
 from tests.support.decoding import NUMBER_LITERALS, general, outcome, row_text, served
 
@@ -34,14 +34,14 @@ def test_one_row_is_the_first_row_of_a_batch_of_two(values: list[float]) -> None
     one = json.dumps({"instances": [values]})
     two = json.dumps({"instances": [values, values]})
     try:
-        batch = codecs.decode_body(two, None, COLUMNS)
+        batch = instances.decode_body(two, None, COLUMNS)
     except InferenceError as error:
         with pytest.raises(InferenceError) as caught:
-            codecs.decode_body(one, None, COLUMNS)
+            instances.decode_body(one, None, COLUMNS)
         assert (caught.value.code, caught.value.field, caught.value.to_body()) == (
             error.code, error.field, error.to_body())  # fmt: skip
         return
-    assert codecs.decode_body(one, None, COLUMNS).tobytes() == batch[:1].tobytes()
+    assert instances.decode_body(one, None, COLUMNS).tobytes() == batch[:1].tobytes()
 
 
 def regression(scale: float, decimals: int | None) -> Any:
@@ -59,14 +59,14 @@ TIES = [0.125, 2.5, -0.5, -0.4, 0.005, 1.005, 2.675, -2.675, 0.0, -0.0, 5e-324, 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_one_regression_value_is_scaled_and_rounded_as_numpy_does(value: float, scale: float, decimals: Any) -> None:
     schema = regression(scale, decimals)
-    one = outputs.answer(schema, "reg:squarederror", np.array([value]), "v")
-    two = outputs.answer(schema, "reg:squarederror", np.array([value, value]), "v")
+    one = answers.answer(schema, "reg:squarederror", np.array([value]), "v")
+    two = answers.answer(schema, "reg:squarederror", np.array([value, value]), "v")
     assert repr(one["predictions"]) == repr(two["predictions"][:1])  # repr: -0.0 and nan compare as themselves
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.floats(min_value=0, max_value=1))
 def test_one_probability_is_the_first_of_a_batch_of_two(probability: float) -> None:
-    one = outputs.answer(FRAUD, "binary:logistic", np.array([probability]), "v")
-    two = outputs.answer(FRAUD, "binary:logistic", np.array([probability, probability]), "v")
+    one = answers.answer(FRAUD, "binary:logistic", np.array([probability]), "v")
+    two = answers.answer(FRAUD, "binary:logistic", np.array([probability, probability]), "v")
     assert json.dumps(one["predictions"]) == json.dumps(two["predictions"][:1])

@@ -10,7 +10,7 @@ import pytest
 import xgboost as xgb
 
 from inference import Predictor
-from inference.schema import Schema
+from inference.model.schema import Schema
 from tests.support.datasets import FRAUD, FRAUD_DOCUMENT, SPECIES, SPECIES_DOCUMENT, rows_for, train_for
 from tests.support.models import save_like_sagemaker
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.schema import Schema
+from inference.model.schema import Schema
 from training import data as data_cli
 from training import spec
 from training.channels import CHANNEL_FILES, channel_lines, read_channel

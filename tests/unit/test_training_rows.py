@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.schema import Feature, Schema, Target
+from inference.model.schema import Feature, Schema, Target
 from tests.unit.test_training_data import write_dataset
 from training import data as data_cli
 from training.data import prepare

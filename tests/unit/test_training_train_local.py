@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.bundle import ModelBundle, load_forest
+from inference.model.bundle import ModelBundle, load_forest
 from tests.unit.test_training_data import write_dataset
 from training import train_local
 from training.channels import CHANNEL_FILES, read_channel

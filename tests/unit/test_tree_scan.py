@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from inference import ubjson
 from inference.errors import ModelFormatError
-from inference.forest import Forest
-from inference.tree_scan import TreeColumns
-from inference.trees import PERFECT_DEPTH, compile_forest, compile_model
+from inference.model import ubjson
+from inference.trees.ensemble import PERFECT_DEPTH, compile_forest, compile_model
+from inference.trees.forest import Forest
+from inference.trees.scan import TreeColumns
 from tests.support.models import synthetic_rows, synthetic_target
 
 SHAPES: dict[str, dict[str, Any]] = {
@@ -199,7 +199,7 @@ def test_a_cycle_is_refused_with_compile_models_message(shape: str) -> None:
 
 @pytest.mark.parametrize("shape", ["regression", "multiclass", "dart"])
 def test_explanations_from_columns_are_those_from_the_general_document(shape: str) -> None:
-    from inference.explain import TreeExplainer
+    from inference.explain.shap import TreeExplainer
 
     model = bytes(_train(shape, rounds=6).save_raw("ubj"))
     general = ubjson.loads(model)

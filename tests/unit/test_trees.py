@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from inference.artifact import model_document
 from inference.errors import ModelFormatError
-from inference.trees import compile_model
+from inference.model.artifact import model_document
+from inference.trees.ensemble import compile_model
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target, train_booster
 
 

@@ -8,8 +8,8 @@ import struct
 import numpy as np
 import pytest
 
-from inference import ubjson
 from inference.errors import ModelFormatError
+from inference.model import ubjson
 
 
 def test_decodes_xgboost_model_like_its_json_twin(booster, tmp_path) -> None:

@@ -1,0 +1,1 @@
+"""Exact TreeSHAP explanations with NumPy only (``inference.explain.shap.TreeExplainer``)."""

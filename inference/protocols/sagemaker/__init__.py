@@ -1,0 +1,1 @@
+"""SageMaker's built-in XGBoost container contract: ``POST /invocations`` requests and answers."""

@@ -1,0 +1,95 @@
+"""The answers of SageMaker's built-in XGBoost container: its default encodings and its selectable output keys.
+
+From the container's serving code (aws/sagemaker-xgboost-container ``algorithm_mode/serve.py`` and
+``serve_utils.py``, with sagemaker-containers' ``array_to_csv``): values are ``Booster.predict``'s float32
+widened to Python floats (``.tolist()``) and written with ``repr``, as ``csv.writer`` and ``json.dumps`` write
+them. Default CSV is ``csv.writer`` rows ending in ``\\n``; default JSON ``{"predictions": [{"score": x}]}``.
+Selected keys: JSON objects keep the container's fixed key order; CSV writes the requested keys in their
+order, ``str()`` of each value, lists quoted, rows joined by ``\\n`` with no final newline. Labels are class
+indices; ``binary:hinge`` and ``multi:softmax`` label with the prediction itself (a float such as ``1.0``);
+``raw_scores`` of a single-output classifier is ``[1 - x, x]``, kept as the container computes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from inference.errors import InvalidInput
+from inference.model.columns import echoed
+from inference.trees.objectives import objective_of
+
+CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
+KEY_ORDER = ("predicted_label", "labels", "probability", "probabilities", "raw_score", "raw_scores", "predicted_score")
+_SCORES = ("predicted_label", "labels", "raw_score", "raw_scores")
+_PROBABILITIES = ("predicted_label", "labels", "probability", "probabilities", "raw_score", "raw_scores")
+
+
+def key_list(text: str) -> list[str]:
+    """Comma-separated keys, case-insensitive, blanks dropped."""
+    return [key.strip().lower() for key in text.split(",") if key.strip()]
+
+
+def selected_keys(text: str | None, objective: str, field: str) -> list[str] | None:
+    """The requested keys in order (repeats kept, as the container keeps them), or None for the default answer."""
+    keys = key_list(text or "")
+    if not keys:
+        return None
+    valid = valid_keys(objective)
+    for key in keys:
+        if key not in valid:
+            what = "is not available for" if key in KEY_ORDER else "is not an output key; keys for"
+            raise InvalidInput(f"{echoed(key)!r} {what} {objective} models: {', '.join(valid)}",
+                               code="invalid_output_key", field=field)  # fmt: skip
+    return keys
+
+
+def valid_keys(objective: str) -> tuple[str, ...]:
+    if objective_of(objective).task == "regression":
+        return ("predicted_score",)  # every regression objective (the container knows four, and fails on others)
+    return _PROBABILITIES if objective in ("binary:logistic", "multi:softprob") else _SCORES
+
+
+def row_outputs(objective: str, value: Any, num_groups: int) -> dict[str, Any]:
+    """Every key valid for ``objective``, for one row's prediction, in the container's key order."""
+    if objective_of(objective).task == "regression":
+        return {"predicted_score": value}
+    labels = list(range(max(num_groups, 2)))
+    if objective == "multi:softprob":
+        best = max(value)
+        return {"predicted_label": value.index(best), "labels": labels, "probability": best, "probabilities": value,
+                "raw_score": best, "raw_scores": value}  # fmt: skip
+    if objective == "binary:logistic":
+        label: Any = int(value > 0.5)
+    elif objective == "binary:logitraw":
+        label = int(value > 0)
+    else:
+        label = value  # binary:hinge and multi:softmax predict the label itself
+    outputs: dict[str, Any] = {"predicted_label": label, "labels": labels}
+    if objective == "binary:logistic":
+        outputs |= {"probability": value, "probabilities": [1.0 - value, value]}
+    return outputs | {"raw_score": value, "raw_scores": [1.0 - value, value]}
+
+
+def default_answer(values: list[Any], answer_type: str) -> bytes:
+    if answer_type == CSV:
+        stream = io.StringIO()
+        csv.writer(stream, lineterminator="\n").writerows(v if isinstance(v, list) else [v] for v in values)
+        return stream.getvalue().encode()
+    return _json_answer([{"score": value} for value in values], answer_type)
+
+
+def selected_answer(selected: list[dict[str, Any]], keys: list[str], answer_type: str) -> bytes:
+    if answer_type == CSV:
+        lines = (",".join(f'"{row[k]}"' if isinstance(row[k], list) else str(row[k]) for k in keys) for row in selected)
+        return "\n".join(lines).encode()
+    chosen = [key for key in KEY_ORDER if key in keys]
+    return _json_answer([{key: row[key] for key in chosen} for row in selected], answer_type)
+
+
+def _json_answer(entries: list[dict[str, Any]], answer_type: str) -> bytes:
+    if answer_type == JSON:
+        return json.dumps({"predictions": entries}, allow_nan=False).encode()
+    return "".join(json.dumps(entry, allow_nan=False) + "\n" for entry in entries).encode()

@@ -1,0 +1,51 @@
+"""The Lambda image's second command: compile a trained ``model.tar.gz`` into ``model.compiled.npz``.
+
+``CMD ["compile_handler.custom_resource_handler"]`` is TrainingStack's step after the training job (a
+CloudFormation custom resource, the Provider framework's ``onEvent``); ``compile_handler.lambda_handler`` the
+same step as a plain function. The work is ``inference.model.compile``'s; the role needs s3:GetObject on the
+tarball and the schema and s3:PutObject on the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from inference.errors import ModelFormatError
+from inference.model.compile import compile_uri
+
+LOGGER = logging.getLogger("inference.compile_handler")
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Compile the tarball an event names (a step after the training job); errors propagate, failing the step."""
+    written, source = compile_uri(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
+    return {"compiled_uri": written, "source_sha256": source}
+
+
+def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Provider framework's ``onEvent``. Create/Update compile ``ResourceProperties.ModelUri``, checked
+    against ``SchemaUri``, into ``model.compiled.npz`` beside it, and answer the archive's URI as the physical
+    ID, with ``Data`` ``CompiledUri``, ``CompiledKey`` and ``SourceSha256``. Delete does nothing: the bucket
+    keeps its objects. A model that cannot be compiled raises, failing the deployment with why."""
+    request_type = event.get("RequestType")
+    if request_type == "Delete":
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    if request_type not in ("Create", "Update"):
+        raise ValueError(f"unknown RequestType {request_type!r}")
+    properties = event.get("ResourceProperties") or {}
+    model_uri, schema_uri = _property(properties, "ModelUri"), _property(properties, "SchemaUri")
+    try:
+        written, source = compile_uri(model_uri, None, schema_uri)
+    except ModelFormatError as error:
+        raise ModelFormatError(f"{model_uri} cannot be compiled, so it is not served: {error}") from error
+    LOGGER.info("compiled %s (sha256 %s) into %s", model_uri, source, written)
+    key = written.removeprefix("s3://").partition("/")[2]
+    return {"PhysicalResourceId": written, "Data": {"CompiledUri": written, "CompiledKey": key, "SourceSha256": source}}
+
+
+def _property(properties: dict[str, Any], name: str) -> str:
+    value = properties.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"resource property {name} must be a non-empty string, got {value!r}")
+    return value
