@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from bench.events import csv_body, http_api_event, ordered_body, predict_body, predictions_of
-from inference.model.schema import MAX_ROWS
+from inference.protocols.limits import MAX_ROWS
 
 BATCH_ROWS = 1000
 REPEATS = 15

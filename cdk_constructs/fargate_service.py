@@ -13,6 +13,7 @@ from constructs import Construct
 
 from cdk_constructs.image_context import CpuArchitecture, fargate_container_image
 from cdk_constructs.private_load_balancer import PrivateLoadBalancer
+from inference.settings import Env
 
 CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/ping"
@@ -71,7 +72,7 @@ class FargateService(Construct):
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
-        self._add_server_container(repo_root, architecture, {**environment, "WEB_CONCURRENCY": str(workers)})
+        self._add_server_container(repo_root, architecture, {**environment, Env.WEB_CONCURRENCY: str(workers)})
         self.security_group = ec2.SecurityGroup(
             self, "TaskSecurityGroup", vpc=vpc, allow_all_outbound=False, description="Model server tasks"
         )
@@ -103,7 +104,7 @@ class FargateService(Construct):
         container = self.task_definition.add_container(
             "Server",
             image=fargate_container_image(repo_root, architecture),
-            environment={**environment, "PORT": str(CONTAINER_PORT)},
+            environment={**environment, Env.PORT: str(CONTAINER_PORT)},
             port_mappings=[ecs.PortMapping(container_port=CONTAINER_PORT)],
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix="server", log_group=self.log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING

@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_constructs.image_context import lambda_image_code
+from inference.settings import Env
 
 
 class InferenceFunction(Construct):
@@ -54,7 +55,7 @@ class InferenceFunction(Construct):
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
             reserved_concurrent_executions=reserved_concurrency,
-            environment={**environment, "LOG_LEVEL": "INFO"},
+            environment={**environment, Env.LOG_LEVEL: "INFO"},
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,

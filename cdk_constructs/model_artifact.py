@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
+from inference.settings import Env
+
 
 @dataclass(frozen=True)
 class ModelArtifact:
@@ -53,13 +55,13 @@ class ModelArtifact:
 
     def environment(self) -> dict[str, str]:
         environment = {
-            "MODEL_URI": self.model_uri,
-            "SCHEMA_URI": self.schema_uri,
-            "MODEL_VERSION": self.version,
-            "MODEL_REVISION": self.revision,
+            Env.MODEL_URI: self.model_uri,
+            Env.SCHEMA_URI: self.schema_uri,
+            Env.MODEL_VERSION: self.version,
+            Env.MODEL_REVISION: self.revision,
         }
         if self.compiled_uri is not None:
-            environment["COMPILED_MODEL_URI"] = self.compiled_uri
+            environment[Env.COMPILED_MODEL_URI] = self.compiled_uri
         return environment
 
     def grant_read(self, grantee: iam.IGrantable) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS, Feature, Schema
+from inference.model.schema import Feature, Schema
+from inference.protocols.limits import MAX_BODY_BYTES, MAX_ROWS
 
 API_VERSION = "2.0.0"
 _REF = "#/components/schemas/"

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, Scope
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from inference.errors import InferenceError
+from inference.settings import Settings
 
-REQUEST_TIMEOUT_SECONDS = float(os.environ.get("REQUEST_TIMEOUT_SECONDS", "15"))
+REQUEST_TIMEOUT_SECONDS = float(Settings.from_environ().request_timeout_seconds)
 MAX_HEAD_BYTES = 64 * 1024  # the ALB refuses request heads over 64 K
 MAX_TARGET_BYTES = 16 * 1024  # the ALB refuses request lines over 16 K
 MAX_HEADER_FIELDS = 100  # Apache's and Tomcat's default; a request through API Gateway and the ALB has about 20

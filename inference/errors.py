@@ -68,3 +68,9 @@ class ModelUnavailable(InferenceError):
 
 class ModelFormatError(Exception):
     """A model artifact that must not or cannot be loaded (pickle, legacy binary, wrong shape...)."""
+
+
+def echoed(name: object, limit: int = 64) -> str:
+    """A client-supplied name made safe to echo in an error: valid UTF-8 (lone surrogates escaped), bounded."""
+    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit] + "..."

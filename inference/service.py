@@ -1,15 +1,15 @@
-"""The Predictor: load the model once per process, then decode, predict and encode requests.
+"""The Predictor: the model loaded once per process, and the operations every route answers with.
 
-Adapters (the Lambda handler, the HTTP server) only translate their transport to these calls and map
-``InferenceError.status`` to a status code. A model that is missing, unreadable or refused leaves the
-Predictor not ready: predictions answer 503 with the reason and the health check fails, never a guess,
-while the load is retried in the background.
+``predict`` and ``explain`` (our API), ``invoke`` (SageMaker's ``/invocations``) and ``health``: each reads the
+request through the codec registry, predicts with the loaded model and builds its answer; every refusal is an
+``InferenceError``. A model that is missing, unreadable or refused leaves the Predictor not ready: operations
+answer 503 with the reason and the health check fails, never a guess, while the load is retried in the
+background.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -20,7 +20,9 @@ import numpy as np
 
 from inference.errors import ModelFormatError, ModelUnavailable
 from inference.model.bundle import ModelBundle
-from inference.protocols.api import answers, instances
+from inference.protocols.api import answers
+from inference.protocols.api.requests import read_body, read_payload, read_query
+from inference.settings import DEFAULT_S3, SAGEMAKER_MODEL_DIR, S3Settings, Settings
 
 if TYPE_CHECKING:
     from inference.protocols.sagemaker.invocations import Invocation
@@ -28,12 +30,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("inference")
 LoadedModel = ModelBundle
 """The name earlier releases exported for the loaded model."""
-
-
-SAGEMAKER_MODEL_DIR = "/opt/ml/model"
-"""Where SageMaker hosting (and Batch Transform) unpack ``model.tar.gz`` for the container."""
-OUTPUT_ENV, DEFAULT_ACCEPT_ENV = "SAGEMAKER_INFERENCE_OUTPUT", "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT"
-"""The deployment's settings of ``POST /invocations`` (imported by the first one)."""
 
 
 def hosted_model(directory: str) -> str | None:
@@ -53,12 +49,16 @@ class Predictor:
         version: str | None = None,
         retry_seconds: float = 10.0,
         schema_uri: str | None = None,
-        invocation_settings: Mapping[str, str] | None = None,
         compiled_uri: str | None = None,
+        *,
+        inference_output: str | None = None,
+        default_accept: str | None = None,
+        s3: S3Settings = DEFAULT_S3,
+        model_dir: str = SAGEMAKER_MODEL_DIR,
     ) -> None:
         self._uri, self._version, self._retry_seconds, self._schema_uri = uri, version, retry_seconds, schema_uri
-        self._compiled_uri = compiled_uri
-        self._invocation_settings = dict(invocation_settings or {})
+        self._compiled_uri, self._s3, self._model_dir = compiled_uri, s3, model_dir
+        self._inference_output, self._default_accept = inference_output, default_accept
         self._model: ModelBundle | None = None
         self._error: str | None = None
         self._last_attempt = 0.0
@@ -67,18 +67,23 @@ class Predictor:
         self._load()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Predictor:
-        """``MODEL_URI`` (else the model SageMaker hosting mounts, see ``hosted_model``), ``SCHEMA_URI``,
-        ``MODEL_VERSION``, ``MODEL_RETRY_SECONDS`` and ``COMPILED_MODEL_URI`` (the compiled form to serve, or
-        ``none`` for the tarball even with a compiled form beside it)."""
+    def from_settings(cls, settings: Settings) -> Predictor:
+        """The model ``settings`` name (else the one SageMaker hosting mounts), loaded now."""
         return cls(
-            environ.get("MODEL_URI") or hosted_model(environ.get("SAGEMAKER_MODEL_DIR") or SAGEMAKER_MODEL_DIR),
-            environ.get("MODEL_VERSION") or None,
-            float(environ.get("MODEL_RETRY_SECONDS", "10")),
-            environ.get("SCHEMA_URI") or None,
-            {key: environ[key] for key in (OUTPUT_ENV, DEFAULT_ACCEPT_ENV) if environ.get(key)},
-            environ.get("COMPILED_MODEL_URI") or None,
+            settings.model_uri or hosted_model(settings.sagemaker_model_dir),
+            settings.model_version,
+            settings.model_retry_seconds,
+            settings.schema_uri,
+            settings.compiled_model_uri,
+            inference_output=settings.inference_output,
+            default_accept=settings.default_invocations_accept,
+            s3=settings.s3,
+            model_dir=settings.sagemaker_model_dir,
         )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Predictor:
+        return cls.from_settings(Settings.from_environ(environ))
 
     @property
     def ready(self) -> bool:
@@ -100,13 +105,13 @@ class Predictor:
     def _load(self) -> None:
         self._last_attempt = time.monotonic()
         if not self._uri:
-            self._error = f"MODEL_URI is not set and {SAGEMAKER_MODEL_DIR} holds no xgboost-model"
+            self._error = f"MODEL_URI is not set and {self._model_dir} holds no xgboost-model"
             logger.error("model not loaded: %s", self._error)
             return
         started = time.perf_counter()
         try:
             model = ModelBundle.load(
-                self._uri, self._version, schema_uri=self._schema_uri, compiled_uri=self._compiled_uri
+                self._uri, self._version, schema_uri=self._schema_uri, compiled_uri=self._compiled_uri, s3=self._s3
             )
         except ModelFormatError as exc:
             self._error = str(exc)
@@ -159,30 +164,31 @@ class Predictor:
 
     def predict(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, instances.decode_body(body, content_type, model.columns))
+        return self._respond(model, read_body(body, content_type, model.columns))
 
     def predict_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, instances.decode_query(params, model.columns))
+        return self._respond(model, read_query(params, model.columns))
 
     def predict_payload(self, payload: object) -> dict[str, Any]:
+        """An already decoded JSON document (a direct Lambda invocation)."""
         model = self._require_model()
-        return self._respond(model, instances.decode_payload(payload, model.columns))
+        return self._respond(model, read_payload(payload, model.columns))
 
     def invoke(self, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]]) -> Invocation:
         """``POST /invocations`` in SageMaker's built-in XGBoost formats (``inference.protocols.sagemaker``)."""
-        from inference.protocols.sagemaker import invocations  # SageMaker's formats: imported by the first /invocations
+        from inference.protocols.sagemaker import invocations  # imported by the first /invocations
 
         model = self._require_model()
-        return invocations.answer_request(model, body, headers, query, self._invocation_settings)
+        return invocations.answer_request(model, body, headers, query, self._inference_output, self._default_accept)
 
     def explain(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, instances.decode_body(body, content_type, model.columns))
+        return self._explain(model, read_body(body, content_type, model.columns))
 
     def explain_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, instances.decode_query(params, model.columns))
+        return self._explain(model, read_query(params, model.columns))
 
     @staticmethod
     def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:

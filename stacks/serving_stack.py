@@ -17,6 +17,7 @@ from cdk_constructs.inference_api import InferenceApi
 from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.private_network import PrivateNetwork
+from inference.settings import Env
 from stacks.config import ServingConfig
 from stacks.retention import RETENTION
 
@@ -50,7 +51,7 @@ class ServingStack(Stack):
         # model or schema, so `cdk deploy ServingStack` sees a change, updates the stack and re-reads them.
         model_environment = model.environment()
         if config.inference_output is not None:
-            model_environment["SAGEMAKER_INFERENCE_OUTPUT"] = config.inference_output
+            model_environment[Env.INFERENCE_OUTPUT] = config.inference_output
         retention = RETENTION[config.log_retention_days]
         self.functions = self._build_functions(config, model_environment, retention)
         self.network: PrivateNetwork | None = None

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from inference.model.schema import Schema, SchemaError, Target
-from inference.model.schema_document import parse_schema
 from training.hyperparameters import HyperparameterError, load_strings, parse, stringify
 from training.quality_gate import GateError, QualityGate, parse_gate
 
@@ -106,7 +105,7 @@ def _spec(document: dict[str, Any], path: Path) -> DatasetSpec:
     features = document.get("features")
     columns = _columns(features, path)
     stripped = [{k: v for k, v in f.items() if k != "column"} for f in features] if isinstance(features, list) else []
-    schema = parse_schema({**document, "features": stripped or features}, str(path))
+    schema = Schema.from_document({**document, "features": stripped or features}, origin=str(path))
     training = document.get("training", {})
     if not isinstance(training, dict) or set(training) - _TRAINING_KEYS:
         raise SpecError(f"{path}: training must be a table with keys {', '.join(sorted(_TRAINING_KEYS))}")

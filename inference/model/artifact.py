@@ -20,6 +20,7 @@ from typing import Any
 
 from inference.errors import ModelFormatError
 from inference.model import ubjson
+from inference.settings import DEFAULT_S3, S3Settings
 
 _INFLATE: types.ModuleType
 try:  # ISA-L's inflate: about 1.5x zlib's on model.tar.gz, and the same format (an optional dependency)
@@ -55,10 +56,11 @@ class Artifact:
     version: str
 
 
-def fetch(uri: str, *, max_bytes: int = MAX_ARTIFACT_BYTES, what: str = "model file") -> Artifact:
+def fetch(uri: str, *, max_bytes: int = MAX_ARTIFACT_BYTES, what: str = "model file",
+          s3: S3Settings = DEFAULT_S3) -> Artifact:  # fmt: skip
     """Read the artifact's bytes and a version string (S3 VersionId or ETag, or a content digest)."""
     if uri.startswith("s3://"):
-        return _fetch_s3(uri, max_bytes)
+        return _fetch_s3(uri, max_bytes, s3)
     path = Path(uri).expanduser()
     if not path.is_file():
         raise ModelFormatError(f"{what} {str(path)!r} does not exist")
@@ -68,10 +70,10 @@ def fetch(uri: str, *, max_bytes: int = MAX_ARTIFACT_BYTES, what: str = "model f
     return Artifact(data, "sha256:" + hashlib.sha256(data).hexdigest()[:16])
 
 
-def _fetch_s3(uri: str, max_bytes: int) -> Artifact:
+def _fetch_s3(uri: str, max_bytes: int, settings: S3Settings) -> Artifact:
     from inference.model.s3 import get_object  # boto3 is imported only when a model lives in S3
 
-    return Artifact(*get_object(uri, max_bytes=max_bytes))
+    return Artifact(*get_object(uri, max_bytes=max_bytes, settings=settings))
 
 
 def model_document(data: bytes, *, tree_columns: bool = False) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from inference.errors import ModelFormatError, ModelUnavailable
 from inference.model import artifact, compiled
 from inference.model.columns import Columns
 from inference.model.schema import Schema, SchemaError
+from inference.settings import DEFAULT_S3, S3Settings
 from inference.trees.forest import Forest
 
 if TYPE_CHECKING:
@@ -87,9 +88,9 @@ class ModelBundle:
 
     @classmethod
     def load(cls, model_uri: str, version: str | None = None, *, schema_uri: str | None = None,
-             compiled_uri: str | None = None) -> ModelBundle:  # fmt: skip
-        served = load_forest(model_uri, compiled_uri)
-        schema = load_schema(schema_uri or default_schema_uri(model_uri), explicit=schema_uri is not None)
+             compiled_uri: str | None = None, s3: S3Settings = DEFAULT_S3) -> ModelBundle:  # fmt: skip
+        served = load_forest(model_uri, compiled_uri, s3=s3)
+        schema = load_schema(schema_uri or default_schema_uri(model_uri), explicit=schema_uri is not None, s3=s3)
         check_agreement(served.forest, schema)
         if served.feature_names is not None and served.feature_names != schema.names:
             raise ModelFormatError(f"the compiled model was built for the features {', '.join(served.feature_names)}"
@@ -106,49 +107,47 @@ class ServedModel:
     feature_names: tuple[str, ...] | None = None
 
 
-def load_forest(model_uri: str, compiled_uri: str | None = None) -> ServedModel:
+def load_forest(model_uri: str, compiled_uri: str | None = None, *, s3: S3Settings = DEFAULT_S3) -> ServedModel:
     """The compiled form when one is named (``COMPILED_MODEL_URI``) or, for a local model, beside the tarball;
     else the tarball, compiled now."""
     tarball = _sibling(model_uri, TARBALL_NAME) if model_uri.endswith(".npz") else model_uri
     if compiled_uri == NO_COMPILED:
-        return from_tarball(tarball)
+        return from_tarball(tarball, s3=s3)
     named = compiled_uri or (model_uri if model_uri.endswith(".npz") else None)
     if named is None and model_uri.startswith("s3://"):
         # In S3 only a named compiled form is read: looking for a sibling would cost every cold start one more
         # request (and, for a role that may read exactly the model and its schema, an AccessDenied).
-        return from_tarball(tarball)
+        return from_tarball(tarball, s3=s3)
     uri = named or _sibling(model_uri, compiled.COMPILED_NAME)
     try:
-        fetched = _fetch_compiled(uri)
+        fetched = _fetch_compiled(uri, s3)
     except ModelFormatError as error:
         if named:
             raise
         logger.info("no compiled model beside the tarball (%s): compiling %s", error, tarball)
-        return from_tarball(tarball)
-    return from_compiled(fetched, uri, tarball)
+        return from_tarball(tarball, s3=s3)
+    return from_compiled(fetched, uri, tarball, s3=s3)
 
 
-def _fetch_compiled(uri: str) -> artifact.Artifact:
+def _fetch_compiled(uri: str, s3: S3Settings) -> artifact.Artifact:
     """The archive's bytes; a local one is read as it is (its version is its source's digest, not its own)."""
     path = Path(uri)
     if uri.startswith("s3://") or not path.is_file() or path.stat().st_size > compiled.MAX_COMPILED_BYTES:
-        return artifact.fetch(uri, max_bytes=compiled.MAX_COMPILED_BYTES, what="compiled model")  # says why not
+        return artifact.fetch(uri, max_bytes=compiled.MAX_COMPILED_BYTES, what="compiled model", s3=s3)  # says why
     return artifact.Artifact(path.read_bytes(), "sha256:")
 
 
-def from_tarball(uri: str) -> ServedModel:
+def from_tarball(uri: str, *, s3: S3Settings = DEFAULT_S3) -> ServedModel:
     """Compile the tarball now: read and unpacked once, its trees decoded as columns (``inference.trees.scan``)
     and laid out as perfect trees directly; the document is kept for the explainer."""
-    from inference.trees.ensemble import (
-        compile_forest,  # not imported when a compiled form is served: a faster cold start
-    )
+    from inference.trees.ensemble import compile_forest  # not imported when a compiled form is served
 
-    fetched = artifact.fetch(uri)
+    fetched = artifact.fetch(uri, s3=s3)
     document = artifact.model_document(fetched.data, tree_columns=True)
     return ServedModel(compile_forest(document), fetched.version, lambda: document)
 
 
-def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str) -> ServedModel:
+def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str, *, s3: S3Settings = DEFAULT_S3) -> ServedModel:
     """Serve a verified archive; a local tarball beside it must be the one it was compiled from."""
     model = compiled.from_bytes(fetched.data, origin)
     local = Path(tarball) if not tarball.startswith("s3://") else None
@@ -157,12 +156,13 @@ def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str) -> Serv
                                f"(python -m inference.model.compile {tarball})")  # fmt: skip
     digest = model.source_sha256
     version = f"sha256:{digest[:16]}" if fetched.version.startswith("sha256:") else fetched.version
-    return ServedModel(model.forest, version, lambda: read_source_document(tarball, digest), model.feature_names)
+    return ServedModel(model.forest, version, lambda: read_source_document(tarball, digest, s3=s3),
+                       model.feature_names)  # fmt: skip
 
 
-def read_source_document(tarball: str, sha256: str) -> dict[str, Any]:
+def read_source_document(tarball: str, sha256: str, *, s3: S3Settings = DEFAULT_S3) -> dict[str, Any]:
     """The document of the tarball a compiled model came from, refused if the tarball is another one."""
-    fetched = artifact.fetch(tarball)
+    fetched = artifact.fetch(tarball, s3=s3)
     if _sha256(fetched.data) != sha256:
         raise ModelFormatError(f"{tarball} is not the model the compiled form was built from (sha256 differs)")
     return artifact.model_document(fetched.data)
@@ -172,9 +172,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_schema(uri: str, *, explicit: bool) -> Schema:
+def load_schema(uri: str, *, explicit: bool, s3: S3Settings = DEFAULT_S3) -> Schema:
     try:
-        data = artifact.fetch(uri, max_bytes=artifact.MAX_SCHEMA_BYTES, what="schema file").data
+        data = artifact.fetch(uri, max_bytes=artifact.MAX_SCHEMA_BYTES, what="schema file", s3=s3).data
     except ModelFormatError as error:
         hint = "" if explicit else " (SCHEMA_URI is not set, so it was looked for beside the model)"
         raise ModelFormatError(f"the model's schema could not be read: {error}{hint}") from None

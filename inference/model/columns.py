@@ -18,28 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from inference.errors import InvalidInput, PayloadTooLarge
-from inference.model.schema import MAX_ROWS, Feature, Schema
+from inference.errors import InvalidInput, echoed
+from inference.model.schema import Feature, Schema
 
 _NUMBER = re.compile(
     r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE | re.ASCII
 )  # ASCII: float() would also take other scripts' digits
 _NUMERIC_TYPES = frozenset({float, int})
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def echoed(name: object, limit: int = 64) -> str:
-    """A client-supplied name made safe to echo in an error: valid UTF-8 (lone surrogates escaped), bounded."""
-    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def check_row_count(count: int, field: str) -> None:
-    if count == 0:
-        raise InvalidInput("the batch is empty: send at least one row", code="empty_batch", field=field)
-    if count > MAX_ROWS:
-        raise PayloadTooLarge(f"{count} rows is more than the limit of {MAX_ROWS} per request; split the batch",
-                              code="too_many_rows", field=field)  # fmt: skip
 
 
 class Columns:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlparse
 
@@ -11,13 +10,14 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inference.errors import ModelFormatError
+from inference.settings import S3Settings
 
 
-def _client() -> Any:
+def _client(settings: S3Settings) -> Any:
     config = Config(
-        connect_timeout=float(os.environ.get("MODEL_S3_CONNECT_TIMEOUT", "5")),
-        read_timeout=float(os.environ.get("MODEL_S3_READ_TIMEOUT", "30")),
-        retries={"mode": "standard", "total_max_attempts": int(os.environ.get("MODEL_S3_MAX_ATTEMPTS", "5"))},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
     )
     return boto3.client("s3", config=config)
 
@@ -30,11 +30,11 @@ def split_uri(uri: str) -> tuple[str, str]:
     return parsed.netloc, key
 
 
-def get_object(uri: str, *, max_bytes: int) -> tuple[bytes, str]:
+def get_object(uri: str, *, max_bytes: int, settings: S3Settings) -> tuple[bytes, str]:
     """Return the object's bytes and its version (VersionId when the bucket is versioned, else ETag)."""
     bucket, key = split_uri(uri)
     try:
-        response = _client().get_object(Bucket=bucket, Key=key)
+        response = _client(settings).get_object(Bucket=bucket, Key=key)
         if int(response.get("ContentLength", 0)) > max_bytes:
             response["Body"].close()
             raise ModelFormatError(f"{uri} is larger than {max_bytes} bytes")

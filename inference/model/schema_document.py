@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from inference.model.schema import Feature, Schema, SchemaError, Target, check_objective
+from inference.model.schema_parts import ExampleValue, Feature, SchemaError, Target, check_objective
 
 _FEATURE_KEYS = {"name", "description", "unit", "minimum", "maximum", "missing", "categories"}
 _TARGET_KEYS = {"name", "task", "objective", "description", "labels", "unit", "scale", "decimals", "column"}
@@ -20,14 +20,24 @@ MAX_SCALE = 1e12
 """Answers are model output x scale: a larger scale would only turn finite outputs into infinite answers."""
 
 
-def parse_schema(document: object, origin: str) -> Schema:
+class SchemaParts(NamedTuple):
+    """What ``Schema`` is built from (``Schema.from_document``)."""
+
+    name: str
+    features: tuple[Feature, ...]
+    target: Target
+    example: dict[str, ExampleValue]
+    data: dict[str, Any]
+
+
+def parse_schema(document: object, origin: str) -> SchemaParts:
     root = _table(document, origin, "the schema")
     name = _text(root, "name", origin)
     target = parse_target(root.get("target"), f"{origin}: target")
     features = parse_features(root.get("features"), f"{origin}: features")
     example = _example(root.get("example", {}), features, f"{origin}: example")
     data = root.get("data", {})
-    return Schema(name, features, target, example, data if isinstance(data, dict) else {})
+    return SchemaParts(name, features, target, example, data if isinstance(data, dict) else {})
 
 
 def parse_target(value: object, where: str) -> Target:

@@ -41,3 +41,12 @@ dumps: Callable[[Any], str] = _kept_encoder(None)
 """``json.dumps(document)``."""
 dumps_or_str: Callable[[Any], str] = _kept_encoder(str)
 """``json.dumps(document, default=str)``."""
+
+
+def no_key_repeats(text: str, keys_held: int) -> bool:
+    """Whether a JSON text whose parsed objects hold ``keys_held`` keys in all proves that no key repeats,
+    whatever parsed it (the standard library and msgspec both keep the last of a repeated key): every key is
+    followed by one colon, so the text has at least as many colons as keys, and at least as many keys as
+    the parsed objects hold. When its colons are exactly as many, no key was dropped and none hides in a
+    string or a nested object."""
+    return text.count(":") == keys_held

@@ -20,12 +20,9 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from inference.trees.forest import Forest
 
 MAX_DEPTH = 8
 """The transpose turns up to 8 levels into a leaf position."""
@@ -72,6 +69,36 @@ def index_of(forest: Forest, levels: list[np.ndarray]) -> Index:
         trees=np.arange(trees, dtype=np.intp),
         blocks=max(1, min(16, WORK_BUDGET // max(1, trees << max(0, depth - 1)))),
     )
+
+
+class Forest(Protocol):
+    """What this module reads of ``inference.trees.forest.Forest`` (perfect trees of depth <= ``MAX_DEPTH``)."""
+
+    @property
+    def cut_feature(self) -> np.ndarray: ...
+
+    @property
+    def cut_threshold(self) -> np.ndarray: ...
+
+    @property
+    def cut_default_right(self) -> np.ndarray: ...
+
+    @property
+    def leaf_value(self) -> np.ndarray: ...
+
+    @property
+    def num_features(self) -> int: ...
+
+    @property
+    def num_trees(self) -> int: ...
+
+    @property
+    def depth(self) -> int: ...
+
+    @property
+    def index(self) -> Index: ...
+
+    def group_sums(self, leaf_values: np.ndarray) -> np.ndarray: ...
 
 
 class _Workspace(threading.local):

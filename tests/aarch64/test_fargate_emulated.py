@@ -77,5 +77,5 @@ def test_sigterm_drains_the_request_in_flight_and_exits_0(servers) -> None:  # t
     """Last in the module: it stops the emulated server."""
     emulated = servers[1]
     answer = upload_across_sigterm(emulated, CSV_BODY.encode())
-    assert answer.startswith(b"HTTP/1.1 200") and b'"count":200' in answer, answer[:300]
+    assert answer.startswith(b"HTTP/1.1 200") and b'"count": 200' in answer, answer[:300]
     assert emulated.process.wait(timeout=60) == 0, emulated.logs()

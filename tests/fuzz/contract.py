@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from inference.model.schema import MAX_ROWS, Schema
+from inference.model.schema import Schema
+from inference.protocols.limits import MAX_ROWS
 
 ERROR_KEYS = {"code", "message", "field", "row"}
 CLIENT_ERRORS = frozenset({400, 404, 405, 413, 415})

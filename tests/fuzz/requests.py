@@ -15,7 +15,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from inference.model.schema import MAX_ROWS, Schema
+from inference.model.schema import Schema
+from inference.protocols.limits import MAX_ROWS
 from tests.fuzz.strategies import (
     ANY_JSON,
     CONTENT_TYPES,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from inference.errors import InferenceError
 from inference.model.schema import Schema
-from inference.protocols.api import instances
+from inference.protocols.api import requests as api_requests
 from tests.fuzz import profiles
 from tests.fuzz.contract import assert_error_body, assert_valid_matrix
 from tests.fuzz.requests import requests_for
@@ -55,13 +55,13 @@ def test_any_body_decodes_or_is_a_client_error(fuzzed: Fuzzed, data: st.DataObje
     body, content_type = data.draw(requests.bodies, label="body, content_type")
     if isinstance(body, str) and data.draw(st.booleans(), label="as_bytes"):
         body = body.encode("utf-8", "surrogatepass")
-    decoded_or_client_error(schema, lambda: instances.decode_body(body, content_type, fuzzed.columns))
+    decoded_or_client_error(schema, lambda: api_requests.read_body(body, content_type, fuzzed.columns))
 
 
 @each(SCHEMA_NAMES)
 @pytest.mark.parametrize("body", PAST_FINDINGS, ids=["surrogate-key", "surrogate-field", "long-key"])
 def test_past_findings_are_client_errors(fuzzed: Fuzzed, body: str) -> None:
-    assert decoded_or_client_error(fuzzed.schema, lambda: instances.decode_body(body, None, fuzzed.columns)) is None
+    assert decoded_or_client_error(fuzzed.schema, lambda: api_requests.read_body(body, None, fuzzed.columns)) is None
 
 
 @each(SCHEMA_NAMES)
@@ -69,7 +69,7 @@ def test_past_findings_are_client_errors(fuzzed: Fuzzed, body: str) -> None:
 @given(data=st.data())
 def test_any_decoded_json_document_decodes_or_is_a_client_error(fuzzed: Fuzzed, data: st.DataObject) -> None:
     payload = data.draw(requests_for(fuzzed.schema).payloads, label="payload")
-    decoded_or_client_error(fuzzed.schema, lambda: instances.decode_payload(payload, fuzzed.columns))
+    decoded_or_client_error(fuzzed.schema, lambda: api_requests.read_payload(payload, fuzzed.columns))
 
 
 @each(SCHEMA_NAMES)
@@ -77,13 +77,13 @@ def test_any_decoded_json_document_decodes_or_is_a_client_error(fuzzed: Fuzzed, 
 @given(data=st.data())
 def test_any_query_decodes_or_is_a_client_error(fuzzed: Fuzzed, data: st.DataObject) -> None:
     params = data.draw(requests_for(fuzzed.schema).queries, label="params")
-    decoded_or_client_error(fuzzed.schema, lambda: instances.decode_query(params, fuzzed.columns))
+    decoded_or_client_error(fuzzed.schema, lambda: api_requests.read_query(params, fuzzed.columns))
 
 
 @each(SCHEMA_NAMES)
 def test_a_query_naming_features_without_values_is_a_client_error(fuzzed: Fuzzed) -> None:
     params: dict[str, list[str]] = {name: [] for name in fuzzed.schema.names}
-    assert decoded_or_client_error(fuzzed.schema, lambda: instances.decode_query(params, fuzzed.columns)) is None
+    assert decoded_or_client_error(fuzzed.schema, lambda: api_requests.read_query(params, fuzzed.columns)) is None
 
 
 def expected_matrix(schema: Schema, rows: list[list[Any]]) -> np.ndarray:
@@ -112,7 +112,7 @@ def test_valid_rows_decode_to_the_same_matrix_in_every_encoding(fuzzed: Fuzzed, 
     rows = data.draw(st.lists(requests_for(schema).valid_rows, min_size=1, max_size=20), label="rows")
     expected = expected_matrix(schema, rows)
     for body, content_type in encodings(schema, rows):
-        np.testing.assert_array_equal(instances.decode_body(body, content_type, columns), expected, err_msg=body)
+        np.testing.assert_array_equal(api_requests.read_body(body, content_type, columns), expected, err_msg=body)
     query = {name: [text_cell(value)] for name, value in zip(schema.names, rows[0], strict=True)
              if value is not None}  # fmt: skip
-    np.testing.assert_array_equal(instances.decode_query(query, columns), expected[:1])
+    np.testing.assert_array_equal(api_requests.read_query(query, columns), expected[:1])

@@ -16,7 +16,7 @@ from inference import Predictor
 from inference.errors import InvalidInput
 from inference.model.columns import Columns
 from inference.model.schema import Schema, SchemaError
-from inference.protocols.api import instances
+from inference.protocols.api import requests
 from tests.fuzz.contract import assert_prediction_body
 from tests.fuzz.schemas import OPEN
 from tests.fuzz.strategies import a_valid_row
@@ -31,7 +31,7 @@ def test_numbers_past_float32_are_refused(value: object, where: str) -> None:
     columns = Columns(OPEN)
     body = json.dumps({"instances": [[value, None, None, -5.0]]}) if where == "json" else f"{value},,,-5"
     with pytest.raises(InvalidInput) as refused:
-        matrix = instances.decode_body(body, "text/csv" if where == "csv" else None, columns)
+        matrix = requests.read_body(body, "text/csv" if where == "csv" else None, columns)
         raise AssertionError(f"decoded to {matrix.tolist()}")
     assert refused.value.field == "x"
 
@@ -45,7 +45,7 @@ def test_a_schema_that_loads_accepts_its_own_example_row() -> None:
         schema = Schema.from_document(document)
     except SchemaError:
         return
-    instances.decode_payload({"instances": [schema.example_values()]}, Columns(schema))
+    requests.read_payload({"instances": [schema.example_values()]}, Columns(schema))
 
 
 def _serve(model_tarball: Path, directory: Path, document: dict[str, object]) -> Predictor:

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from inference.errors import InferenceError
 from inference.model.bundle import ModelBundle
 from inference.model.columns import Columns
-from inference.model.schema import MAX_ROWS
-from inference.protocols.sagemaker import answers, formats
+from inference.protocols.formats import application_jsonlines, text_csv, text_libsvm
+from inference.protocols.limits import MAX_ROWS
+from inference.protocols.sagemaker import answers
 from inference.protocols.sagemaker.invocations import invoke
 from tests.fuzz import profiles
 from tests.fuzz.schemas import DECODER_SCHEMAS, LAMBDA_SCHEMAS, Fuzzed, each, fixture_params
@@ -115,9 +116,9 @@ def assert_schema_valid(matrix: np.ndarray, columns: Columns) -> None:
             assert (present >= np.float32(feature.minimum)).all() and (present <= np.float32(feature.maximum)).all()
 
 
-def decoded_or_client_error(decode: Callable[[str, Columns], list[list[float]]], text: str, columns: Columns) -> None:
+def decoded_or_client_error(read: Callable[[str, Columns], np.ndarray], text: str, columns: Columns) -> None:
     try:
-        matrix = formats.checked_matrix(decode(text, columns), columns)
+        matrix = read(text, columns)
     except InferenceError as error:
         assert_client_error(error)
         event(f"refused: {error.code}")
@@ -131,7 +132,7 @@ def decoded_or_client_error(decode: Callable[[str, Columns], list[list[float]]],
 @given(data=st.data())
 def test_any_libsvm_body_decodes_or_is_a_client_error(fuzzed: Fuzzed, data: st.DataObject) -> None:
     text = data.draw(mostly(libsvm_body(fuzzed.columns)), label="body")
-    decoded_or_client_error(formats.decode_libsvm, text, fuzzed.columns)
+    decoded_or_client_error(text_libsvm.read, text, fuzzed.columns)
 
 
 @each(DECODER_SCHEMAS)
@@ -139,7 +140,7 @@ def test_any_libsvm_body_decodes_or_is_a_client_error(fuzzed: Fuzzed, data: st.D
 @given(data=st.data())
 def test_any_jsonlines_body_decodes_or_is_a_client_error(fuzzed: Fuzzed, data: st.DataObject) -> None:
     text = data.draw(mostly(jsonlines_body(fuzzed.columns)), label="body")
-    decoded_or_client_error(formats.decode_jsonlines, text, fuzzed.columns)
+    decoded_or_client_error(application_jsonlines.read, text, fuzzed.columns)
 
 
 @pytest.fixture(scope="module", **fixture_params(LAMBDA_SCHEMAS))
@@ -214,9 +215,9 @@ def test_valid_rows_decode_to_the_same_matrix_in_every_request_type(fuzzed: Fuzz
     rows = rows_for(fuzzed.schema, count, seed=seed, missing_share=0.3)
     cells = [["" if np.isnan(v) else repr(float(v)) for v in row] for row in rows]
     bodies = {
-        formats.decode_csv: "\n".join(",".join(row) for row in cells),
-        formats.decode_libsvm: "\n".join(" ".join(f"{i}:{v}" for i, v in enumerate(row) if v) for row in cells),
-        formats.decode_jsonlines: "\n".join(json.dumps([float(v) if v else None for v in row]) for row in cells),
+        text_csv.read_coded: "\n".join(",".join(row) for row in cells),
+        text_libsvm.read: "\n".join(" ".join(f"{i}:{v}" for i, v in enumerate(row) if v) for row in cells),
+        application_jsonlines.read: "\n".join(json.dumps([float(v) if v else None for v in row]) for row in cells),
     }
     for decode, text in bodies.items():
-        np.testing.assert_array_equal(formats.checked_matrix(decode(text, columns), columns), rows)
+        np.testing.assert_array_equal(decode(text, columns), rows)

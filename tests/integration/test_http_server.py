@@ -12,7 +12,7 @@ import boto3
 import numpy as np
 import pytest
 
-from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS
+from inference.protocols.limits import MAX_BODY_BYTES, MAX_ROWS
 from tests.support.datasets import HOUSING
 
 ROW = [8.3252, 41.0, 6.984127, 1.02381, 322.0, 2.555556, 37.88, -122.23]
@@ -182,3 +182,9 @@ def assert_refuses_new_connections(port: int, within: float = 10) -> None:
             return
         time.sleep(0.05)
     pytest.fail("the server still accepts connections after SIGTERM")
+
+
+@pytest.mark.parametrize("path", ["/%0A", "/ping%0A", "/page.js%0A", "/predict%0a"])
+def test_a_path_that_only_adds_a_newline_to_a_route_is_not_that_route(http_server, path: str) -> None:
+    reply = http_server.request("GET", path)  # Starlette's "^/ping$" matches "/ping\n"; the server answers 404
+    assert (reply.status, reply.json()["error"]["code"]) == (404, "not_found")

@@ -16,7 +16,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from inference.model.schema import MAX_ROWS, Schema
+from inference.model.schema import Schema
+from inference.protocols.limits import MAX_ROWS
 from tests.integration.conftest import RunningServer, launch_server
 from tests.support.datasets import FRAUD, HOUSING
 

@@ -41,4 +41,5 @@ def test_without_model_uri_the_model_sagemaker_mounted_is_served(start_server, h
 def test_an_empty_model_dir_fails_the_health_check(start_server, tmp_path: Path) -> None:
     server = start_server({"MODEL_URI": "", "SAGEMAKER_MODEL_DIR": str(tmp_path)})
     reply = server.request("GET", "/ping")
-    assert reply.status == 503 and "MODEL_URI is not set and /opt/ml/model holds no" in reply.json()["error"]["message"]
+    assert reply.status == 503
+    assert f"MODEL_URI is not set and {tmp_path} holds no xgboost-model" in reply.json()["error"]["message"]

@@ -35,7 +35,7 @@ def slow_upload(port: int, outcomes: Counter[str], lock: threading.Lock, started
             time.sleep(1.0)
             sock.sendall(BODY[len(BODY) // 2 :])
             answer = b"".join(iter(lambda: sock.recv(65536), b""))
-        outcome = "ok" if answer.startswith(b"HTTP/1.1 200") and b'"count":200' in answer else "failed"
+        outcome = "ok" if answer.startswith(b"HTTP/1.1 200") and b'"count": 200' in answer else "failed"
     except OSError as exc:
         outcome = f"failed: {exc!r}"
     with lock:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from fargate_image.protocol import LINGER_MAX_BYTES, LINGER_SECONDS
-from inference.model.schema import MAX_BODY_BYTES
+from inference.protocols.limits import MAX_BODY_BYTES
 from tests.integration.conftest import RunningServer, launch_server
 
 TWELVE_MB = 12_000_000

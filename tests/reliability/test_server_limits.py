@@ -44,4 +44,4 @@ def test_a_body_that_never_ends_is_cut_off(start_server, model_tarball) -> None:
             answer += chunk
     answer = answer.decode()
     assert answer.startswith("HTTP/1.1 408"), answer
-    assert '"code":"request_timeout"' in answer and '"field":"body"' in answer
+    assert '"code": "request_timeout"' in answer and '"field": "body"' in answer

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from inference.errors import InferenceError
 from inference.model.columns import Columns
-from inference.protocols.api import instances
+from inference.protocols.api import requests
+from inference.protocols.formats import application_json
 
 Decoder = Callable[[str, Columns], np.ndarray]
 
@@ -26,12 +27,12 @@ def outcome(decode: Decoder, text: str, columns: Columns) -> tuple[Any, ...]:
 
 def served(text: str, columns: Columns) -> np.ndarray:
     """What the adapters decode a JSON body with."""
-    return instances.decode_body(text, "application/json", columns)
+    return requests.read_body(text, "application/json", columns)
 
 
 def general(text: str, columns: Columns) -> np.ndarray:
     """The general path alone (after the one BOM ``decode_body`` takes off): the duplicate-key hook, row by row."""
-    return instances.decode_payload(instances._load_json(text.removeprefix("\ufeff")), columns)
+    return requests.read_payload(application_json._load_json(text.removeprefix("\ufeff")), columns)
 
 
 NUMBER_LITERALS = st.one_of(

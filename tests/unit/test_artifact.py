@@ -11,6 +11,7 @@ import pytest
 
 from inference import LoadedModel
 from inference.errors import ModelFormatError
+from inference.settings import Settings
 from tests.support.datasets import HOUSING
 from tests.support.models import synthetic_rows, tar_bytes, write_schema
 
@@ -120,10 +121,9 @@ def test_unreachable_s3_fails_after_bounded_retries(monkeypatch, aws_env) -> Non
     from tests.conftest import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("MODEL_S3_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("MODEL_S3_CONNECT_TIMEOUT", "0.5")
+    settings = Settings.from_environ({"MODEL_S3_MAX_ATTEMPTS": "2", "MODEL_S3_CONNECT_TIMEOUT": "0.5"})
     with pytest.raises(ModelFormatError, match="could not read s3://b/k"):
-        LoadedModel.load("s3://b/k")
+        LoadedModel.load("s3://b/k", s3=settings.s3)
 
 
 @pytest.fixture(params=["isal", "zlib"])

@@ -20,7 +20,7 @@ import xgboost as xgb
 
 from bench.events import http_api_event, predict_body, predictions_of
 from inference import LoadedModel, Predictor
-from inference.model.schema import MAX_ROWS
+from inference.protocols.limits import MAX_ROWS
 from tests.support.datasets import HOUSING
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target
 

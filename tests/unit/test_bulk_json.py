@@ -13,15 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inference.model.columns import Columns
-from inference.protocols.api import answers, bulk_json
-from inference.protocols.api import instances as json_instances
+from inference.protocols.formats import application_json, bulk_json
 from tests.support import decoding
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for
 from tests.support.decoding import NUMBER_LITERALS, Decoder, general, row_text, served
 from tests.support.requests import BAD_BODIES, ORDERED, ROW
 
 COLUMNS = Columns(HOUSING)
-PAD = " " * (json_instances.BULK_BYTES + 1)
+PAD = " " * (application_json.BULK_BYTES + 1)
 """Leading whitespace is valid JSON: any document padded with it is decoded as a large body."""
 
 
@@ -179,4 +178,4 @@ ANSWERS = {
 
 @pytest.mark.parametrize("body", ANSWERS.values(), ids=ANSWERS.keys())
 def test_answers_are_written_byte_for_byte_as_json_dumps_writes_them(body: dict[str, Any]) -> None:
-    assert answers.answer_json(body) == json.dumps(body)
+    assert application_json.write_document(body) == json.dumps(body)

@@ -9,7 +9,7 @@ import pytest
 
 from inference.errors import InferenceError
 from inference.model.columns import Columns
-from inference.protocols.api import instances
+from inference.protocols.api import requests
 from tests.support.datasets import HOUSING
 from tests.support.requests import BAD_BODIES, CSV_LINE, ORDERED, ROW
 
@@ -32,25 +32,25 @@ EXPECTED = np.array([ORDERED], dtype=np.float32)
     ],
 )
 def test_accepted_shapes_decode_to_the_same_row(body, content_type) -> None:
-    np.testing.assert_array_equal(instances.decode_body(body, content_type, COLUMNS), EXPECTED)
+    np.testing.assert_array_equal(requests.read_body(body, content_type, COLUMNS), EXPECTED)
 
 
 def test_batches_keep_their_order() -> None:
     rows = [ORDERED, [*ORDERED[:6], 34.0, -118.0]]
-    matrix = instances.decode_body(json.dumps({"instances": rows}), "application/json", COLUMNS)
+    matrix = requests.read_body(json.dumps({"instances": rows}), "application/json", COLUMNS)
     np.testing.assert_array_equal(matrix, np.array(rows, dtype=np.float32))
 
 
 def test_query_decodes_one_row() -> None:
     params = {name: [str(value)] for name, value in ROW.items()}
-    np.testing.assert_array_equal(instances.decode_query(params, COLUMNS), EXPECTED)
+    np.testing.assert_array_equal(requests.read_query(params, COLUMNS), EXPECTED)
 
 
 @pytest.mark.parametrize(("what", "body", "content_type", "status", "code", "field", "row"), BAD_BODIES,
                          ids=[case[0] for case in BAD_BODIES])  # fmt: skip
 def test_each_error_class_names_its_field(what, body, content_type, status, code, field, row) -> None:
     with pytest.raises(InferenceError) as caught:
-        instances.decode_body(body, content_type, COLUMNS)
+        requests.read_body(body, content_type, COLUMNS)
     assert (caught.value.status, caught.value.code, caught.value.field, caught.value.row) == (
         status,
         code,
@@ -73,13 +73,13 @@ def test_each_error_class_names_its_field(what, body, content_type, status, code
 )
 def test_query_errors(params, code: str, field: str) -> None:
     with pytest.raises(InferenceError) as caught:
-        instances.decode_query(params, COLUMNS)
+        requests.read_query(params, COLUMNS)
     assert (caught.value.status, caught.value.code, caught.value.field) == (400, code, field)
 
 
 def test_oversized_body_is_413_before_parsing() -> None:
     with pytest.raises(InferenceError) as caught:
-        instances.decode_body(b"{" * (1024 * 1024 + 1), "application/json", COLUMNS)
+        requests.read_body(b"{" * (1024 * 1024 + 1), "application/json", COLUMNS)
     assert (caught.value.status, caught.value.code, caught.value.field) == (413, "body_too_large", "body")
 
 
@@ -96,5 +96,5 @@ def test_oversized_body_is_413_before_parsing() -> None:
 )
 def test_malformed_documents_are_400(body, code: str) -> None:
     with pytest.raises(InferenceError) as caught:
-        instances.decode_body(body, "application/json", COLUMNS)
+        requests.read_body(body, "application/json", COLUMNS)
     assert (caught.value.status, caught.value.code) == (400, code)

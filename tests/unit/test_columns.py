@@ -11,7 +11,7 @@ import pytest
 from inference.errors import InvalidInput
 from inference.model.columns import Columns
 from inference.model.schema import Schema
-from inference.protocols.api import instances
+from inference.protocols.api import requests
 from tests.support.datasets import FRAUD, FRAUD_DOCUMENT, SPECIES
 
 COLUMNS = Columns(FRAUD)
@@ -20,7 +20,7 @@ EXPECTED = [120.5, 1.0, 37.0, 14.0, 0.25]  # "store" is category 1
 
 
 def decoded(body: str, content_type: str = "application/json") -> list[float]:
-    return instances.decode_body(body, content_type, COLUMNS)[0].tolist()
+    return requests.read_body(body, content_type, COLUMNS)[0].tolist()
 
 
 def same(values: list[float], expected: list[float]) -> bool:
@@ -56,14 +56,14 @@ def test_optional_features_may_be_null_absent_or_empty(body, content_type) -> No
 
 def test_query_leaves_optional_features_out() -> None:
     params = {"amount": ["120.5"], "channel": ["phone"], "hour": ["3"]}
-    assert same(instances.decode_query(params, COLUMNS)[0].tolist(), [120.5, 2.0, math.nan, 3.0, math.nan])
+    assert same(requests.read_query(params, COLUMNS)[0].tolist(), [120.5, 2.0, math.nan, 3.0, math.nan])
 
 
 def test_an_unknown_category_is_missing_where_the_feature_may_be_missing() -> None:
     document = json.loads(json.dumps(FRAUD_DOCUMENT))
     document["features"][1]["missing"] = True
     columns = Columns(Schema.from_document(document))
-    row = instances.decode_payload({"instances": [{**ROW, "channel": "kiosk"}]}, columns)[0]
+    row = requests.read_payload({"instances": [{**ROW, "channel": "kiosk"}]}, columns)[0]
     assert math.isnan(row[1])
 
 
@@ -83,7 +83,7 @@ def test_an_unknown_category_is_missing_where_the_feature_may_be_missing() -> No
 )  # fmt: skip
 def test_each_refusal_names_the_field(row, code, field, message) -> None:
     with pytest.raises(InvalidInput) as caught:
-        instances.decode_payload({"instances": [ROW, row]}, COLUMNS)
+        requests.read_payload({"instances": [ROW, row]}, COLUMNS)
     assert (caught.value.code, caught.value.field, caught.value.row, caught.value.message) == (code, field, 1, message)
 
 
@@ -96,6 +96,6 @@ def test_an_empty_csv_field_of_a_required_feature_is_refused() -> None:
 def test_a_multiclass_schema_decodes_batches_in_order() -> None:
     columns = Columns(SPECIES)
     rows = [{"length": 5.1, "width": 3.5, "soil": "peat"}, [6.0, 2.2, "sand", 40]]
-    matrix = instances.decode_payload({"instances": rows}, columns)
+    matrix = requests.read_payload({"instances": rows}, columns)
     np.testing.assert_array_equal(matrix[1], np.array([6.0, 2.2, 0.0, 40.0], dtype=np.float32))
     assert matrix[0][2] == 3.0 and math.isnan(matrix[0][3])

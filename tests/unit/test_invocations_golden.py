@@ -31,8 +31,9 @@ import xgboost as xgb
 
 from inference.model.bundle import ModelBundle
 from inference.model.schema import Schema
+from inference.protocols.codecs import CODECS
 from inference.protocols.sagemaker import answers
-from inference.protocols.sagemaker.invocations import ANSWER_TYPES, invoke
+from inference.protocols.sagemaker.invocations import invoke
 from tests.support.datasets import FRAUD, HOUSING, SPECIES, rows_for, train_for
 from tests.support.models import save_like_sagemaker
 from tests.unit.test_invocations import with_objective
@@ -160,20 +161,34 @@ def test_the_default_accept_of_the_deployment_applies(served: dict[str, Served])
     assert_same_answer(answer.body, container_default(model.predictions, "application/json"))
 
 
+ANSWER_TYPES = {media_type: codec.answer_type for media_type, codec in CODECS.writers().items()}
+
+
+def written(outputs: list[Any], keys: list[str] | None, media_type: str) -> bytes:
+    """What the writer of ``media_type`` writes for per-row outputs (values by default; ``row_outputs`` with keys)."""
+    if keys is None:
+        records = [{"score": value} for value in outputs]
+    else:
+        records = [{key: row[key] for key in answers.KEY_ORDER if key in keys} for row in outputs]
+    writer = CODECS.writers()[media_type].writer
+    assert writer is not None
+    return writer(records, keys)
+
+
 # The container's own unit tests (test/unit/algorithm_mode/test_serve_utils.py) as literal golden pairs.
 CONTAINER_PREDICTIONS = [answers.row_outputs("binary:logistic", p, 1) for p in (0.6, 0.1)]
 
 
 def test_the_containers_own_expectations() -> None:
     keys = ["predicted_label", "probabilities"]
-    assert answers.selected_answer(CONTAINER_PREDICTIONS, keys, "text/csv") == b'1,"[0.4, 0.6]"\n0,"[0.9, 0.1]"'
-    assert answers.selected_answer(CONTAINER_PREDICTIONS, keys, "application/jsonlines") == (
+    assert written(CONTAINER_PREDICTIONS, keys, "text/csv") == b'1,"[0.4, 0.6]"\n0,"[0.9, 0.1]"'
+    assert written(CONTAINER_PREDICTIONS, keys, "application/jsonlines") == (
         b'{"predicted_label": 1, "probabilities": [0.4, 0.6]}\n{"predicted_label": 0, "probabilities": [0.9, 0.1]}\n'
     )
     assert CONTAINER_PREDICTIONS[0] == {"predicted_label": 1, "labels": [0, 1], "probability": 0.6,
                                         "probabilities": [0.4, 0.6], "raw_score": 0.6,
                                         "raw_scores": [0.4, 0.6]}  # fmt: skip
-    assert answers.default_answer([0.43861907720565796, 0.4533972144126892], "application/json") == (
+    assert written([0.43861907720565796, 0.4533972144126892], None, "application/json") == (
         b'{"predictions": [{"score": 0.43861907720565796}, {"score": 0.4533972144126892}]}'
     )
     assert answers.row_outputs("reg:logistic", -7.0, 1) == {"predicted_score": -7.0}
@@ -181,10 +196,10 @@ def test_the_containers_own_expectations() -> None:
 
 def test_float32_values_are_written_as_widened_doubles() -> None:
     values = np.array([0.1, 0.25, 1e-8], dtype=np.float32).tolist()
-    assert answers.default_answer(values, "text/csv") == b"0.10000000149011612\n0.25\n9.99999993922529e-09\n"
-    assert answers.default_answer([[0.25, 0.75]], "text/csv") == b"0.25,0.75\n"
+    assert written(values, None, "text/csv") == b"0.10000000149011612\n0.25\n9.99999993922529e-09\n"
+    assert written([[0.25, 0.75]], None, "text/csv") == b"0.25,0.75\n"
     hinge = answers.row_outputs("binary:hinge", 1.0, 1)
     softmax = answers.row_outputs("multi:softmax", 2.0, 3)
-    assert answers.selected_answer([hinge, softmax], ["predicted_label", "raw_scores"], "text/csv") == (
+    assert written([hinge, softmax], ["predicted_label", "raw_scores"], "text/csv") == (
         b'1.0,"[0.0, 1.0]"\n2.0,"[-1.0, 2.0]"'  # labels as the prediction itself; raw_scores [1 - x, x]
     )

@@ -17,7 +17,7 @@ import pytest
 
 from inference import Predictor
 from inference.logs import JsonLogFormatter
-from inference.model.schema import MAX_BODY_BYTES, MAX_ROWS
+from inference.protocols.limits import MAX_BODY_BYTES, MAX_ROWS
 from tests.support.datasets import HOUSING
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from inference.errors import InferenceError
 from inference.model.columns import Columns
-from inference.protocols.api import answers, instances
+from inference.protocols.api import answers, requests
 from tests.support.datasets import FRAUD, HOUSING
 from tests.support.decoding import NUMBER_LITERALS, general, outcome, row_text, served
 
@@ -34,14 +34,14 @@ def test_one_row_is_the_first_row_of_a_batch_of_two(values: list[float]) -> None
     one = json.dumps({"instances": [values]})
     two = json.dumps({"instances": [values, values]})
     try:
-        batch = instances.decode_body(two, None, COLUMNS)
+        batch = requests.read_body(two, None, COLUMNS)
     except InferenceError as error:
         with pytest.raises(InferenceError) as caught:
-            instances.decode_body(one, None, COLUMNS)
+            requests.read_body(one, None, COLUMNS)
         assert (caught.value.code, caught.value.field, caught.value.to_body()) == (
             error.code, error.field, error.to_body())  # fmt: skip
         return
-    assert instances.decode_body(one, None, COLUMNS).tobytes() == batch[:1].tobytes()
+    assert requests.read_body(one, None, COLUMNS).tobytes() == batch[:1].tobytes()
 
 
 def regression(scale: float, decimals: int | None) -> Any:

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from inference.model.schema import Schema, Target
-from inference.protocols import json_text
 from inference.trees.objectives import objective_of
 
 
@@ -58,26 +57,6 @@ def _scaled(value: float, target: Target) -> float:
     if not math.isfinite(shifted):
         return float(_scaled_values(np.array([value]), target)[0])
     return (float(round(shifted)) or math.copysign(0.0, shifted)) / factor
-
-
-BULK_VALUES = 64
-"""Answers with at least this many regression values have them written by ``inference.protocols.api.bulk_json``."""
-
-
-def answer_json(body: dict[str, Any]) -> str:
-    """``json.dumps(body)``, byte for byte; a long list of regression values (the answer's first key) is
-    written by msgspec when it writes them exactly as ``json.dumps`` does (``bulk_json.float_list``)."""
-    predictions = body.get("predictions")
-    if type(predictions) is list and len(predictions) >= BULK_VALUES and next(iter(body)) == "predictions":
-        from inference.protocols.api import (
-            bulk_json,  # msgspec: imported by the first long answer, not by every cold start
-        )
-
-        values = bulk_json.float_list(predictions)
-        if values is not None:
-            rest = json_text.dumps({key: value for key, value in body.items() if key != "predictions"})
-            return '{"predictions": ' + values + (", " + rest[1:] if rest != "{}" else "}")
-    return json_text.dumps(body)
 
 
 def class_probabilities(objective: str, predicted: np.ndarray) -> np.ndarray | None:

@@ -12,16 +12,11 @@ indices; ``binary:hinge`` and ``multi:softmax`` label with the prediction itself
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
-from inference.errors import InvalidInput
-from inference.model.columns import echoed
+from inference.errors import InvalidInput, echoed
 from inference.trees.objectives import objective_of
 
-CSV, JSON, JSONLINES = "text/csv", "application/json", "application/jsonlines"
 KEY_ORDER = ("predicted_label", "labels", "probability", "probabilities", "raw_score", "raw_scores", "predicted_score")
 _SCORES = ("predicted_label", "labels", "raw_score", "raw_scores")
 _PROBABILITIES = ("predicted_label", "labels", "probability", "probabilities", "raw_score", "raw_scores")
@@ -73,23 +68,12 @@ def row_outputs(objective: str, value: Any, num_groups: int) -> dict[str, Any]:
     return outputs | {"raw_score": value, "raw_scores": [1.0 - value, value]}
 
 
-def default_answer(values: list[Any], answer_type: str) -> bytes:
-    if answer_type == CSV:
-        stream = io.StringIO()
-        csv.writer(stream, lineterminator="\n").writerows(v if isinstance(v, list) else [v] for v in values)
-        return stream.getvalue().encode()
-    return _json_answer([{"score": value} for value in values], answer_type)
-
-
-def selected_answer(selected: list[dict[str, Any]], keys: list[str], answer_type: str) -> bytes:
-    if answer_type == CSV:
-        lines = (",".join(f'"{row[k]}"' if isinstance(row[k], list) else str(row[k]) for k in keys) for row in selected)
-        return "\n".join(lines).encode()
+def records(values: list[Any], keys: list[str] | None, objective: str, num_groups: int) -> list[dict[str, Any]]:
+    """Each row's answer as the container writes it: ``{"score": x}`` by default, else the selected keys in the
+    container's fixed key order (CSV writes them in the order asked, from these records)."""
+    if keys is None:
+        return [{"score": value} for value in values]
     chosen = [key for key in KEY_ORDER if key in keys]
-    return _json_answer([{key: row[key] for key in chosen} for row in selected], answer_type)
-
-
-def _json_answer(entries: list[dict[str, Any]], answer_type: str) -> bytes:
-    if answer_type == JSON:
-        return json.dumps({"predictions": entries}, allow_nan=False).encode()
-    return "".join(json.dumps(entry, allow_nan=False) + "\n" for entry in entries).encode()
+    return [
+        {key: outputs[key] for key in chosen} for outputs in (row_outputs(objective, v, num_groups) for v in values)
+    ]

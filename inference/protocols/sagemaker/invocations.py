@@ -1,56 +1,31 @@
 """``POST /invocations``: SageMaker's built-in XGBoost container contract, answered from the loaded model.
 
-Requests: ``text/csv``, ``text/libsvm``/``text/x-libsvm`` or ``application/jsonlines`` rows (see
-``inference.protocols.sagemaker.formats``); no Content-Type means ``text/csv``; an empty body answers 204. Values are
-the model's own: inputs as the model was trained on them, outputs in its own units (no schema scaling),
-classes by index, every float the float32 that xgboost predicts, written as the container writes it.
-
-Answers (``Accept``; absent or ``*/*`` means ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``, else ``text/csv``;
-a list takes its first available type by ``q``; anything else is a 406):
-- ``text/csv``: one line per row, ``\\n``-terminated, comma-separated (one value per class for multi:softprob);
-- ``application/json``: ``{"predictions": [{"score": x}, ...]}``; ``application/jsonlines``: ``{"score": x}``
-  per line.
-Selected output (``SAGEMAKER_INFERENCE_OUTPUT``, comma-separated keys, case-insensitive): per row the keys the
-objective allows (``predicted_label``, ``labels``, ``probability``, ``probabilities``, ``raw_score``,
-``raw_scores``; regression ``predicted_score``), as json ``{"predictions": [{key: value}]}`` (keys in the
-container's fixed order), jsonlines one object per line, csv the values in the requested order, lists quoted.
-A key the objective does not allow is a 400 (the container writes NaN). A request chooses its own keys with
-the query parameter ``output`` or the header ``X-Inference-Output`` (the same value if both are given);
-an empty value asks for the default answer. ``requested_output`` applies that precedence.
+Requests are read by ``CODECS`` (``text/csv``, ``text/libsvm``, ``application/jsonlines``; no Content-Type means
+``text/csv``); an empty body answers 204. Values are the model's own: inputs as it was trained on them,
+outputs in its own units, classes by index, every float the float32 xgboost predicts, written as the container
+writes it. ``Accept`` (absent or ``*/*``: the deployment's default, else ``text/csv``; a list takes its first
+produced type by ``q``) picks the writer; output keys come from the request (``output`` parameter or
+``X-Inference-Output`` header) or the deployment (``SAGEMAKER_INFERENCE_OUTPUT``). See the README for the
+differences from the container.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from inference.errors import InferenceError, InvalidInput, UnsupportedMediaType
+from inference.errors import InferenceError, InvalidInput, UnsupportedMediaType, echoed
 from inference.model.bundle import ModelBundle
-from inference.model.columns import Columns, echoed
-from inference.model.schema import MAX_BODY_BYTES
-from inference.protocols.api.instances import body_too_large
-from inference.protocols.sagemaker import formats
-from inference.protocols.sagemaker.answers import (
-    CSV,
-    JSON,
-    JSONLINES,
-    default_answer,
-    key_list,
-    row_outputs,
-    selected_answer,
-)
-from inference.protocols.sagemaker.answers import selected_keys as chosen_keys
-from inference.service import DEFAULT_ACCEPT_ENV, OUTPUT_ENV
+from inference.protocols.codecs import CODECS, SAGEMAKER, Codec, Reading, read_body
+from inference.protocols.formats.text_csv import MEDIA_TYPE as CSV
+from inference.protocols.limits import MAX_BODY_BYTES, body_too_large
+from inference.protocols.sagemaker.answers import key_list, records, selected_keys
+from inference.settings import Env
 
 OUTPUT_PARAMETER, OUTPUT_HEADER = "output", "X-Inference-Output"
-ANSWER_TYPES = {CSV: "text/csv; charset=utf-8", JSON: JSON, JSONLINES: JSONLINES}
-DECODERS: dict[str, Callable[[str, Columns], list[list[float]]]] = {
-    CSV: formats.decode_csv, "csv": formats.decode_csv, "text/libsvm": formats.decode_libsvm,
-    "text/x-libsvm": formats.decode_libsvm, "libsvm": formats.decode_libsvm, JSONLINES: formats.decode_jsonlines,
-}  # fmt: skip
-SENT = "text/csv, text/libsvm (or text/x-libsvm) or application/jsonlines"
+READING = Reading(SAGEMAKER, "/invocations", CSV, ", or JSON to /predict")
 
 
 class NotAcceptable(InferenceError):
@@ -58,8 +33,7 @@ class NotAcceptable(InferenceError):
     default_code = "not_acceptable"
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     status: int
     content_type: str | None  # None with 204: no body, no Content-Type
     body: bytes
@@ -72,19 +46,19 @@ def invoke(bundle: ModelBundle, body: bytes, content_type: str | None, accept: s
         raise body_too_large()
     if not body:
         return Invocation(204, None, b"")
-    decode = _decoder(content_type)
-    answer_type = negotiate(accept, default_accept)
+    read = CODECS.reader(content_type, READING)
+    _check_label_size(content_type or "")
+    answer_codec = negotiate(accept, default_accept)
     objective = bundle.ensemble.objective
-    keys = chosen_keys(output_keys, objective, OUTPUT_PARAMETER)
-    rows = formats.checked_matrix(decode(_text(body), bundle.columns), bundle.columns)
+    keys = selected_keys(output_keys, objective, OUTPUT_PARAMETER)
+    rows = read_body(read, body, bundle.columns)
     predicted = bundle.ensemble.predict(rows).astype(np.float32)  # what Booster.predict returns
     if not np.isfinite(predicted).all():
         raise InferenceError("the model predicted a value that is not finite", code="non_finite_prediction")
     values = predicted.tolist()  # Python floats, as the container's .tolist() gives them
-    if keys is None:
-        return Invocation(200, ANSWER_TYPES[answer_type], default_answer(values, answer_type))
-    selected = [row_outputs(objective, value, bundle.ensemble.num_groups) for value in values]
-    return Invocation(200, ANSWER_TYPES[answer_type], selected_answer(selected, keys, answer_type))
+    writer, answer_type = answer_codec.writer, answer_codec.answer_type
+    assert writer is not None and answer_type is not None
+    return Invocation(200, answer_type, writer(records(values, keys, objective, bundle.ensemble.num_groups), keys))
 
 
 def requested_output(query: str | None, header: str | None, deployment: str | None) -> str | None:
@@ -95,39 +69,29 @@ def requested_output(query: str | None, header: str | None, deployment: str | No
     return query if query is not None else header if header is not None else deployment
 
 
-def negotiate(accept: str | None, default_accept: str | None) -> str:
-    """The answer's media type: the first of ``accept``'s types (by q) that is produced, ``*/*`` the default."""
+def negotiate(accept: str | None, default_accept: str | None) -> Codec:
+    """The answer's codec: the first of ``accept``'s types (by q) that is produced, ``*/*`` the default."""
+    produced = CODECS.writers()
     for media in _media_ranges(accept) if accept and accept.strip() else ["*/*"]:
         if media == "*/*":
             default = (default_accept or "").split(";", 1)[0].strip().lower() or CSV
-            if default not in ANSWER_TYPES:
-                raise NotAcceptable(f"the deployment's {DEFAULT_ACCEPT_ENV} is {echoed(default)!r}, which is not "
-                                    f"produced; send an Accept of {_produced()}", field="Accept")  # fmt: skip
-            return default
-        if media in ANSWER_TYPES:
-            return media
+            if default not in produced:
+                setting = f"the deployment's {Env.DEFAULT_INVOCATIONS_ACCEPT} is {echoed(default)!r}"
+                message = f"{setting}, which is not produced; send an Accept of {_listing(produced)}"
+                raise NotAcceptable(message, field="Accept")
+            return produced[default]
+        if media in produced:
+            return produced[media]
     hint = " (recordio-protobuf is not produced)" if "recordio" in (accept or "") else ""
-    raise NotAcceptable(f"Accept {echoed(accept)!r} is not produced{hint}; ask for {_produced()}", field="Accept")
+    raise NotAcceptable(
+        f"Accept {echoed(accept)!r} is not produced{hint}; ask for {_listing(produced)}", field="Accept"
+    )
 
 
-def _decoder(content_type: str | None) -> Callable[[str, Columns], list[list[float]]]:
-    media, _, parameters = (content_type or CSV).partition(";")
-    media = media.strip().lower() or CSV
-    if media not in DECODERS:
-        hint = " (recordio-protobuf is not read)" if "recordio" in media else ""
-        raise UnsupportedMediaType(f"Content-Type {echoed(media)!r} is not read on /invocations{hint}; send {SENT}, "
-                                   "or JSON to /predict", field="Content-Type")  # fmt: skip
-    settings = [part.partition("=") for part in parameters.split(";")]
+def _check_label_size(content_type: str) -> None:
+    settings = [part.partition("=") for part in content_type.split(";")[1:]]
     if any(name.strip().lower() == "label_size" and size.strip() != "1" for name, _, size in settings):
         raise UnsupportedMediaType("text/csv takes label_size=1 only, and rows without a label", field="Content-Type")
-    return DECODERS[media]
-
-
-def _text(body: bytes) -> str:
-    try:
-        return body.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        raise InvalidInput("the body is not UTF-8 text", code="malformed_body", field="body") from None
 
 
 def _media_ranges(accept: str) -> list[str]:
@@ -144,16 +108,15 @@ def _media_ranges(accept: str) -> list[str]:
     return [media for _, media in sorted(ranges, key=lambda pair: pair[0])]
 
 
-def _produced() -> str:
-    return ", ".join(ANSWER_TYPES)
+def _listing(produced: Mapping[str, Codec]) -> str:
+    return ", ".join(produced)
 
 
 def answer_request(bundle: ModelBundle, body: bytes, headers: Mapping[str, str], query: Mapping[str, Sequence[str]],
-                   settings: Mapping[str, str]) -> Invocation:  # fmt: skip
+                   inference_output: str | None, default_accept: str | None) -> Invocation:  # fmt: skip
     """``invoke`` for an HTTP request: ``headers`` with lower-case names, ``query`` each name with its values,
-    ``settings`` the deployment's environment (``SAGEMAKER_INFERENCE_OUTPUT``, ``..._DEFAULT_INVOCATIONS_ACCEPT``)."""
+    then the deployment's ``SAGEMAKER_INFERENCE_OUTPUT`` and ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``."""
     chosen = query.get(OUTPUT_PARAMETER)
     keys = requested_output(",".join(chosen) if chosen is not None else None, headers.get(OUTPUT_HEADER.lower()),
-                            settings.get(OUTPUT_ENV))  # fmt: skip
-    accept, default_accept = headers.get("accept"), settings.get(DEFAULT_ACCEPT_ENV)
-    return invoke(bundle, body, headers.get("content-type"), accept, keys, default_accept)
+                            inference_output)  # fmt: skip
+    return invoke(bundle, body, headers.get("content-type"), headers.get("accept"), keys, default_accept)

@@ -1,7 +1,7 @@
 """JSON for large bodies with msgspec: plain numeric instances decoded straight to typed rows, and float lists
 written exactly as ``json.dumps`` writes them, several times faster than the standard library.
 
-Imported by the first large body (``instances.BULK_BYTES``), never at start: msgspec's import would add to every
+Imported by the first large body (``application_json.BULK_BYTES``), never at start: msgspec's import would add to every
 cold start, and one row costs the standard library microseconds.
 
 - ``plain_matrix``: ``{"instances": [...]}`` where every row is an object of exactly the schema's feature names
@@ -9,7 +9,7 @@ cold start, and one row costs the standard library microseconds.
   the schema. msgspec refuses whatever else (a missing or unknown name, null, a string, a bool, a NaN or
   Infinity literal, a number beyond float range, malformed JSON), and then this answers None: the general
   path decodes the body and refuses exactly as it always did. msgspec keeps the last of a repeated key, so
-  the colons are counted as for the standard library (``instances.no_key_repeats``: ``1 + features x named
+  the colons are counted as for the standard library (``json_text.no_key_repeats``: ``1 + features x named
   rows`` keys).
   What it accepts it reads as ``json.loads`` does: numbers to the same doubles (an integer as ``float(int)``,
   ``-0`` as 0.0, ``-0.0`` as -0.0), escapes in keys decoded.
@@ -30,8 +30,8 @@ import msgspec
 import numpy as np
 
 from inference.model.columns import Columns
-from inference.model.schema import MAX_ROWS
-from inference.protocols.api import instances
+from inference.protocols.json_text import no_key_repeats
+from inference.protocols.limits import MAX_ROWS
 
 SMALLEST_PLAIN, LARGEST_PLAIN = 1e-4, 1e16
 """Magnitudes (besides 0) that both ``repr`` and msgspec write as plain decimals, digit for digit."""
@@ -70,7 +70,7 @@ def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
     if not 0 < count <= MAX_ROWS or len(kinds) != 1:
         return None
     named = kinds == {row_type}
-    if not instances.no_key_repeats(text, 1 + (count * width if named else 0)):
+    if not no_key_repeats(text, 1 + (count * width if named else 0)):
         return None
     values = chain.from_iterable(map(msgspec.structs.astuple, rows) if named else rows)
     matrix = np.fromiter(values, np.float64, count * width).reshape(count, width)

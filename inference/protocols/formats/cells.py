@@ -1,0 +1,71 @@
+"""Reading the line-per-row bodies of SageMaker's conventions (CSV, libsvm, JSON lines), value by value.
+
+Numbers only, as the container takes them (a categorical feature by its code, the index in the schema's
+``categories``), one row per line, blank lines ignored; then every value is checked against the schema:
+missing only where allowed, codes whole numbers in 0..k-1, numbers finite and inside their range. Every
+refusal is an ``InvalidInput`` naming the feature and the row.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import numpy as np
+
+from inference.errors import InvalidInput, echoed
+from inference.model.columns import Columns
+from inference.protocols.limits import MAX_ROWS, check_row_count
+
+FIELD = "body"
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.IGNORECASE | re.ASCII)
+
+
+def data_lines(text: str) -> list[str]:
+    """The body's non-blank lines (``\\n`` or ``\\r\\n``); a 400 for none, a 413 past ``MAX_ROWS``."""
+    lines = []
+    for line in io.StringIO(text, newline="\n"):  # lazily: a body of blank lines is never split whole
+        if line.strip():
+            lines.append(line.rstrip("\n").rstrip("\r"))
+            if len(lines) > MAX_ROWS:
+                check_row_count(MAX_ROWS + 1, FIELD)
+    check_row_count(len(lines), FIELD)
+    return lines
+
+
+def checked_matrix(rows: list[list[float]], columns: Columns) -> np.ndarray:
+    """The float32 matrix of decoded rows: missing only where allowed, category codes 0..k-1, ranges kept."""
+    matrix = np.array(rows, dtype=np.float64)
+    absent = np.isnan(matrix) & ~columns.may_miss
+    if absent.any():
+        row, column = (int(i) for i in np.argwhere(absent)[0])
+        name = columns.names[column]
+        raise InvalidInput(f"{name} (column {column}) is missing in row {row}; it needs a value",
+                           code="missing_feature", field=name, row=row)  # fmt: skip
+    for column, feature in enumerate(columns.features):
+        if feature.categories is not None:
+            _check_codes(matrix[:, column], column, columns)
+    return columns.matrix(rows)
+
+
+def _check_codes(codes: np.ndarray, column: int, columns: Columns) -> None:
+    categories = columns.features[column].categories or ()
+    bad = ~np.isnan(codes) & ((codes != np.floor(codes)) | (codes < 0) | (codes >= len(categories)))
+    if bad.any():
+        row = int(np.argmax(bad))
+        name = columns.names[column]
+        listing = ", ".join(f"{code}={category}" for code, category in enumerate(categories[:6]))
+        more = ", ..." if len(categories) > 6 else ""
+        raise InvalidInput(f"{name} takes a category code from 0 to {len(categories) - 1} ({listing}{more}), got "
+                           f"{codes[row]:g}", code="unknown_category", field=name, row=row)  # fmt: skip
+
+
+def number(text: str, row: int, name: str) -> float:
+    stripped = text.strip()
+    if not stripped:
+        return math.nan
+    if NUMBER.fullmatch(stripped):
+        return float(stripped)
+    raise InvalidInput(f"{name} must be a number, got {echoed(stripped, 40)!r}", code="not_a_number", field=name,
+                       row=row)  # fmt: skip

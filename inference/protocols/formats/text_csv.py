@@ -1,0 +1,59 @@
+"""``text/csv``: one row per line, the schema's features in order, comma-separated, no header, no label.
+
+Two readings: our API's (``read_named``: a categorical feature by its category name) and SageMaker's
+container's (``read_coded``: numbers only, a category by its code, ``nan`` missing). An empty field is a
+missing value in both. Answers are written as the container writes them (``write``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+
+from inference.errors import InvalidInput
+from inference.model.columns import Columns
+from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines, number
+from inference.protocols.limits import check_row_count
+
+MEDIA_TYPE = "text/csv"
+
+
+def read_named(text: str, columns: Columns, *, field: str = FIELD) -> np.ndarray:
+    """Our API's CSV: numbers, category names, empty fields missing; a header line is refused by name."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    check_row_count(len(lines), field)
+    if lines and [cell.strip() for cell in lines[0].split(",")] == list(columns.names):
+        raise InvalidInput("CSV rows take no header line (SageMaker convention); remove it", code="not_a_number",
+                           field=columns.names[0], row=0)  # fmt: skip
+    rows = []
+    for index, line in enumerate(lines):
+        cells = line.split(",")
+        columns.check_length(cells, index, field)
+        rows.append([columns.text_value(cell, index, column) for column, cell in enumerate(cells)])
+    return columns.matrix(rows)
+
+
+def read_coded(text: str, columns: Columns) -> np.ndarray:
+    """SageMaker's CSV: numbers only (a category by its code), an empty field or ``nan`` missing."""
+    rows = []
+    for row, line in enumerate(data_lines(text)):
+        cells = line.split(",")
+        columns.check_length(cells, row, FIELD)
+        rows.append([number(cell, row, columns.names[column]) for column, cell in enumerate(cells)])
+    return checked_matrix(rows, columns)
+
+
+def write(records: list[dict[str, Any]], keys: list[str] | None) -> bytes:
+    """The container's CSV: by default ``csv.writer`` rows of each record's one value (a list spreads over the
+    columns), ``\\n``-terminated; with selected ``keys``, their values in the order asked, ``str()`` of each,
+    lists quoted, rows joined by ``\\n`` with no final newline."""
+    if keys is None:
+        stream = io.StringIO()
+        values = (next(iter(record.values())) for record in records)
+        csv.writer(stream, lineterminator="\n").writerows(v if isinstance(v, list) else [v] for v in values)
+        return stream.getvalue().encode()
+    lines = (",".join(f'"{row[k]}"' if isinstance(row[k], list) else str(row[k]) for k in keys) for row in records)
+    return "\n".join(lines).encode()

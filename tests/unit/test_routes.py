@@ -1,0 +1,71 @@
+"""The one route table: what both adapters match, refuse and answer (the adapters' own tests send real requests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fargate_image.page import PAGE_ASSETS
+from fargate_image.server import server_table
+from inference import InvalidInput, Predictor
+from inference.routes import INTERNAL_ERROR, TABLE, Request, Route, answer
+
+
+def body(response) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads(response.body)
+
+
+def test_every_backend_serves_the_same_four_routes() -> None:
+    served = {route.path: route.methods for route in TABLE}
+    assert served == {"/predict": ("GET", "POST"), "/explain": ("GET", "POST"), "/invocations": ("POST",),
+                      "/ping": ("GET",)}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/predict", "/lambda/x86/predict", "/fargate/predict", "/prod/lambda/arm64/predict"])
+def test_the_lambda_matches_a_route_by_its_last_segment(path: str) -> None:
+    found = TABLE.find(path, suffix=True)
+    assert found is not None and found.path == "/predict"
+    assert TABLE.find(path) is (found if path == "/predict" else None)  # the server: the exact path only
+
+
+def test_an_unknown_path_is_a_404_that_lists_every_route() -> None:
+    refused = TABLE.not_found()
+    assert (refused.status, refused.error_code, refused.content_type) == (404, "not_found", "application/json")
+    assert body(refused)["error"]["message"] == (
+        "no such route: use GET or POST /predict, GET or POST /explain, POST /invocations, GET /ping"
+    )
+
+
+def test_a_wrong_method_is_a_405_with_the_methods_allowed() -> None:
+    route = TABLE.find("/invocations")
+    assert route is not None
+    refused = TABLE.not_allowed(route, "GET")
+    assert (refused.status, dict(refused.headers)) == (405, {"allow": "POST"})
+    assert body(refused)["error"] == {"code": "method_not_allowed", "message": "GET is not allowed here; use POST"}
+
+
+def test_the_server_adds_its_pages_and_refuses_the_rest_as_the_table_does() -> None:
+    table = server_table()
+    assert {route.path for route in table} == {*(route.path for route in TABLE), "/openapi.json", *PAGE_ASSETS}
+    assert table.refusal("GET", "/nowhere") == TABLE.not_found()
+    assert dict(table.refusal("POST", "/openapi.json").headers) == {"allow": "GET"}
+
+
+def test_a_client_error_is_its_status_and_json_body_and_anything_else_is_the_adapters(tmp_path: Path) -> None:
+    def refuse(predictor: Predictor, request: Request):  # type: ignore[no-untyped-def]
+        raise InvalidInput("MedInc must be a number", field="MedInc", row=0)
+
+    request = Request("POST", "/predict", {}, {}, b"")
+    refused = answer(Route("/predict", ("POST",), refuse), Predictor(None), request)
+    assert (refused.status, refused.error_code, refused.error_field) == (400, "invalid_input", "MedInc")
+    assert body(refused) == {"error": {"code": "invalid_input", "message": "MedInc must be a number",
+                                       "field": "MedInc", "row": 0}}  # fmt: skip
+
+    def crash(predictor: Predictor, request: Request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("internals")
+
+    with pytest.raises(RuntimeError):  # logged by the adapter, which answers INTERNAL_ERROR
+        answer(Route("/predict", ("POST",), crash), Predictor(None), request)
+    assert body(INTERNAL_ERROR) == {"error": {"code": "internal_error", "message": "internal error"}}
