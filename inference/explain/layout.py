@@ -1,13 +1,5 @@
-"""How a group of trees is laid out for the per-row passes of exact TreeSHAP (see ``inference.explain.shap``).
-
-Level by level, the group's trees side by side: the nodes at depth d, then the left children of depth d
-followed by their right children at depth d + 1. Padded, a leaf above the group's depth becomes a
-pass-through branch whose cover all goes left and that is never live, down to the last level, and an empty
-slot stands for the missing right child; every level's children are then two contiguous slices of the next
-level and a row needs no gathers. A group that padding would more than double (deep, unbalanced trees, as
-``grow_policy=lossguide`` grows) keeps only its real branches: each level then finds its children by index
-in [next level's branches | its leaf children's values], and its branches' parents above by index. A
-``Picker`` gives each slot of a layout the value of its real branch, or a padding value.
+"""How a group of trees is laid out for the per-row passes of exact TreeSHAP: level by level, padded when that
+costs at most ``MAX_PADDING`` times the real branches, else by index. The layout: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

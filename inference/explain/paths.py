@@ -1,11 +1,5 @@
-"""What exact TreeSHAP needs from every root-to-node path of a compiled ensemble, for all branches at once.
-
-Per branch: the share of its cover (XGBoost's ``sum_hessian``) that goes left, and what the path above says
-about its feature when an ancestor already split on it ("earlier splits"): the interval [low, high) of values
-that follow every earlier split, whether a missing value follows them (each went its default way), and the
-product of their cover shares. Per leaf: how many distinct features its path tests. Children's shares are
-taken from the children's covers, which XGBoost keeps summing to their parent's (up to float32 rounding), so
-a branch's two shares add up to one exactly.
+"""What exact TreeSHAP needs from every root-to-node path of a compiled ensemble, for all branches at once: cover
+shares, what earlier splits on the same feature allow, and how many distinct features each path tests.
 """
 
 from __future__ import annotations

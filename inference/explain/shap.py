@@ -1,35 +1,8 @@
 """Exact TreeSHAP with NumPy only: what xgboost's ``Booster.predict(..., pred_contribs=True)`` gives.
 
-Interface::
-
-    explainer = TreeExplainer.from_document(document, base_margin)  # compiles the document first
-    explainer = TreeExplainer.from_ensemble(ensemble)  # or from an ensemble compiled already
-    phi = explainer.contributions(rows)  # float32 rows (n, F), NaN = missing -> float64 (n, K, F + 1)
-
-``phi[i, k, f]`` is feature f's contribution to output k (K = 1 unless multi-class: one per class, from
-``tree_info``), ``phi[i, k, F]`` the bias: output k's expected value over the training covers
-(``sum_hessian``) plus ``base_margin[k]`` (shape (K,): the margin every row starts from). ``phi[i, k].sum()``
-is the row's margin (``output_margin=True``). gbtree and dart (``weight_drop`` scales the leaves). Building
-takes 0.1 s / 0.5 s and holds 3 MB / 19 MB for 600 trees of depth 6 / 1864 of depth 7 (peak 13 / 75 MB of
-allocations while building): callers build on the first explanation. Documents that cannot be explained
-(no covers, damaged trees) are refused with ``ModelFormatError``. Safe to share between threads.
-
-Method. Path-dependent TreeSHAP gives feature i, from a leaf of value v whose path tests m distinct
-features, feature j with cover share z_j along the path and o_j = 1 when the row passes all its splits:
-``v (o_i - z_i) * integral over t in [0, 1] of prod_{j != i} ((1 - t) z_j + t o_j) dt`` (the Shapley weights
-are that Beta integral). The integrand is a polynomial of degree m - 1: Gauss-Radau quadrature with t = 0
-fixed and floor(m / 2) nodes inside is exact, and at t = 0 every factor is z_j, so that term is static. Each
-path's product splits into one factor per edge (a repeated feature's edge contributes the ratio of the
-feature's new factor to its old), so a row costs one pass down and one up through every tree at once at the
-quadrature nodes: O(nodes x q) work on contiguous float32 arrays, no gathers, no per-row tables.
-
-Why this rather than Fast TreeSHAP v2 (per-leaf tables over the subsets of the path's features) or
-GPUTreeShap's path layout: both make O(leaves x depth) random look-ups a row, and on the 2-core machines
-measured a gather costs several elementwise operations (1M look-ups in a 100 MB table: 20+ ms); v2's tables
-would hold 5.6M values (45 MB in float64) for 1864 trees. Measured, CPU time a row for 600 trees of depth 6 /
-1864 of depth 7: per-state gather tables 2.1 / 9.3 ms, this layout with Gauss-Legendre 0.8 / 5.1 ms, with
-Gauss-Radau and merged order groups 0.5-0.9 / 3.8-4.3 ms (the spread is the shared machine's load);
-xgboost's pred_contribs 18-25 / 53-250 ms (``python -m bench.measure_explain``).
+``TreeExplainer.from_document(document, base_margin).contributions(rows)`` maps float32 rows (n, F), NaN
+missing, to float64 (n, K, F + 1): per output k each feature's contribution, the bias last; a row's sum is its
+margin. Built on the first explanation; safe to share between threads. Method: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

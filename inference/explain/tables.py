@@ -1,11 +1,5 @@
-"""The tables exact TreeSHAP reads for every row, built once from a model's paths (see ``inference.explain.shap``).
-
-Trees are grouped by the number q of quadrature nodes inside (0, 1) their paths need: with m distinct
-features at most on a path, Gauss-Radau with t = 0 fixed needs q = floor(m / 2), Gauss-Legendre (used when a
-cover share is 0 or 1, where the t = 0 term would depend on the row) q = ceil(m / 2). A small group joins
-the next larger q, exact there too. Each group is laid out by ``inference.explain.layout``. Per node and
-quadrature node the tables hold beta = t / F(t) and delta = Z / F(t)^2, where F(t) = (1 - t) Z + t is the
-factor of the earlier splits on the node's feature (cover share product Z) for a row that passes them.
+"""The tables exact TreeSHAP reads for every row, built once from a model's paths: trees grouped by their
+quadrature order, each group laid out by ``inference.explain.layout``. The quadrature: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """A model and its schema, fetched together and checked against each other before anything is served.
 
-The schema (``schema.json``) is a sibling of the model: SageMaker's built-in algorithm tars the model
-itself, so nothing of ours can go inside ``model.tar.gz``. ``SCHEMA_URI`` says where it is; without it,
-the schema is looked for beside the model (``<model dir>/schema.json``). A pair that disagrees (feature
-count, objective, class count) is refused with a message that says which, so the service answers 503
-instead of answering with the wrong meaning.
-
-The model itself is served from its compiled form (``model.compiled.npz``, see ``inference.model.compiled``)
-when one sits beside ``model.tar.gz`` (or ``compiled_uri`` names one, or ``model_uri`` is one): no
-gunzip, no UBJSON, no tree layout at start-up. When there is none, ``model.tar.gz`` is compiled as it
-is read. An archive that is there but damaged, or compiled from another tarball, is refused rather
-than replaced by the tarball: serving something else than what was deployed would hide the fault.
+The schema is ``SCHEMA_URI`` or ``schema.json`` beside the model (SageMaker tars the model itself); the model
+its compiled form when one is named or sits beside a local tarball, else the tarball compiled now. A pair
+that disagrees, or an archive that is not the tarball's, is refused: a 503 that says why, never a guess.
 """
 
 from __future__ import annotations

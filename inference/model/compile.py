@@ -1,17 +1,9 @@
 """Compile ``model.tar.gz`` into ``model.compiled.npz`` at packaging time, so serving starts without compiling.
 
-    python -m inference.model.compile MODEL [OUT] [--schema SCHEMA_URI]
+    python -m inference.model.compile MODEL [OUT] [--schema SCHEMA_URI|none]
 
-MODEL is a ``model.tar.gz`` (or bare model file), a local path or ``s3://bucket/key``. OUT is the archive to
-write, or a directory (or ``s3://`` prefix ending in ``/``) to write ``model.compiled.npz`` into; by default
-it goes beside MODEL, where the services look for it. The schema beside MODEL (or ``--schema``) is checked
-against the model and its feature names are recorded, so the archive is refused with any other schema; with
-``--schema none`` no schema is read. The archive is read back and verified before it is written (locally
-through a temporary file and a rename, so a reader never sees half of it). Exit status 0 when written, 2
-when the model (or schema) cannot be compiled, with the reason on stderr.
-
-From Python (local training): ``compile_to(model_uri, out_uri, schema_uri)``. After a SageMaker job the Lambda
-image runs the same step as a function of its own (``lambda_image/compile_handler.py``).
+MODEL and OUT are local paths or ``s3://`` URIs (OUT defaults to beside MODEL); the schema beside MODEL (or
+``--schema``) is checked and recorded. Exit 0 when written, 2 with the reason when it cannot be compiled.
 """
 
 from __future__ import annotations

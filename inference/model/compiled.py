@@ -1,21 +1,7 @@
-"""The compiled form of a model: its ``Forest`` as a NumPy archive, built at packaging time, verified on load.
+"""The compiled form of a model: its ``Forest`` as a NumPy archive (``model.compiled.npz``), verified on load.
 
-``model.compiled.npz`` sits beside ``model.tar.gz`` and ``schema.json`` and is served instead of compiling
-the tarball when present (``inference.model.bundle``; ``python -m inference.model.compile`` writes it). It holds
-what prediction needs and nothing else, in the smallest exact dtypes: for 1864 trees of depth 7, 1.5 MB
-against the tarball's 4.2 MB gzipped (14 MB of UBJSON). Reading it is a zip read of uncompressed members
-(``np.savez``: cheaper than any inflate) with ``allow_pickle=False``, then checks that turn a damaged
-archive into a ``ModelFormatError`` rather than wrong answers:
-
-- the members, their dtypes and shapes are exactly the ones this format writes, stored uncompressed;
-- a SHA-256 over the metadata and every array's bytes matches the recorded one (truncation, bit rot,
-  an edited array);
-- every index is in bounds, each feature's thresholds ascend, leaf values and margins are finite, so even
-  an archive whose checksum was recomputed after editing cannot make prediction read outside its arrays;
-- the metadata name the source ``model.tar.gz`` by its SHA-256 (checked before an explanation reads it) and
-  by a cheap fingerprint (its size and the SHA-256 of its first and last 64 KiB, checked at every load), and,
-  when the schema was known at compile time, its feature names, so a stale archive or a schema of another
-  data set can be refused.
+Written at packaging time beside ``model.tar.gz`` and served instead of compiling the tarball; a damaged,
+edited or stale archive is a ``ModelFormatError``, never wrong answers. The checks: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

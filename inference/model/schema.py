@@ -1,13 +1,7 @@
 """The schema of a served model: its features in model order, its target and task, read from ``schema.json``.
 
-Data preparation derives the schema from a dataset spec (``datasets/*.toml``) and from the data itself, and
-writes it beside the training channels; serving reads it beside the model. Nothing here knows a data set:
-the schema is data. ``Schema.from_document`` validates a document and refuses a damaged one with a
-``SchemaError`` naming the key, so a schema that cannot be trusted is never served.
-
-Values are raw and human-meaningful: tree models need no scaling. A categorical feature is sent by its
-category name and reaches the model as the name's index in ``categories`` (the encoding training used);
-a missing value (where the feature allows it) reaches the model as NaN, XGBoost's "missing".
+Nothing here knows a data set: the schema is data, validated by ``Schema.from_document`` (a ``SchemaError``
+names the bad key). Values are raw; a category is sent by name and reaches the model as its index.
 """
 
 from __future__ import annotations

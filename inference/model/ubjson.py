@@ -1,15 +1,7 @@
-"""A strict, bounded decoder for the UBJSON that ``Booster.save_model`` writes.
+"""A strict, bounded decoder for the UBJSON that ``Booster.save_model`` writes (XGBoost >= 2.1).
 
-XGBoost >= 2.1 saves models as Universal Binary JSON (draft 12). Its large arrays are "optimized
-containers" (``[$d#L<count>`` followed by big-endian float32s); this decoder turns those straight into
-NumPy arrays with ``np.frombuffer`` instead of building millions of Python floats. It decodes data only:
-nothing in the input can make it run code, and every length is checked against the bytes that remain
-before anything is allocated.
-
-Speed: a 1864-tree model is ~75,000 tokens (16 keys and 14 typed arrays per tree), so the Python work
-per token is what loading costs. The reader works on ``bytes`` with integer markers (``data[pos]`` is an
-int: no 1-byte slices), reads numbers with precompiled ``struct.Struct.unpack_from`` (no slices either),
-and has fast paths for what XGBoost writes: int64 (``L``) lengths and typed numeric arrays.
+Typed arrays become NumPy arrays straight from the bytes; it decodes data only, and every length is checked
+against the bytes that remain before anything is allocated. Its fast paths: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

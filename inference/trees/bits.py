@@ -1,18 +1,7 @@
 """Bit-parallel prediction on perfect trees: 64 rows in the bits of one uint64 per node.
 
-1. Comparison words: bit j of ``words[b, c]`` says whether row ``64 b + j`` goes right at cut c. Per
-   feature, ``searchsorted`` gives each row how many of the feature's cuts it reaches or passes
-   (thresholds <= x): it goes right at exactly the first that many. Rows are binned by that count with their
-   bit as weight (``bincount``, in two 32-bit halves so that the float64 sums stay exact) and a cut's word
-   is the sum of the bins above it, a difference of cumulative sums. Missing values count 0 and then join
-   the words of the cuts that send them right. Work: rows x features, not rows x cuts.
-2. Levels: the rows that reach a node are a word; AND it with the node's cut word to split it between the
-   children. Work: nodes x 64-row blocks, against nodes-on-the-path x rows for walking rows one by one.
-3. Leaves: per tree and level, the OR of the right-going words says which rows went right there; an 8x8
-   bit-matrix transpose (Hacker's Delight, transpose8) turns 8 such words into one byte per row, its leaf
-   position. The leaf values are then gathered and summed per row in tree order, as the path method does.
-
-Buffers come from a per-thread workspace, so a batch allocates (and page-faults) nothing in steady state.
+Comparison words per cut, levels split by AND, leaf positions by an 8x8 bit transpose; buffers come from a
+per-thread workspace. How: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

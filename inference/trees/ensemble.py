@@ -1,13 +1,5 @@
-"""A tree ensemble compiled from an XGBoost model document into flat NumPy arrays, and its prediction form.
-
-``TreeEnsemble`` is the model as XGBoost wrote it, nodes numbered breadth-first across all trees (see
-``inference.trees.layout``): what TreeSHAP reads. ``Forest`` (``inference.trees.forest``) is what predicts:
-every tree padded to a perfect tree, so a row's path is pure index arithmetic, or, for trees deeper than
-``PERFECT_DEPTH``, the breadth-first arrays walked as they are. Each comparison is XGBoost's own rule
-(``x < split`` goes left, float32, a missing value goes the node's default way), so results equal
-``Booster.predict`` up to float64 summation order. No xgboost import is needed at serving time. Each tree
-adds to one output group (``tree_group``, XGBoost's ``tree_info``): the class of a multi-class model, 0
-otherwise; ``inference.trees.objectives`` turns the margins into predictions.
+"""A tree ensemble compiled from an XGBoost model document: ``TreeEnsemble`` (what TreeSHAP reads) and its
+prediction form ``Forest``, with XGBoost's own comparison rule; no xgboost import at serving time.
 """
 
 from __future__ import annotations

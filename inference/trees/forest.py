@@ -1,19 +1,8 @@
-"""Predict with every tree at once: the prediction form of a compiled ensemble (see ``inference.trees.ensemble``).
+"""Predict with every tree at once: the prediction form of a compiled ensemble.
 
-A "cut" is a distinct (feature, threshold, default way) triple; ``goes_right = x >= threshold``, or the
-default way when x is missing (NaN), exactly XGBoost's rule. The last cut always goes left: leaves, and
-the padding of perfect trees, use it. Trees are perfect trees of ``depth`` levels (``node_left`` is None):
-level l holds ``2**l * num_trees`` positions ``p * num_trees + t``, and a row moves from p to
-``2 * p + goes_right``, so no child pointers are read. Deeper trees keep their breadth-first nodes and
-move by ``left[node] + goes_right``. Two methods, chosen per call, give the very same leaves:
-
-- Path, for a few rows: a (rows x cuts) table of comparisons, then two gathers per level for each
-  (row, tree): the position's cut, and the row's comparison at it.
-- Bit-parallel (``inference.trees.bits``), for ``BIT_ROWS`` rows or more on perfect trees of depth <= 8:
-  64 rows ride in the bits of one uint64 per node, so the work grows with nodes, not rows x depth.
-
-Leaf values are gathered into (rows, trees) and summed per row in tree order, so a row alone and in any
-batch gets the same margin, bit for bit (and the same as the breadth-first walk of earlier releases).
+Perfect trees are walked by index arithmetic (a row at position p moves to ``2 p + goes_right``), deeper
+trees node by node; a few rows take the path method, 32 and more the bit-parallel one (``inference.trees.bits``),
+with the very same leaves. How: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

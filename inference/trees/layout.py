@@ -1,17 +1,8 @@
 """Lay out every tree of an XGBoost model as flat NumPy arrays, vectorized over all nodes of all trees.
 
-Nodes are renumbered breadth-first, level by level across all trees at once: every root first (node i
-is tree i's root), then every tree's depth-1 nodes, and so on, with each branch's right child right
-after its left child. Leaves point at themselves (``left[leaf] == leaf``) and carry the leaf value.
-Every node keeps its cover (XGBoost's ``sum_hessian``, NaN where a document leaves it out) for TreeSHAP.
-The tree structure is checked on the way: children that do not exist, cycles, unreachable nodes,
-categorical splits and unknown features are refused with a ``ModelFormatError``.
-
-For prediction (``inference.trees.ensemble.Forest``): "cuts" are the distinct (feature, threshold, default way)
-triples of the branches, sorted by feature then threshold, so each feature's thresholds are one sorted
-run; leaves share one extra cut that always goes left. ``perfect_levels`` pads every tree to a perfect
-tree of the ensemble's depth: a leaf above the last level becomes a node whose cut always goes left, down
-to one copy of itself, so a row's leaf is reached by ``position = 2 * position + goes_right`` alone.
+Nodes are renumbered breadth-first across all trees (what TreeSHAP reads), the structure is checked on the
+way, and branches are reduced to sorted "cuts" for prediction; ``perfect_levels`` pads every tree to a perfect
+tree. The layout: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """XGBoost objectives: the task each serves, how margins become predictions, how base_score becomes a margin.
 
-The single place that knows objectives. The supported set is what SageMaker's built-in XGBoost offers for
-regression, binary and multi-class tasks. Facts checked against xgboost 3.2 (``output_margin=True``):
-
-- ``base_score`` is a string such as ``"[4.9E-1]"`` (3.x) or ``"5E-1"`` (older); multi-class models of 3.x
-  store one value per class. It is in the objective's output space for the logistic objectives (the margin
-  is its logit) and for the log-link ones (``count:poisson``, ``reg:gamma``, ``reg:tweedie``: its log); for
-  every other objective, ``binary:logitraw``, ``binary:hinge`` and ``multi:*`` included, it is the margin.
-- ``binary:hinge`` predicts 1.0 where the margin is > 0, else 0.0; ``multi:softmax`` the index of the first
-  largest margin, as a float.
+The single place that knows objectives: the ones SageMaker's built-in XGBoost offers for regression, binary
+and multi-class tasks. The facts checked against xgboost: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """Lay out a model's trees straight as perfect trees, the prediction form (``inference.trees.forest.Forest``).
 
-``inference.trees.layout.lay_out`` renumbers every node breadth-first (what TreeSHAP reads), and
-``inference.trees.ensemble.forest_of`` pads that layout to perfect trees. Serving needs only the perfect trees, and
-the padding walk can follow each branch's own two children as well as the breadth-first ``left, left + 1``:
-this builds the same arrays, bit for bit, from the nodes as XGBoost numbers them, in one walk that also
-checks the structure. A position at level l + 1 is a real node when its parent position holds a branch
-(a leaf's positions below it repeat the leaf); the real positions must visit every node exactly once (no
-cycle, no shared or unreachable node), and every branch's children must lie in its tree. The node checks
-are ``inference.trees.node_arrays``'. A model that fails a check, or whose trees are deeper than ``max_depth``, is
-left to ``compile_model`` (None here), which refuses it with its message or walks it node by node.
+The same arrays, bit for bit, as padding the breadth-first layout, built in one walk that checks the
+structure; a model that fails a check or is too deep is left to ``compile_model`` (None here).
 """
 
 from __future__ import annotations

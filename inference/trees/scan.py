@@ -1,17 +1,8 @@
 """Decode XGBoost's array of trees in one vectorized pass, into every tree's node arrays concatenated.
 
-XGBoost writes every tree with the same keys in the same order: node arrays as typed containers
-(``[$<type>#L<int64 count>`` and the numbers), ``id`` as an integer, ``tree_param`` as an object of
-strings. The first tree, decoded by the general decoder (``inference.model.ubjson``), gives the skeleton that
-every tree must follow byte for byte, but for its counts, integers and string values. The trees' starts are
-found with ``bytes.find`` (skipping each tree's node arrays), then NumPy checks all trees against the
-skeleton at once, a step per key, and each key's arrays are joined across trees with one ``bytes.join``:
-no Python work per tree or per value, where the general decoder spends ~75,000 tokens on 1864 trees.
-
-Anything that does not follow the skeleton exactly (another key order, a no-op marker, a count written
-as another integer type, a string that is not ASCII, a tree that ends elsewhere than where the next one
-starts) makes ``scan`` decline, and the general decoder decodes (or refuses) the array as before: the
-scanner answers only what the general decoder would, and never raises.
+The first tree, decoded by the general decoder, is the skeleton every tree must follow byte for byte; NumPy
+checks all trees against it at once. Anything else makes ``scan`` decline (the general decoder then decodes
+or refuses as before): it never answers what the general decoder would not. How: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""Explanations as answers: each feature's exact TreeSHAP contribution and the bias, per row.
-
-Contributions add up, with the bias (the model's expected output), to the row's margin. They are
-answered in the space where they add up:
-- regression with an identity link (``reg:squarederror`` ...): in the answer's unit, scaled like the
-  prediction (California: USD), so ``bias + sum(contributions)`` is the predicted value;
-- other regression links (``count:poisson``, ``reg:gamma``, ``reg:tweedie``: log; ``reg:logistic``: logit) and
-  binary classification: in the margin (for binary, the log-odds of the second label);
-- multiclass: the same per class label (softmax margins).
+"""Explanations as answers: each feature's exact TreeSHAP contribution and the bias, per row, in the space where
+they add up to the prediction (the answer's unit for identity-link regression, else the margin: log-odds for
+binary, per class label for multiclass).
 """
 
 from __future__ import annotations

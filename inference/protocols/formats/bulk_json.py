@@ -1,23 +1,6 @@
-"""JSON for large bodies with msgspec: plain numeric instances decoded straight to typed rows, and float lists
-written exactly as ``json.dumps`` writes them, several times faster than the standard library.
-
-Imported by the first large body (``application_json.BULK_BYTES``), never at start: msgspec's import would add to every
-cold start, and one row costs the standard library microseconds.
-
-- ``plain_matrix``: ``{"instances": [...]}`` where every row is an object of exactly the schema's feature names
-  or an array of one value per feature, every value a JSON number, decoded against a msgspec type built from
-  the schema. msgspec refuses whatever else (a missing or unknown name, null, a string, a bool, a NaN or
-  Infinity literal, a number beyond float range, malformed JSON), and then this answers None: the general
-  path decodes the body and refuses exactly as it always did. msgspec keeps the last of a repeated key, so
-  the colons are counted as for the standard library (``json_text.no_key_repeats``: ``1 + features x named
-  rows`` keys).
-  What it accepts it reads as ``json.loads`` does: numbers to the same doubles (an integer as ``float(int)``,
-  ``-0`` as 0.0, ``-0.0`` as -0.0), escapes in keys decoded.
-- ``float_list``: ``json.dumps(values)`` for a list of floats. msgspec writes the same shortest round-trip
-  digits as ``repr``, but not always its notation (``1e16`` and ``0.000099`` where ``repr`` writes ``1e+16``
-  and ``9.9e-05``); so only lists whose every value is 0 or within [1e-4, 1e16) in magnitude, which both write without
-  exponent, are written by msgspec; any other list (NaN, infinities, tiny or huge values, a non-float) by
-  ``json.dumps``. tests/unit/test_bulk_json.py holds both to the standard library's answers.
+"""JSON for large bodies with msgspec: plain numeric instances decoded straight to checked rows, and float lists
+written exactly as ``json.dumps`` writes them; whatever it cannot do exactly answers None and the standard
+library's path takes over. Imported by the first large body only. Why it is exact: docs/dev/runtime.md.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""The answers of SageMaker's built-in XGBoost container: its default encodings and its selectable output keys.
-
-From the container's serving code (aws/sagemaker-xgboost-container ``algorithm_mode/serve.py`` and
-``serve_utils.py``, with sagemaker-containers' ``array_to_csv``): values are ``Booster.predict``'s float32
-widened to Python floats (``.tolist()``) and written with ``repr``, as ``csv.writer`` and ``json.dumps`` write
-them. Default CSV is ``csv.writer`` rows ending in ``\\n``; default JSON ``{"predictions": [{"score": x}]}``.
-Selected keys: JSON objects keep the container's fixed key order; CSV writes the requested keys in their
-order, ``str()`` of each value, lists quoted, rows joined by ``\\n`` with no final newline. Labels are class
-indices; ``binary:hinge`` and ``multi:softmax`` label with the prediction itself (a float such as ``1.0``);
-``raw_scores`` of a single-output classifier is ``[1 - x, x]``, kept as the container computes it.
+"""The answers of SageMaker's built-in XGBoost container: per row its default ``score`` or its selectable output
+keys, as its serving code computes them (labels are class indices, ``raw_scores`` of a single-output
+classifier ``[1 - x, x]``). How each format writes them: ``inference.protocols.formats``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """``POST /invocations``: SageMaker's built-in XGBoost container contract, answered from the loaded model.
 
-Requests are read by ``CODECS`` (``text/csv``, ``text/libsvm``, ``application/jsonlines``; no Content-Type means
-``text/csv``); an empty body answers 204. Values are the model's own: inputs as it was trained on them,
-outputs in its own units, classes by index, every float the float32 xgboost predicts, written as the container
-writes it. ``Accept`` (absent or ``*/*``: the deployment's default, else ``text/csv``; a list takes its first
-produced type by ``q``) picks the writer; output keys come from the request (``output`` parameter or
-``X-Inference-Output`` header) or the deployment (``SAGEMAKER_INFERENCE_OUTPUT``). See the README for the
-differences from the container.
+Bodies are read and answers written through ``CODECS``; ``Accept`` picks the writer (``*/*``: the
+deployment's default, else ``text/csv``), output keys come from the request or ``SAGEMAKER_INFERENCE_OUTPUT``.
+An empty body answers 204. The differences from the container are in the README.
 """
 
 from __future__ import annotations
