@@ -24,6 +24,7 @@ from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
 from inference import InferenceError, Predictor
 from inference.errors import RequestTimeout
 from inference.model.schema import Schema
+from inference.protocols.formats.application_json import write_document
 from inference.protocols.limits import MAX_BODY_BYTES, body_too_large
 from inference.routes import (
     INTERNAL_ERROR,
@@ -34,7 +35,6 @@ from inference.routes import (
     RouteTable,
     answer,
     error_response,
-    json_response,
 )
 from inference.settings import Settings
 
@@ -89,7 +89,7 @@ def server_table() -> RouteTable:
         schema: Schema = predictor.bundle.schema  # 503 while no model is loaded
         if id(schema) not in documents:  # a model loaded later may bring another schema
             documents.clear()
-            documents[id(schema)] = json_response(openapi_document(schema)).body
+            documents[id(schema)] = write_document(openapi_document(schema)).encode()
         return Response(200, documents[id(schema)])
 
     def page(predictor: Predictor, request: Request) -> Response:

@@ -33,7 +33,8 @@ class Request(NamedTuple):
 
 class Response(NamedTuple):
     status: int
-    body: bytes
+    body: str | bytes
+    """JSON answers as text (the Lambda sends text; the server encodes it), other formats as bytes."""
     content_type: str | None = JSON
     headers: Mapping[str, str] = NO_HEADERS
     rows: int = 0
@@ -51,10 +52,11 @@ class Route(NamedTuple):
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
-    error = body.get("error") if status >= 400 else None
-    code, field = (error.get("code"), error.get("field")) if error else (None, None)
-    text = write_document(body).encode()
-    return Response(status, text, rows=body.get("count", 0), error_code=code, error_field=field)
+    text = write_document(body)
+    if status < 400:
+        return Response(status, text, JSON, NO_HEADERS, body.get("count", 0), None, None)
+    error = body.get("error") or {}
+    return Response(status, text, JSON, NO_HEADERS, 0, error.get("code"), error.get("field"))
 
 
 def error_response(error: InferenceError, headers: Mapping[str, str] = NO_HEADERS) -> Response:

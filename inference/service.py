@@ -21,7 +21,8 @@ import numpy as np
 from inference.errors import ModelFormatError, ModelUnavailable
 from inference.model.bundle import ModelBundle
 from inference.protocols.api import answers
-from inference.protocols.api.requests import read_body, read_payload, read_query
+from inference.protocols.api.requests import READING, read_payload, read_query
+from inference.protocols.codecs import CODECS
 from inference.settings import DEFAULT_S3, SAGEMAKER_MODEL_DIR, S3Settings, Settings
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class Predictor:
 
     def predict(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._respond(model, read_body(body, content_type, model.columns))
+        return self._respond(model, CODECS.read(body, content_type, READING, model.columns))
 
     def predict_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
@@ -184,7 +185,7 @@ class Predictor:
 
     def explain(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, read_body(body, content_type, model.columns))
+        return self._explain(model, CODECS.read(body, content_type, READING, model.columns))
 
     def explain_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()

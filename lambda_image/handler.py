@@ -42,11 +42,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 def handle(event: Any, context: Any, predictor: Predictor) -> dict[str, Any]:
     started = time.perf_counter()
-    if not _is_http(event):
-        return _direct(event, context, predictor, started)
     route = "unknown"
     try:
-        method, path, query, headers = _http_parts(event)
+        parts = _http_parts(event)
+        if parts is None:
+            return _direct(event, context, predictor, started)
+        method, path, query, headers = parts
         found = TABLE.find(path, suffix=True)
         if found is None:
             response = TABLE.not_found()
@@ -61,8 +62,8 @@ def handle(event: Any, context: Any, predictor: Predictor) -> dict[str, Any]:
         LOGGER.exception("unexpected error", extra={"route": route})
         response = INTERNAL_ERROR
     _log_request(context, route, response, started)
-    return {"statusCode": response.status, "headers": _headers(response), "body": response.body.decode("utf-8"),
-            "isBase64Encoded": False}  # fmt: skip
+    text = response.body if isinstance(response.body, str) else response.body.decode("utf-8")
+    return {"statusCode": response.status, "headers": _headers(response), "body": text, "isBase64Encoded": False}
 
 
 def _direct(event: Any, context: Any, predictor: Predictor, started: float) -> dict[str, Any]:
@@ -80,29 +81,23 @@ def _direct(event: Any, context: Any, predictor: Predictor, started: float) -> d
     return body
 
 
-def _is_http(event: Any) -> bool:
-    return isinstance(event, dict) and (_is_v2(event) or "httpMethod" in event)
-
-
-def _is_v2(event: dict[str, Any]) -> bool:
-    return event.get("version") == "2.0" and isinstance(_dict(event.get("requestContext")).get("http"), dict)
-
-
-def _http_parts(event: dict[str, Any]) -> tuple[str, str, dict[str, list[str]], dict[str, str]]:
-    """Method, path, query (each name with its values) and headers (lower-case names) of a proxy event.
-
-    Total over odd input: a field of the wrong type reads as absent, and the request is answered 4xx.
-    """
-    if _is_v2(event):
-        http = event["requestContext"]["http"]
+def _http_parts(event: Any) -> tuple[str, str, dict[str, list[str]], dict[str, str]] | None:
+    """Method, path, query (each name with its values) and headers (lower-case names) of a proxy event; None
+    for a direct invocation. Total over odd input: a field of the wrong type reads as absent (answered 4xx)."""
+    if not isinstance(event, dict):
+        return None
+    http = _dict(event.get("requestContext")).get("http")
+    if event.get("version") == "2.0" and isinstance(http, dict):
         method, path = _text(http.get("method")), _text(event.get("rawPath")) or _text(http.get("path"))
         raw_query = _text(event.get("rawQueryString"))
         query = urllib.parse.parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
-    else:
+    elif "httpMethod" in event:
         method, path = _text(event.get("httpMethod")), _text(event.get("path"))
         multi = _dict(event.get("multiValueQueryStringParameters"))
         query = {str(k): [str(v) for v in values] for k, values in multi.items() if isinstance(values, list)}
         query = query or {str(k): [str(v)] for k, v in _dict(event.get("queryStringParameters")).items()}
+    else:
+        return None
     headers = {str(name).lower(): str(value) for name, value in _dict(event.get("headers")).items()}
     return method.upper(), path or "/", query, headers
 

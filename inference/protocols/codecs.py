@@ -58,9 +58,14 @@ class Registry:
     def __init__(self, *codecs: Codec) -> None:
         self.codecs = codecs
         self._by_name = {name: codec for codec in codecs for name in codec.names()}
+        self._found: dict[tuple[str | None, str], Reader] = {}
+        """Readers found by Content-Type and API, a few hundred at most (the header is the client's to choose)."""
 
     def reader(self, content_type: str | None, reading: Reading) -> Reader:
         """The reader of ``content_type`` (its parameters ignored) for ``reading``'s API; 415 when it has none."""
+        found = self._found.get((content_type, reading.api))
+        if found is not None:
+            return found
         media = (content_type or "").split(";", 1)[0].strip().lower() or reading.default
         codec = self._by_name.get(media)
         if codec is None or reading.api not in codec.readers:
@@ -68,6 +73,8 @@ class Registry:
             sent = f"send {self.listing(reading.api)}{reading.advice}"
             message = f"Content-Type {echoed(media)!r} is not read on {reading.route}{hint}; {sent}"
             raise UnsupportedMediaType(message, field="Content-Type")
+        if len(self._found) < 256:
+            self._found[content_type, reading.api] = codec.readers[reading.api]
         return codec.readers[reading.api]
 
     def read(self, body: bytes | str, content_type: str | None, reading: Reading, columns: Columns) -> np.ndarray:
@@ -75,7 +82,12 @@ class Registry:
         does not read, 400 for text that is not UTF-8 or a value the schema refuses."""
         if len(body) > MAX_BODY_BYTES:
             raise body_too_large()
-        return read_body(self.reader(content_type, reading), body, columns)
+        read = self.reader(content_type, reading)
+        text = utf8_text(body)
+        if len(text) <= LARGE_BODY:
+            return read(text, columns)
+        with _collection_paused():
+            return read(text, columns)
 
     def listing(self, api: str) -> str:
         """The media types ``api`` reads, for messages: ``text/csv, text/libsvm (or text/x-libsvm) or ...``."""
@@ -89,17 +101,6 @@ class Registry:
     def writers(self) -> dict[str, Codec]:
         """The codecs answers can be written in, by media type."""
         return {codec.media_type: codec for codec in self.codecs if codec.writer is not None}
-
-
-def read_body(read: Reader, body: bytes | str, columns: Columns) -> np.ndarray:
-    """``read`` of the body's text (413 past ``MAX_BODY_BYTES``, 400 if not UTF-8), the collector paused when large."""
-    if len(body) > MAX_BODY_BYTES:
-        raise body_too_large()
-    text = utf8_text(body)
-    if len(text) <= LARGE_BODY:
-        return read(text, columns)
-    with _collection_paused():
-        return read(text, columns)
 
 
 def utf8_text(body: bytes | str) -> str:

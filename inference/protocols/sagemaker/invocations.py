@@ -14,7 +14,7 @@ import numpy as np
 
 from inference.errors import InferenceError, InvalidInput, UnsupportedMediaType, echoed
 from inference.model.bundle import ModelBundle
-from inference.protocols.codecs import CODECS, SAGEMAKER, Codec, Reading, read_body
+from inference.protocols.codecs import CODECS, SAGEMAKER, Codec, Reading
 from inference.protocols.formats.text_csv import MEDIA_TYPE as CSV
 from inference.protocols.limits import MAX_BODY_BYTES, body_too_large
 from inference.protocols.sagemaker.answers import key_list, records, selected_keys
@@ -42,12 +42,12 @@ def invoke(bundle: ModelBundle, body: bytes, content_type: str | None, accept: s
         raise body_too_large()
     if not body:
         return Invocation(204, None, b"")
-    read = CODECS.reader(content_type, READING)
+    CODECS.reader(content_type, READING)  # 415 before 406 and the keys' 400, as the container answers
     _check_label_size(content_type or "")
     answer_codec = negotiate(accept, default_accept)
     objective = bundle.ensemble.objective
     keys = selected_keys(output_keys, objective, OUTPUT_PARAMETER)
-    rows = read_body(read, body, bundle.columns)
+    rows = CODECS.read(body, content_type, READING, bundle.columns)
     predicted = bundle.ensemble.predict(rows).astype(np.float32)  # what Booster.predict returns
     if not np.isfinite(predicted).all():
         raise InferenceError("the model predicted a value that is not finite", code="non_finite_prediction")
