@@ -18,13 +18,16 @@ from inference.settings import Env
 CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/ping"
 SCRATCH_DIR = "/tmp"  # noqa: S108 (a path inside the container: the one writable, task-scoped volume)
+BACKEND = "fargate"
+"""The ``Backend`` dimension of the server's metrics."""
 CPU_TARGET_PERCENT = 60
 REQUESTS_PER_TASK_PER_MINUTE = 3000
 ECS_ARCHITECTURES = {"arm64": ecs.CpuArchitecture.ARM64, "x86_64": ecs.CpuArchitecture.X86_64}
 PING_COMMAND = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/ping', timeout=3)"
 ENVIRONMENT_REASON = (
     "The container environment holds no secret: MODEL_URI, SCHEMA_URI and COMPILED_MODEL_URI (bucket/keys "
-    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY and PORT. S3 access comes from "
+    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY, METRICS_BACKEND and PORT. S3 "
+    "access comes from "
     "the task role, not from a credential."
 )
 EXECUTION_ROLE_REASON = (
@@ -72,7 +75,8 @@ class FargateService(Construct):
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
-        self._add_server_container(repo_root, architecture, {**environment, Env.WEB_CONCURRENCY: str(workers)})
+        environment = {**environment, Env.WEB_CONCURRENCY: str(workers), Env.METRICS_BACKEND: BACKEND}
+        self._add_server_container(repo_root, architecture, environment)
         self.security_group = ec2.SecurityGroup(
             self, "TaskSecurityGroup", vpc=vpc, allow_all_outbound=False, description="Model server tasks"
         )

@@ -43,6 +43,10 @@ class Env:
     """The ``Backend`` dimension of those metrics (``lambda-x86``, ``lambda-arm64``, ``fargate``)."""
     METRICS_FLUSH_SECONDS = "METRICS_FLUSH_SECONDS"
     """How often the server writes what it counted (the Lambda writes one document per request)."""
+    CHECKED_FUNCTION = "CHECKED_FUNCTION"
+    """The pre-traffic hook's: the ARN of the function version it checks before traffic moves to it."""
+    EXPECTED_ANSWERS_URI = "EXPECTED_ANSWERS_URI"
+    """The pre-traffic hook's: the model's ``model.expected.json`` (``inference.expected``)."""
     PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
     """prometheus-client's own variable: where the server's workers share their counts for ``GET /metrics``."""
 
@@ -94,6 +98,8 @@ class Settings:
     metrics_backend: str = "local"
     metrics_flush_seconds: float = 5.0
     prometheus_multiproc_dir: str | None = None
+    checked_function: str | None = None
+    expected_answers_uri: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +131,8 @@ class Settings:
             metrics_backend=read.name(Env.METRICS_BACKEND, "local"),
             metrics_flush_seconds=read.number(Env.METRICS_FLUSH_SECONDS, 5.0, 0.1, 60.0),
             prometheus_multiproc_dir=read.text(Env.PROMETHEUS_MULTIPROC_DIR),
+            checked_function=read.text(Env.CHECKED_FUNCTION),
+            expected_answers_uri=read.text(Env.EXPECTED_ANSWERS_URI),
         )
 
 
