@@ -42,9 +42,9 @@ LOGGER = _configure_logging(SETTINGS.log_level)
 PREDICTOR = Predictor.from_settings(SETTINGS)
 RECORDER = (Recorder(SETTINGS.metrics_backend, SETTINGS.metrics_flush_seconds, lambda: PREDICTOR.model_version)
             if SETTINGS.metrics == "emf" else None)  # fmt: skip
-"""EMF lines (``inference.metrics``): the requests of the last second or so, written by the request that finds them
-due (Lambda runs nothing between requests, and tells a runtime without extensions nothing before it stops it: an
-environment's last, unwritten second is lost with it), and one line per cold start."""
+"""EMF lines (``inference.metrics``): the requests of the last ``METRICS_FLUSH_SECONDS`` (5), written by the request
+that finds them due (Lambda runs nothing between requests, and tells a runtime without extensions nothing before it
+stops it: an environment's last, unwritten window is lost with it), and one line per cold start."""
 
 
 def _write(document: dict[str, Any]) -> None:
