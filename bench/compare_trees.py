@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,11 +44,13 @@ def warm_p50_us(tree: Path, model: Path, invocations: int) -> float:
         return statistics.median(r["p50_us"] for r in json.loads(out.read_text())["repeats"])
 
 
-def cold_start_ms(tree: Path, model: Path) -> float:
-    started = time.perf_counter()
+def cold_start_ms(tree: Path, model: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system: what a busy machine's other load changes least) to the first answer."""
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     subprocess.run([sys.executable, "-c", FIRST_ANSWER, EVENT.read_text()], cwd=tree,
                    env=environment(tree, model), stdout=subprocess.DEVNULL, check=True)  # fmt: skip
-    return (time.perf_counter() - started) * 1000
+    wall, after = (time.perf_counter() - started) * 1000, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
 
 
 def spread(values: list[float]) -> str:
@@ -65,15 +68,22 @@ def main() -> None:
     trees = {"base": args.base.resolve(), "head": ROOT}
     warm: dict[str, list[float]] = {name: [] for name in trees}
     cold: dict[str, list[float]] = {name: [] for name in trees}
+    cpu: dict[str, list[float]] = {name: [] for name in trees}
     for _ in range(args.rounds):
         for name, tree in trees.items():
             warm[name].append(warm_p50_us(tree, args.model.resolve(), args.invocations))
-            cold[name] += [cold_start_ms(tree, args.model.resolve()) for _ in range(args.cold)]
+            for wall, used in (cold_start_ms(tree, args.model.resolve()) for _ in range(args.cold)):
+                cold[name].append(wall)
+                cpu[name].append(used)
     for name in trees:
-        print(f"{name}: warm single-row p50 us {spread(warm[name])}; cold start ms {spread(cold[name])}")
+        print(
+            f"{name}: warm single-row p50 us {spread(warm[name])}; cold start ms {spread(cold[name])}; "
+            f"its CPU ms {spread(cpu[name])}"
+        )
     ratio = statistics.median(warm["head"]) / statistics.median(warm["base"])
     delta = statistics.median(cold["head"]) - statistics.median(cold["base"])
-    print(f"head/base warm p50 {ratio:.3f}; cold start head - base {delta:+.1f} ms")
+    delta_cpu = statistics.median(cpu["head"]) - statistics.median(cpu["base"])
+    print(f"head/base warm p50 {ratio:.3f}; cold start head - base {delta:+.1f} ms (CPU {delta_cpu:+.1f} ms)")
 
 
 if __name__ == "__main__":
