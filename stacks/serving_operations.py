@@ -43,13 +43,12 @@ def build_alarms(
     """Backend name (and ``api``) -> its alarms; a Fargate deployment rolls back when one of its own fires."""
     thresholds = Thresholds(ops.alarm_5xx_percent, ops.alarm_latency_p99_ms)
     alarms = {
-        name: lambda_alarms(monitoring, monitoring, name, backend.alias, model.version, thresholds)
+        name: lambda_alarms(monitoring, name, backend.alias, model.version, thresholds)
         for name, backend in functions.items()
     }
     if fargate is not None:
         cpu = fargate.service.metric_cpu_utilization(period=Duration.minutes(5))
         alarms[FARGATE] = fargate_alarms(
-            monitoring,
             monitoring,
             FARGATE,
             fargate.target_group,
@@ -61,7 +60,7 @@ def build_alarms(
         fargate.service.enable_deployment_alarms(
             [alarm.alarm_name for alarm in alarms[FARGATE].deployment], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
         )
-    alarms[API] = api_alarms(monitoring, monitoring, api.stage, thresholds)
+    alarms[API] = api_alarms(monitoring, api.stage, thresholds)
     return alarms
 
 
