@@ -154,6 +154,8 @@ class ServingStack(Stack):
             function_name = backend.function.function_name
             CfnOutput(self, f"{backend.node.id}FunctionName", value=function_name, description="Lambda function name")
         CfnOutput(self, "ModelUri", value=model.model_uri, description="The model artifact every backend serves")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Every alarm notifies it")
+        CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name, description="The dashboard")
         CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
         CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")
         CfnOutput(
