@@ -13,7 +13,6 @@ MAX_PENDING = 1000
 """A recorder counts what it holds and writes it once this many requests wait, or its time is up."""
 
 
-NOTHING_DUE: tuple[dict[str, Any], ...] = ()
 Pending = tuple[str, int, int, float, float, Sequence[Any] | None]
 """A request as recorded: route, status, rows, seconds in the operation and in all, predictions."""
 
@@ -40,10 +39,6 @@ class Recorder:
             self._due, self._opened_ms = now + self.flush_seconds, int(time.time() * 1000)
         pending.append(request)
         return now >= self._due or len(pending) >= MAX_PENDING
-
-    def answered(self, request: Pending, now: float) -> Sequence[dict[str, Any]]:
-        """``record``, then the documents of every pending request when they are due (else none)."""
-        return self.drain() if self.record(request, now) else NOTHING_DUE
 
     def cold_start(self, load_seconds: float | None, init_seconds: float) -> dict[str, Any]:
         """The document of a process's start: its model loaded (or not) in ``load_seconds``."""
