@@ -23,7 +23,7 @@ DATASET ?= california_housing
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
-.PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
+.PHONY: compare help install browser screenshot data model local test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies th
 predict: $(STAMP_PY) ## Call the deployed API, SigV4-signed: make predict URL=<ApiUrl> [ROUTE=default|lambda-x86|lambda-arm64|fargate]
 	$(PY) scripts/predict.py --url "$(URL)" --route $(or $(ROUTE),default) --json '$(SAMPLE_JSON)'
 
+rollback: $(STAMP_PY) ## Point every backend back at what it served before, no rebuild: make rollback [STACK=ServingStack] [ARGS=--dry-run]
+	$(PY) -m scripts.rollback --stack $(or $(STACK),ServingStack) $(ARGS)
+
 destroy: install ## Delete both stacks (the model bucket is kept unless configured otherwise)
 	$(CDK) destroy --all -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
@@ -110,6 +113,9 @@ soak: model ## 60 s, 64 connections against the real server: zero errors, RSS gr
 
 scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
 	$(PY) scripts/scan_templates.py --templates cdk.out
+
+compare: model ## This tree vs BASE=<a checkout of another commit>: the Lambda handler's warm p50 and cold start, alternating
+	$(PY) -m bench.compare_trees --base "$(BASE)"
 
 bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

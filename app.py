@@ -6,6 +6,7 @@ Synthesis is offline and needs neither AWS credentials nor Docker (image assets 
 
 from __future__ import annotations
 
+import posixpath
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
 from cdk_constructs.model_artifact import ModelArtifact, pinned_revision
+from inference.expected import EXPECTED_NAME
 from stacks.config import CONTEXT_KEYS, AppConfig, ConfigError, ModelArtifactLocation, load_config
 from stacks.serving_stack import ServingStack
 from stacks.training_stack import TrainingStack
@@ -55,6 +57,7 @@ def _pinned_model(scope: TrainingStack, pinned: ModelArtifactLocation) -> ModelA
         return buckets[name]
 
     compiled = pinned.compiled
+    expected_key = posixpath.join(posixpath.dirname(compiled.key), EXPECTED_NAME) if compiled else None
     return ModelArtifact(
         model_bucket=bucket(pinned.bucket_name, "PinnedModelBucket"),
         model_key=pinned.key,
@@ -64,6 +67,8 @@ def _pinned_model(scope: TrainingStack, pinned: ModelArtifactLocation) -> ModelA
         revision=pinned_revision(pinned.uri, pinned.schema.uri, compiled.uri if compiled else None),
         compiled_bucket=bucket(compiled.bucket_name, "PinnedCompiledBucket") if compiled else None,
         compiled_key=compiled.key if compiled else None,
+        expected_bucket=bucket(compiled.bucket_name, "PinnedCompiledBucket") if compiled else None,
+        expected_key=expected_key,  # written beside the compiled form by the compile step
     )
 
 

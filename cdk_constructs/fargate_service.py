@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
@@ -18,13 +18,21 @@ from inference.settings import Env
 CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/ping"
 SCRATCH_DIR = "/tmp"  # noqa: S108 (a path inside the container: the one writable, task-scoped volume)
+BACKEND = "fargate"
+"""The ``Backend`` dimension of the server's metrics."""
+LOG_BUFFER = Size.mebibytes(25)
+"""The awslogs driver needs nothing for EMF: CloudWatch Logs extracts the metrics from any PutLogEvents call. But
+in non-blocking mode it drops lines when its buffer (1 MiB by default) is full, and a dropped EMF line is lost
+metrics: a buffer this size holds minutes of the server's lines. (Lines stay below Docker's 16 KiB split: a
+document carries at most 100 values a metric.)"""
 CPU_TARGET_PERCENT = 60
 REQUESTS_PER_TASK_PER_MINUTE = 3000
 ECS_ARCHITECTURES = {"arm64": ecs.CpuArchitecture.ARM64, "x86_64": ecs.CpuArchitecture.X86_64}
 PING_COMMAND = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/ping', timeout=3)"
 ENVIRONMENT_REASON = (
     "The container environment holds no secret: MODEL_URI, SCHEMA_URI and COMPILED_MODEL_URI (bucket/keys "
-    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY and PORT. S3 access comes from "
+    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY, METRICS_BACKEND and PORT. S3 "
+    "access comes from "
     "the task role, not from a credential."
 )
 EXECUTION_ROLE_REASON = (
@@ -72,7 +80,8 @@ class FargateService(Construct):
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
-        self._add_server_container(repo_root, architecture, {**environment, Env.WEB_CONCURRENCY: str(workers)})
+        environment = {**environment, Env.WEB_CONCURRENCY: str(workers), Env.METRICS_BACKEND: BACKEND}
+        self._add_server_container(repo_root, architecture, environment)
         self.security_group = ec2.SecurityGroup(
             self, "TaskSecurityGroup", vpc=vpc, allow_all_outbound=False, description="Model server tasks"
         )
@@ -107,7 +116,10 @@ class FargateService(Construct):
             environment={**environment, Env.PORT: str(CONTAINER_PORT)},
             port_mappings=[ecs.PortMapping(container_port=CONTAINER_PORT)],
             logging=ecs.LogDrivers.aws_logs(
-                stream_prefix="server", log_group=self.log_group, mode=ecs.AwsLogDriverMode.NON_BLOCKING
+                stream_prefix="server",
+                log_group=self.log_group,
+                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+                max_buffer_size=LOG_BUFFER,
             ),
             health_check=ecs.HealthCheck(
                 command=["CMD", "python", "-c", PING_COMMAND], start_period=Duration.seconds(60)

@@ -14,9 +14,12 @@ from constructs import Construct
 from cdk_constructs.image_context import lambda_image_code
 from inference.settings import Env
 
+LIVE_ALIAS = "live"
+
 
 class InferenceFunction(Construct):
-    """``lambda_image`` as a ``DockerImageFunction`` with its own role, JSON logs and X-Ray tracing.
+    """``lambda_image`` as a ``DockerImageFunction`` with its own role, JSON logs and X-Ray tracing, and ``alias``
+    (``live``) on the version each configuration publishes: what the API invokes (``GuardedRollout`` moves it).
 
     The role starts with nothing but writing to this function's own log group (no
     ``AWSLambdaBasicExecutionRole``, whose log permissions cover every group); grant model access to
@@ -29,6 +32,7 @@ class InferenceFunction(Construct):
         scope: Construct,
         id_: str,
         *,
+        backend: str,
         repo_root: Path,
         architecture: lambda_.Architecture,
         environment: Mapping[str, str],
@@ -55,14 +59,17 @@ class InferenceFunction(Construct):
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
             reserved_concurrent_executions=reserved_concurrency,
-            environment={**environment, Env.LOG_LEVEL: "INFO"},
+            environment={**environment, Env.LOG_LEVEL: "INFO", Env.METRICS_BACKEND: backend},
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             log_group=self.log_group,
             description=f"XGBoost inference ({architecture.name})",
+            # Every deploy publishes a version; earlier ones stay, so `make rollback` can point the alias back.
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
         )
+        self.alias = lambda_.Alias(self, "LiveAlias", alias_name=LIVE_ALIAS, version=self.function.current_version)
         self._acknowledge_tracing_wildcard()
 
     def _acknowledge_tracing_wildcard(self) -> None:

@@ -34,10 +34,16 @@ class ModelArtifact:
     compiled_bucket: s3.IBucket | None = None
     compiled_key: str | None = None
     """The compiled form of ``model_key`` (``inference.model.compile``), or None to serve the tarball."""
+    expected_bucket: s3.IBucket | None = None
+    expected_key: str | None = None
+    """``model.expected.json``: the answers the model must give to its schema's example (``inference.expected``),
+    written beside the compiled form; the pre-traffic hook compares a new version's answers with it."""
 
     def __post_init__(self) -> None:
         if (self.compiled_bucket is None) != (self.compiled_key is None):
             raise ValueError("compiled_bucket and compiled_key go together: give both or neither")
+        if (self.expected_bucket is None) != (self.expected_key is None):
+            raise ValueError("expected_bucket and expected_key go together: give both or neither")
 
     @property
     def model_uri(self) -> str:
@@ -63,6 +69,29 @@ class ModelArtifact:
         if self.compiled_uri is not None:
             environment[Env.COMPILED_MODEL_URI] = self.compiled_uri
         return environment
+
+    @property
+    def expected_uri(self) -> str | None:
+        if self.expected_bucket is None:
+            return None
+        return f"s3://{self.expected_bucket.bucket_name}/{self.expected_key}"
+
+    def expected_environment(self) -> dict[str, str]:
+        """What the pre-traffic hook reads: ``EXPECTED_ANSWERS_URI`` when the model has expected answers."""
+        uri = self.expected_uri
+        return {} if uri is None else {Env.EXPECTED_ANSWERS_URI: uri}
+
+    def grant_read_expected(self, grantee: iam.IGrantable) -> None:
+        """``s3:GetObject`` on ``model.expected.json`` (nothing when there is none)."""
+        if self.expected_bucket is None or self.expected_key is None:
+            return
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["s3:GetObject"],
+            resource_arns=[self.expected_bucket.arn_for_objects(self.expected_key)],
+        )
+        if self.expected_bucket.encryption_key is not None:
+            self.expected_bucket.encryption_key.grant_decrypt(grantee)
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """``s3:GetObject`` on the model, schema (and compiled) objects, and decrypt where a bucket has a key."""

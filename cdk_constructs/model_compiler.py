@@ -14,6 +14,8 @@ from constructs import Construct
 
 from cdk_constructs.image_context import lambda_image_code
 from cdk_constructs.nag import acknowledge, function_versions_finding, logical_id
+from inference.expected import EXPECTED_NAME
+from inference.expected import FORMAT as EXPECTED_FORMAT
 from inference.model.compiled import COMPILED_NAME, FORMAT
 
 COMMAND = "compile_handler.custom_resource_handler"
@@ -89,10 +91,13 @@ class ModelCompiler(Construct):
             "Compiled",
             service_token=self.provider.service_token,
             resource_type="Custom::CompiledModel",
-            properties={"ModelUri": model_uri, "SchemaUri": schema_uri, "ArchiveFormat": str(FORMAT)},
-        )
+            properties={"ModelUri": model_uri, "SchemaUri": schema_uri, "ArchiveFormat": str(FORMAT),
+                        "ExpectedFormat": str(EXPECTED_FORMAT)},
+        )  # fmt: skip
         self.compiled_uri = self.resource.get_att_string("CompiledUri")
         self.compiled_key = self.resource.get_att_string("CompiledKey")
+        self.expected_uri = self.resource.get_att_string("ExpectedUri")
+        self.expected_key = self.resource.get_att_string("ExpectedKey")
         self.source_sha256 = self.resource.get_att_string("SourceSha256")
         acknowledge(
             framework_role.node.find_child("DefaultPolicy"), {function_versions_finding(self.function): _INVOKE_REASON}
@@ -106,11 +111,11 @@ class ModelCompiler(Construct):
 
     def _grant_objects(self, bucket: s3.IBucket, schema_key: str, job_outputs: str) -> None:
         tarballs, archives = f"{job_outputs}{TARBALL_NAME}", f"{job_outputs}{COMPILED_NAME}"
+        expected = f"{job_outputs}{EXPECTED_NAME}"
         readable = [bucket.arn_for_objects(tarballs), bucket.arn_for_objects(schema_key)]
         iam.Grant.add_to_principal(grantee=self.role, actions=["s3:GetObject"], resource_arns=readable)
-        iam.Grant.add_to_principal(
-            grantee=self.role, actions=["s3:PutObject"], resource_arns=[bucket.arn_for_objects(archives)]
-        )
+        writable = [bucket.arn_for_objects(archives), bucket.arn_for_objects(expected)]
+        iam.Grant.add_to_principal(grantee=self.role, actions=["s3:PutObject"], resource_arns=writable)
         if bucket.encryption_key is not None:
             bucket.encryption_key.grant_encrypt_decrypt(self.role)
         bucket_arn = f"<{logical_id(bucket)}.Arn>"
@@ -125,6 +130,10 @@ class ModelCompiler(Construct):
                 f"AwsSolutions-IAM5[Resource::{bucket_arn}/{tarballs}]": f"Read-only. {why}",
                 f"AwsSolutions-IAM5[Resource::{bucket_arn}/{archives}]": (
                     f"Write-only, and only the {COMPILED_NAME} beside a job's {TARBALL_NAME}, never the model. {why}"
+                ),
+                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{expected}]": (
+                    f"Write-only, and only the {EXPECTED_NAME} (the model's expected answers) beside a job's "
+                    f"{TARBALL_NAME}, never the model. {why}"
                 ),
             },
         )

@@ -9,8 +9,10 @@ On SIGTERM uvicorn stops accepting connections, finishes in-flight requests, and
 
 from __future__ import annotations
 
+import shutil
 import signal
 from collections.abc import Mapping
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -62,8 +64,20 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def prepare_multiprocess_dir(directory: str | None) -> None:
+    """An empty ``PROMETHEUS_MULTIPROC_DIR`` before any worker starts: counts left by an earlier run would be
+    added to this one's."""
+    if directory is None:
+        return
+    path = Path(directory)
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+
+
 def main() -> None:
     settings = uvicorn_settings()
+    prepare_multiprocess_dir(Settings.from_environ().prometheus_multiproc_dir)
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(APP_FACTORY, **settings)
 

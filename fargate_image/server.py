@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,6 +20,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import Response as HttpResponse
 from starlette.routing import Route as StarletteRoute
 
+from fargate_image.metrics import PROMETHEUS_TYPE, ServerMetrics
 from fargate_image.openapi import openapi_document
 from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
 from inference import InferenceError, Predictor
@@ -43,21 +45,26 @@ LOGGER = logging.getLogger("inference.http_server")
 
 def create_app(predictor: Predictor | None = None, settings: Settings | None = None) -> Starlette:
     """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...)."""
+    started = time.perf_counter()
     settings = settings or Settings.from_environ()
     model = predictor if predictor is not None else Predictor.from_settings(settings)
-    table = server_table()
+    metrics = ServerMetrics(settings, model, started=started)
+    table = server_table(metrics)
     timeout = settings.request_timeout_seconds
 
     def endpoint(route: Route) -> Any:
         async def respond(request: HttpRequest) -> HttpResponse:
             if request.scope["path"] != route.path:  # Starlette's "^/$" also matches "/\n" (a client's "/%0A")
                 return http_response(table.not_found())
+            arrived, model_seconds = time.perf_counter(), 0.0
             try:
                 body = await read_body(request, timeout) if request.method == "POST" else b""
                 query: dict[str, list[str]] = {}
                 for name, value in request.query_params.multi_items():
                     query.setdefault(name, []).append(value)
+                before = time.perf_counter()
                 response = answer(route, model, Request(request.method, route.path, query, request.headers, body))
+                model_seconds = time.perf_counter() - before
             except InferenceError as error:
                 response = error_response(error)
             except ClientDisconnect:
@@ -65,13 +72,20 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
             except Exception:
                 LOGGER.exception("unexpected error", extra={"route": route.path, "method": request.method})
                 response = INTERNAL_ERROR
-            return http_response(response)
+            answered = http_response(response)
+            if route.path in MEASURED:
+                metrics.observe(route.path, response.status, response.rows, model_seconds,
+                                time.perf_counter() - arrived, response.predictions)  # fmt: skip
+            return answered
 
         return respond
 
     async def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
         """The router's 404 and 405, as the table answers them."""
-        return http_response(table.refusal(request.method, request.scope["path"]))
+        response = table.refusal(request.method, request.scope["path"])
+        metrics.observe(UNKNOWN_ROUTE if response.status == 404 else request.scope["path"], response.status, 0,
+                        0.0, 0.0, None)  # fmt: skip
+        return http_response(response)
 
     routes = [
         StarletteRoute(route.path, endpoint(route), methods=list(route.methods)) for route in table.routes.values()
@@ -81,8 +95,14 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
     return app
 
 
-def server_table() -> RouteTable:
-    """Every backend's routes, the OpenAPI document of the loaded schema and the page."""
+MEASURED = frozenset(route.path for route in TABLE)
+"""The routes every backend counts (``inference.metrics`` leaves ``/ping`` out); not the page or ``/metrics``."""
+UNKNOWN_ROUTE = "unknown"
+
+
+def server_table(metrics: ServerMetrics | None = None) -> RouteTable:
+    """Every backend's routes, the OpenAPI document of the loaded schema, the page and (with ``metrics``)
+    ``GET /metrics`` in Prometheus's text format."""
     documents: dict[int, bytes] = {}
 
     def openapi(predictor: Predictor, request: Request) -> Response:
@@ -96,9 +116,15 @@ def server_table() -> RouteTable:
         media_type, content = PAGE_ASSETS[request.path]
         return Response(200, content, media_type, PAGE_SECURITY_HEADERS)
 
-    return TABLE.extended(
-        Route("/openapi.json", ("GET",), openapi), *(Route(path, ("GET",), page) for path in PAGE_ASSETS)
-    )
+    own = [Route("/openapi.json", ("GET",), openapi), *(Route(path, ("GET",), page) for path in PAGE_ASSETS)]
+    if metrics is not None:
+        exposition = metrics.prometheus
+
+        def prometheus(predictor: Predictor, request: Request) -> Response:
+            return Response(200, exposition.page(), PROMETHEUS_TYPE)
+
+        own.append(Route("/metrics", ("GET",), prometheus))
+    return TABLE.extended(*own)
 
 
 def http_response(response: Response) -> HttpResponse:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from inference.errors import InferenceError, MethodNotAllowed, NotFound
 from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
 from inference.protocols.formats.application_json import write_document
@@ -40,6 +42,9 @@ class Response(NamedTuple):
     rows: int = 0
     error_code: str | None = None
     error_field: str | None = None
+    predictions: Sequence[Any] | None = None
+    """The answered predictions as ``/predict`` writes them (values in the schema's unit, or ``{"label", ...}``
+    rows), for the metrics' summary of what the model answered; None where a route answers none."""
 
 
 Operation = Callable[[Predictor, Request], Response]
@@ -54,7 +59,7 @@ class Route(NamedTuple):
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
     text = write_document(body)
     if status < 400:
-        return Response(status, text, JSON, NO_HEADERS, body.get("count", 0), None, None)
+        return Response(status, text, JSON, NO_HEADERS, body.get("count", 0), None, None, body.get("predictions"))
     error = body.get("error") or {}
     return Response(status, text, JSON, NO_HEADERS, 0, error.get("code"), error.get("field"))
 
@@ -82,13 +87,17 @@ def _predict(predictor: Predictor, request: Request) -> Response:
 
 def _explain(predictor: Predictor, request: Request) -> Response:
     if request.method == "GET":
-        return json_response(predictor.explain_query(request.query))
-    return json_response(predictor.explain(request.body, request.headers.get("content-type")))
+        response = json_response(predictor.explain_query(request.query))
+    else:
+        response = json_response(predictor.explain(request.body, request.headers.get("content-type")))
+    return response._replace(predictions=None)  # explanations, not predictions
 
 
 def _invocations(predictor: Predictor, request: Request) -> Response:
     invocation = predictor.invoke(request.body, request.headers, request.query)
-    return Response(invocation.status, invocation.body, invocation.content_type)
+    predicted = None if invocation.predicted is None else predictor.answers(np.asarray(invocation.predicted))
+    return Response(invocation.status, invocation.body, invocation.content_type, rows=invocation.rows,
+                    predictions=predicted)  # fmt: skip
 
 
 def _ping(predictor: Predictor, request: Request) -> Response:

@@ -62,6 +62,8 @@ class Predictor:
         self._inference_output, self._default_accept = inference_output, default_accept
         self._model: ModelBundle | None = None
         self._error: str | None = None
+        self.load_seconds: float | None = None
+        """How long the model took to load (fetch, decode, compile), once it has."""
         self._last_attempt = 0.0
         self._lock = threading.Lock()
         self._reloading = False
@@ -123,10 +125,11 @@ class Predictor:
             logger.exception("model not loaded from %s: %s", self._uri, self._error)
             return
         self._model, self._error = model, None
+        self.load_seconds = time.perf_counter() - started
         logger.info(
             "model loaded",
             extra={"model_uri": self._uri, "model_version": model.version, "trees": model.ensemble.num_trees,
-                   "dataset": model.schema.name, "load_ms": round((time.perf_counter() - started) * 1000, 1)},
+                   "dataset": model.schema.name, "load_ms": round(self.load_seconds * 1000, 1)},
         )  # fmt: skip
 
     def _require_model(self) -> ModelBundle:
@@ -199,6 +202,12 @@ class Predictor:
         labels = answers.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
         contributions = model.explainer.contributions(rows)
         return explanations.explain_answer(model.schema, objective, contributions, labels, model.version)
+
+    def answers(self, predicted: np.ndarray) -> list[Any]:
+        """The ``predictions`` ``/predict`` answers for what the model predicted (an ``/invocations`` answer's
+        numbers, restated for the metrics' summary of the answers)."""
+        model = self._require_model()
+        return list(answers.answer(model.schema, model.ensemble.objective, predicted, "")["predictions"])
 
     @staticmethod
     def _respond(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:

@@ -37,11 +37,24 @@ class Env:
     GRACEFUL_SHUTDOWN_SECONDS = "GRACEFUL_SHUTDOWN_SECONDS"
     REQUEST_TIMEOUT_SECONDS = "REQUEST_TIMEOUT_SECONDS"
     ACCESS_LOG = "ACCESS_LOG"
+    METRICS = "METRICS"
+    """``emf``: CloudWatch embedded metric format lines on stdout (``inference.metrics``); unset or ``off``: none."""
+    METRICS_BACKEND = "METRICS_BACKEND"
+    """The ``Backend`` dimension of those metrics (``lambda-x86``, ``lambda-arm64``, ``fargate``)."""
+    METRICS_FLUSH_SECONDS = "METRICS_FLUSH_SECONDS"
+    """How often the server writes what it counted (the Lambda writes one document per request)."""
+    CHECKED_FUNCTION = "CHECKED_FUNCTION"
+    """The pre-traffic hook's: the ARN of the function version it checks before traffic moves to it."""
+    EXPECTED_ANSWERS_URI = "EXPECTED_ANSWERS_URI"
+    """The pre-traffic hook's: the model's ``model.expected.json`` (``inference.expected``)."""
+    PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+    """prometheus-client's own variable: where the server's workers share their counts for ``GET /metrics``."""
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 """Where SageMaker hosting (and Batch Transform) unpack ``model.tar.gz`` for the container."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+METRICS_FORMATS = ("emf", "off")
 
 
 class SettingsError(ValueError):
@@ -80,6 +93,13 @@ class Settings:
     graceful_shutdown_seconds: int = 20
     request_timeout_seconds: int = 15
     access_log: bool = False
+    metrics: str = "off"
+    """``emf`` or ``off`` (``METRICS``)."""
+    metrics_backend: str = "local"
+    metrics_flush_seconds: float = 5.0
+    prometheus_multiproc_dir: str | None = None
+    checked_function: str | None = None
+    expected_answers_uri: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +127,12 @@ class Settings:
             graceful_shutdown_seconds=read.integer(Env.GRACEFUL_SHUTDOWN_SECONDS, 20, 1, 3600),
             request_timeout_seconds=read.integer(Env.REQUEST_TIMEOUT_SECONDS, 15, 1, 300),
             access_log=read.flag(Env.ACCESS_LOG),
+            metrics=read.choice(Env.METRICS, "off", METRICS_FORMATS, upper=False),
+            metrics_backend=read.name(Env.METRICS_BACKEND, "local"),
+            metrics_flush_seconds=read.number(Env.METRICS_FLUSH_SECONDS, 5.0, 0.1, 60.0),
+            prometheus_multiproc_dir=read.text(Env.PROMETHEUS_MULTIPROC_DIR),
+            checked_function=read.text(Env.CHECKED_FUNCTION),
+            expected_answers_uri=read.text(Env.EXPECTED_ANSWERS_URI),
         )
 
 
@@ -136,10 +162,19 @@ class _Reader:
             raise SettingsError(f"{name} must be a number from {low:g} to {high:g}, got {raw!r}")
         return value
 
-    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = (self._raw(name) or default).upper()
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], *, upper: bool = True) -> str:
+        value = self._raw(name) or default
+        value = value.upper() if upper else value.lower()
         if value not in allowed:
             raise SettingsError(f"{name} must be {', '.join(allowed[:-1])} or {allowed[-1]}, got {value!r}")
+        return value
+
+    def name(self, name: str, default: str) -> str:
+        """A short name fit for a metric dimension: letters, digits, ``-``, ``_`` and ``.``, 1-64 of them."""
+        value = self._raw(name) or default
+        bare = value.replace("-", "").replace("_", "").replace(".", "")
+        if not (len(value) <= 64 and bare.isascii() and bare.isalnum()):
+            raise SettingsError(f"{name} must be 1-64 letters, digits, '-', '_' or '.', got {value!r}")
         return value
 
     def flag(self, name: str) -> bool:

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from inference.errors import ModelFormatError
+from inference.expected import write_expected
 from inference.model.compile import compile_uri
 
 LOGGER = logging.getLogger("inference.compile_handler")
@@ -20,14 +21,17 @@ LOGGER = logging.getLogger("inference.compile_handler")
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Compile the tarball an event names (a step after the training job); errors propagate, failing the step."""
     written, source = compile_uri(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
-    return {"compiled_uri": written, "source_sha256": source}
+    expected = write_expected(str(event["model_uri"]), event.get("schema_uri"))
+    return {"compiled_uri": written, "source_sha256": source, "expected_uri": expected}
 
 
 def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Provider framework's ``onEvent``. Create/Update compile ``ResourceProperties.ModelUri``, checked
     against ``SchemaUri``, into ``model.compiled.npz`` beside it, and answer the archive's URI as the physical
-    ID, with ``Data`` ``CompiledUri``, ``CompiledKey`` and ``SourceSha256``. Delete does nothing: the bucket
-    keeps its objects. A model that cannot be compiled raises, failing the deployment with why."""
+    ID, with ``Data`` ``CompiledUri``, ``CompiledKey`` and ``SourceSha256``, and writes the model's expected answers
+    beside it (``inference.expected``: ``ExpectedUri``, ``ExpectedKey``), which the pre-traffic hooks compare new
+    Lambda versions with. Delete does nothing: the bucket keeps its objects. A model that cannot be compiled
+    raises, failing the deployment with why."""
     request_type = event.get("RequestType")
     if request_type == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
@@ -37,11 +41,17 @@ def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, An
     model_uri, schema_uri = _property(properties, "ModelUri"), _property(properties, "SchemaUri")
     try:
         written, source = compile_uri(model_uri, None, schema_uri)
+        expected = write_expected(model_uri, schema_uri)
     except ModelFormatError as error:
         raise ModelFormatError(f"{model_uri} cannot be compiled, so it is not served: {error}") from error
-    LOGGER.info("compiled %s (sha256 %s) into %s", model_uri, source, written)
-    key = written.removeprefix("s3://").partition("/")[2]
-    return {"PhysicalResourceId": written, "Data": {"CompiledUri": written, "CompiledKey": key, "SourceSha256": source}}
+    LOGGER.info("compiled %s (sha256 %s) into %s; expected answers in %s", model_uri, source, written, expected)
+    data = {"CompiledUri": written, "CompiledKey": _key(written), "SourceSha256": source, "ExpectedUri": expected,
+            "ExpectedKey": _key(expected)}  # fmt: skip
+    return {"PhysicalResourceId": written, "Data": data}
+
+
+def _key(uri: str) -> str:
+    return uri.removeprefix("s3://").partition("/")[2]
 
 
 def _property(properties: dict[str, Any], name: str) -> str:

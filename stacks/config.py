@@ -54,6 +54,10 @@ DEFAULTS: dict[str, object] = {
     "modelSchemaUri": None,
     "compiledModelUri": None,
     "sagemakerInferenceOutput": None,
+    "alarmEmail": None,
+    "alarm5xxPercent": 1,
+    "alarmLatencyP99Ms": 100,
+    "lambdaDeploymentConfig": "canary10Percent5Minutes",
 }
 CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)
 

@@ -9,6 +9,7 @@ from typing import Literal, cast
 
 from inference.protocols.sagemaker.answers import KEY_ORDER
 from stacks import config_values as values
+from stacks.config_operations import DEFAULT_OPERATIONS, OperationsConfig, operations_config
 from stacks.config_pinned import ModelArtifactLocation, S3ObjectLocation, model_version_from_key, pinned_model
 from stacks.config_values import ConfigError
 
@@ -51,6 +52,8 @@ class ServingConfig:
     existing model; None serves what TrainingStack trains (and compiles)."""
     inference_output: str | None = None
     """``SAGEMAKER_INFERENCE_OUTPUT`` of every backend: the /invocations output keys (None: the default answer)."""
+    operations: OperationsConfig = DEFAULT_OPERATIONS
+    """Alarms, their topic's e-mail subscription, and how a new Lambda version gets traffic."""
 
 
 def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_days: int) -> ServingConfig:
@@ -97,6 +100,7 @@ def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_day
         log_retention_days=log_retention_days,
         model_artifact=pinned_model(ctx["modelArtifactUri"], ctx["modelSchemaUri"], ctx["compiledModelUri"]),
         inference_output=inference_output("sagemakerInferenceOutput", ctx["sagemakerInferenceOutput"]),
+        operations=operations_config(ctx),
     )
 
 

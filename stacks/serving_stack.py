@@ -8,7 +8,6 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -16,8 +15,10 @@ from cdk_constructs.fargate_service import FargateService
 from cdk_constructs.inference_api import InferenceApi
 from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.model_artifact import ModelArtifact
+from cdk_constructs.monitoring import Monitoring
 from cdk_constructs.private_network import PrivateNetwork
 from inference.settings import Env
+from stacks import serving_operations as operations
 from stacks.config import ServingConfig
 from stacks.retention import RETENTION
 
@@ -28,14 +29,16 @@ OPERATIONS = ("predict", "explain", "invocations")
 PREDICT_PATHS = {name: f"{prefix}/predict" for name, prefix in BACKEND_PREFIXES.items()}
 URL_OUTPUTS = {"default": "PredictUrl", "lambda-x86": "LambdaX86PredictUrl",
                "lambda-arm64": "LambdaArm64PredictUrl", "fargate": "FargatePredictUrl"}  # fmt: skip
-LAMBDA_BACKENDS = {"lambda-x86": ("LambdaX86", lambda_.Architecture.X86_64),
-                   "lambda-arm64": ("LambdaArm64", lambda_.Architecture.ARM_64)}  # fmt: skip
+LAMBDA_BACKENDS = operations.LAMBDA_BACKENDS
 DEFAULT_BACKEND = "lambda-arm64"
 
 
 class ServingStack(Stack):
     """Serves ``model``: an immutable ``model.tar.gz``, the ``schema.json`` it was trained with and, when
-    there is one, its compiled form ``model.compiled.npz``.
+    there is one, its compiled form ``model.compiled.npz``. Operated like an endpoint: ``monitoring`` (the alarm
+    topic and the dashboard, which other constructs may add to), ``alarms`` by backend, and ``rollouts``: each
+    Lambda's new versions reach its ``live`` alias through CodeDeploy, Fargate's task definitions through ECS,
+    both rolled back by their alarms.
 
     Every backend reads ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION`` (and ``COMPILED_MODEL_URI``) from its
     environment, so a new model or schema deploys as new Lambda configurations and a new task definition
@@ -71,6 +74,11 @@ class ServingStack(Stack):
             throttle_burst_limit=config.api_throttle_burst_limit,
             log_retention=retention,
         )
+        self.monitoring = Monitoring(self, "Monitoring", alarm_email=config.operations.alarm_email)
+        self.alarms = operations.build_alarms(self.monitoring, config.operations, model, self.functions, self.fargate,
+                                              self.api)  # fmt: skip
+        self.rollouts = operations.build_rollouts(config, model, self.functions, self.alarms, retention)
+        operations.build_dashboard(self.monitoring, self.functions, self.fargate)
         self._add_outputs(model)
 
     def _build_functions(
@@ -80,6 +88,7 @@ class ServingStack(Stack):
             name: InferenceFunction(
                 self,
                 construct_id,
+                backend=name,
                 repo_root=config.repo_root,
                 architecture=architecture,
                 environment=model_environment,
@@ -118,7 +127,7 @@ class ServingStack(Stack):
         (the handler routes on the path's last segment); the ALB gets the path rewritten to ``/<operation>``."""
         routes: Integrations = {}
         for name, backend in self.functions.items():
-            integration = integrations.HttpLambdaIntegration(f"{backend.node.id}Integration", backend.function)
+            integration = integrations.HttpLambdaIntegration(f"{backend.node.id}Integration", backend.alias)
             routes[name] = dict.fromkeys(OPERATIONS, integration)
         routes = {"default": routes[DEFAULT_BACKEND], **routes}
         if self.fargate is not None:
@@ -145,6 +154,8 @@ class ServingStack(Stack):
             function_name = backend.function.function_name
             CfnOutput(self, f"{backend.node.id}FunctionName", value=function_name, description="Lambda function name")
         CfnOutput(self, "ModelUri", value=model.model_uri, description="The model artifact every backend serves")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Every alarm notifies it")
+        CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name, description="The dashboard")
         CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
         CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")
         CfnOutput(

@@ -90,6 +90,8 @@ class TrainingStack(Stack):
             revision=self.model_revision,
             compiled_bucket=self.model_bucket,
             compiled_key=self.compiled_model_key,
+            expected_bucket=self.model_bucket,
+            expected_key=compiler.expected_key,
         )
         self._add_outputs(data, config)
 

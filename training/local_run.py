@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inference.expected import write_expected
 from inference.model.compile import compile_to
 from inference.model.compiled import COMPILED_NAME
 from inference.model.schema import Schema
@@ -105,6 +106,7 @@ def train_into(stage: Path, inputs: TrainingInputs, num_round: int, params: dict
     tarball = artifact.write_model_tarball(booster, stage)
     shutil.copyfile(inputs.data / SCHEMA_NAME, stage / SCHEMA_NAME)
     compiled = compile_to(str(tarball), str(stage / COMPILED_NAME), str(stage / SCHEMA_NAME))
+    write_expected(str(tarball), str(stage / SCHEMA_NAME))  # what the pre-traffic hook checks deployments with
     target = inputs.schema.target
     describe: dict[str, Any] = {"dataset": inputs.schema.name, "task": target.task}
     describe |= (

@@ -35,6 +35,8 @@ HYPERPARAMETERS = {"num_round": "20", "max_depth": "4", "eta": "0.3", "objective
 """An explicit ``hyperparametersFile`` (see ``write_hyperparameters``) for California Housing."""
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 MASKED_ASSET_HASH = "<asset-hash>"
+_VERSION_HASH = re.compile(r"(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}")
+"""A Lambda version's logical ID ends with a hash of its function's configuration, image digest included."""
 _ROW_COUNTS = {"train/train.csv": 2, "validation/validation.csv": 1, "test/test.csv": 1}
 
 
@@ -104,13 +106,14 @@ def new_app(context: Mapping[str, object], *, outdir: Path | None = None, valida
 
 
 def normalize_template(value: Any) -> Any:
-    """``value`` with every asset hash (S3 keys of zips, image tags, staged paths) masked, for snapshots."""
+    """``value`` with every asset hash (S3 keys of zips, image tags, staged paths) and every Lambda version's
+    configuration hash masked, for snapshots (a change to an image's code changes both)."""
     if isinstance(value, dict):
-        return {key: normalize_template(item) for key, item in value.items()}
+        return {normalize_template(key): normalize_template(item) for key, item in value.items()}
     if isinstance(value, list):
         return [normalize_template(item) for item in value]
     if isinstance(value, str):
-        return _ASSET_HASH.sub(MASKED_ASSET_HASH, value)
+        return _VERSION_HASH.sub(r"\1<configuration-hash>", _ASSET_HASH.sub(MASKED_ASSET_HASH, value))
     return value
 
 

@@ -49,6 +49,9 @@ def test_defaults(training_inputs) -> None:  # type: ignore[no-untyped-def]
     assert (serving.api_throttle_rate_limit, serving.api_throttle_burst_limit) == (50.0, 100)
     assert training.log_retention_days == serving.log_retention_days == 30
     assert serving.model_artifact is None and serving.repo_root == REPO_ROOT
+    operations = serving.operations  # nobody is e-mailed unless asked; a 10 % canary for 5 minutes
+    assert (operations.alarm_email, operations.alarm_5xx_percent, operations.alarm_latency_p99_ms) == (None, 1.0, 100.0)
+    assert operations.lambda_deployment_config == "canary10Percent5Minutes"
 
 
 def test_cdk_json_repeats_every_default() -> None:

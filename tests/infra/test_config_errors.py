@@ -85,6 +85,23 @@ RANGE = "context key {!r} must be an integer between {} and {}"
             "s3://bucket/",
             "context key 'modelArtifactUri' must name an object, not a bucket or a prefix, got 's3://bucket/'",
         ),
+        ("alarmEmail", "oncall", "context key 'alarmEmail' must be null or an e-mail address, got 'oncall'"),
+        ("alarmEmail", 7, "context key 'alarmEmail' must be null or an e-mail address, got 7"),
+        ("alarm5xxPercent", 0, "context key 'alarm5xxPercent' must be a number between 0.1 and 100, got 0"),
+        (
+            "alarmLatencyP99Ms",
+            "fast",
+            "context key 'alarmLatencyP99Ms' must be a number between 1 and 30000, got 'fast'",
+        ),
+        (
+            "lambdaDeploymentConfig",
+            "canary50Percent",
+            "context key 'lambdaDeploymentConfig' must be one of 'canary10Percent5Minutes', "
+            "'canary10Percent10Minutes', 'canary10Percent15Minutes', 'canary10Percent30Minutes', "
+            "'linear10PercentEvery1Minute', "
+            "'linear10PercentEvery2Minutes', 'linear10PercentEvery3Minutes', 'linear10PercentEvery10Minutes', "
+            "'allAtOnce', got 'canary50Percent'",
+        ),
     ],
 )
 def test_invalid_values_name_the_key_the_rule_and_the_value(training_inputs, key, value, message) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,8 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
+from inference.expected import EXPECTED_NAME
+from inference.expected import FORMAT as EXPECTED_FORMAT
 from inference.model.compiled import COMPILED_NAME, FORMAT
 from tests.infra.serving_app import Synthesized
 from tests.infra.test_serving_stack import image_functions
@@ -67,6 +69,7 @@ def test_the_step_compiles_the_jobs_model_with_the_jobs_schema(training_stack) -
         "ModelUri": {"Fn::GetAtt": [job_id, "ModelArtifactUri"]},
         "SchemaUri": {"Fn::GetAtt": [job_id, "SchemaUri"]},
         "ArchiveFormat": str(FORMAT),
+        "ExpectedFormat": str(EXPECTED_FORMAT),  # a new expected-answers format writes them again too
     }
     framework = template.find_resources(FUNCTION)[token["Fn::GetAtt"][0]]["Properties"]
     compile_id, _ = _compile_function(template)
@@ -74,7 +77,7 @@ def test_the_step_compiles_the_jobs_model_with_the_jobs_schema(training_stack) -
     assert (resource["DeletionPolicy"], token["Fn::GetAtt"][1]) == ("Delete", "Arn")  # Delete calls a no-op
 
 
-def test_the_step_reads_only_tarballs_and_the_schema_and_writes_only_archives(training_stack) -> None:  # type: ignore[no-untyped-def]
+def test_the_step_reads_tarballs_and_the_schema_and_writes_archives_and_expected_answers(training_stack) -> None:  # type: ignore[no-untyped-def]
     stack, template = training_stack()
     _, function = _compile_function(template)
     role_id, log_group_id = function["Role"]["Fn::GetAtt"][0], function["LoggingConfig"]["LogGroup"]["Ref"]
@@ -89,7 +92,8 @@ def test_the_step_reads_only_tarballs_and_the_schema_and_writes_only_archives(tr
          "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}},
         {"Action": "s3:GetObject", "Effect": "Allow",
          "Resource": [objects(schema_key), objects("models/xgboost-*/output/model.tar.gz")]},
-        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": objects(f"models/xgboost-*/output/{COMPILED_NAME}")},
+        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": [objects(f"models/xgboost-*/output/{COMPILED_NAME}"),
+                                                                    objects(f"models/xgboost-*/output/{EXPECTED_NAME}")]},
     ]  # fmt: skip
     assert _sorted(_statements(template, role_id)) == _sorted(expected)
     assert schema_key == f"{stack.node.find_child('TrainingData').prefix}schema.json"  # this job's, exactly

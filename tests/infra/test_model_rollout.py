@@ -19,7 +19,8 @@ def _revisions(template: dict[str, Any]) -> set[str]:
     values = set()
     for resource in template["Resources"].values():
         props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Lambda::Function" and "Environment" in props:  # not CDK's helper functions
+        variables = props.get("Environment", {}).get("Variables", {})
+        if resource["Type"] == "AWS::Lambda::Function" and "MODEL_URI" in variables:  # the backends, not the hooks
             values.add(props["Environment"]["Variables"]["MODEL_REVISION"])
         if resource["Type"] == "AWS::ECS::TaskDefinition":
             for container in props["ContainerDefinitions"]:

@@ -56,7 +56,9 @@ def test_lambda_paths_reach_their_function(default: Synthesized) -> None:
         if path in LAMBDA_PATHS:
             integration = integration_of(default, route)
             assert (integration["IntegrationType"], integration["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
-            function = functions[integration["IntegrationUri"]["Fn::GetAtt"][0]]["Properties"]
+            alias = default.resources("AWS::Lambda::Alias")[integration["IntegrationUri"]["Ref"]]["Properties"]
+            assert alias["Name"] == "live"  # the API invokes the alias CodeDeploy moves, never $LATEST
+            function = functions[alias["FunctionName"]["Ref"]]["Properties"]
             assert function["Architectures"] == [LAMBDA_PATHS[path]]
 
 

@@ -67,6 +67,8 @@ def test_task_size_architecture_and_scaling_follow_config(variant, cpu, platform
         "directory": "", "dockerFile": "fargate_image/Dockerfile", "platform": platform,
     }  # fmt: skip
     assert container["ReadonlyRootFilesystem"] is True and container["LogConfiguration"]["LogDriver"] == "awslogs"
+    options = container["LogConfiguration"]["Options"]  # EMF lines must not be dropped by a full buffer
+    assert (options["mode"], options["max-buffer-size"]) == ("non-blocking", "26214400b")
     assert container["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
     _, target = one(synthesized, "AWS::ApplicationAutoScaling::ScalableTarget")
     assert (target["MinCapacity"], target["MaxCapacity"]) == tasks

@@ -48,11 +48,13 @@ def test_pinned_model_and_schema_are_the_environment_of_every_backend(pinned: Sy
     [revision] = {environment["MODEL_REVISION"] for environment in _environments(pinned)}
     expected = {"MODEL_URI": PINNED_URI, "SCHEMA_URI": PINNED_SCHEMA_URI, "MODEL_VERSION": PINNED_VERSION}
     expected["MODEL_REVISION"] = revision
-    for properties in image_functions(pinned).values():
-        assert properties["Environment"]["Variables"] == {**expected, "LOG_LEVEL": "INFO"}
+    backends = {"x86_64": "lambda-x86", "arm64": "lambda-arm64"}
+    for architecture, properties in image_functions(pinned).items():
+        variables = properties["Environment"]["Variables"]
+        assert variables == {**expected, "LOG_LEVEL": "INFO", "METRICS_BACKEND": backends[architecture]}
     [task] = pinned.resources("AWS::ECS::TaskDefinition").values()
     environment = {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
-    assert environment == {**expected, "WEB_CONCURRENCY": "3", "PORT": "8080"}
+    assert environment == {**expected, "WEB_CONCURRENCY": "3", "PORT": "8080", "METRICS_BACKEND": "fargate"}
     assert len(revision) == 16 and int(revision, 16) >= 0
     assert pinned.json()["Outputs"]["CompiledModelUri"]["Value"] == "none"  # no COMPILED_MODEL_URI: the tarball
 
@@ -86,14 +88,23 @@ def test_a_compiled_key_needs_its_bucket() -> None:
      ({"modelSchemaUri": NEXT_SCHEMA_URI}, "SCHEMA_URI", NEXT_SCHEMA_URI),
      ({"compiledModelUri": NEXT_COMPILED_URI}, "COMPILED_MODEL_URI", NEXT_COMPILED_URI)],
 )  # fmt: skip
-def test_a_new_model_or_schema_updates_every_backend_in_place(  # type: ignore[no-untyped-def]
+def test_a_new_model_or_schema_updates_every_backend_and_publishes_a_version(  # type: ignore[no-untyped-def]
     training_inputs, pinned: Synthesized, change, variable, value
 ) -> None:
     next_model = synthesize(training_inputs, **{**PINNED_X86, **change})
     before, after = pinned.json()["Resources"], next_model.json()["Resources"]
-    assert set(before) == set(after)  # same resources: updated, none replaced or added
-    changed = {before[i]["Type"] for i in before if before[i] != after[i]}
-    assert changed == {"AWS::Lambda::Function", "AWS::ECS::TaskDefinition", "AWS::IAM::Policy"}
+    old, new = set(before) - set(after), set(after) - set(before)
+    assert {before[i]["Type"] for i in old} == {after[i]["Type"] for i in new} == {"AWS::Lambda::Version"}
+    assert len(old) == len(new) == 2  # a new version of each function; the old ones stay (rollback targets)
+    assert {before[i]["UpdateReplacePolicy"] for i in old} == {before[i]["DeletionPolicy"] for i in old} == {"Retain"}
+    changed = {before[i]["Type"] for i in set(before) & set(after) if before[i] != after[i]}
+    assert changed == {
+        "AWS::Lambda::Function",
+        "AWS::ECS::TaskDefinition",
+        "AWS::IAM::Policy",
+        "AWS::Lambda::Alias",
+        "AWS::CloudWatch::Alarm",
+    }  # fmt: skip (the alias moves, the hook and the alarms follow)
     revisions = [{e["MODEL_REVISION"] for e in _environments(s)} for s in (pinned, next_model)]
     assert len(revisions[0]) == len(revisions[1]) == 1 and revisions[0] != revisions[1]
     assert {environment[variable] for environment in _environments(next_model)} == {value}
@@ -103,15 +114,19 @@ def _as_list(value: str | list[str]) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
-def s3_statements(synthesized: Synthesized) -> dict[str, list[dict[str, Any]]]:
-    """Role logical id -> the policy statements granting any s3: action."""
+def s3_statements(synthesized: Synthesized, *, hooks: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Role logical id -> the policy statements granting any s3: action (of the backends; ``hooks``: of the
+    pre-traffic hooks instead)."""
     found: dict[str, list[dict[str, Any]]] = {}
     for policy in synthesized.resources("AWS::IAM::Policy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         s3 = [s for s in statements if any(a.startswith("s3:") for a in _as_list(s["Action"]))]
         for role in policy["Properties"]["Roles"]:
             found.setdefault(role["Ref"], []).extend(s3)
-    return {role: statements for role, statements in found.items() if statements}
+    functions = synthesized.resources("AWS::Lambda::Function").values()
+    hook_roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions
+                  if "CHECKED_FUNCTION" in f["Properties"].get("Environment", {}).get("Variables", {})}  # fmt: skip
+    return {role: statements for role, statements in found.items() if statements and (role in hook_roles) == hooks}
 
 
 def _readers(synthesized: Synthesized) -> set[str]:
@@ -129,7 +144,7 @@ def test_every_backend_may_read_exactly_the_model_and_schema_objects(pinned: Syn
         ]
 
 
-def test_every_backend_may_read_exactly_the_pinned_compiled_form_too(pinned_compiled) -> None:  # type: ignore[no-untyped-def]
+def test_every_backend_may_read_exactly_the_pinned_compiled_form_too(pinned_compiled, pinned) -> None:  # type: ignore[no-untyped-def]
     roles = s3_statements(pinned_compiled)
     assert set(roles) == _readers(pinned_compiled)
     arns = _object_arns(PINNED_URI, PINNED_SCHEMA_URI, PINNED_COMPILED_URI)
@@ -137,6 +152,14 @@ def test_every_backend_may_read_exactly_the_pinned_compiled_form_too(pinned_comp
         assert [(s["Effect"], s["Action"], sorted(render(r) for r in _as_list(s["Resource"]))) for s in statements] == [
             ("Allow", "s3:GetObject", arns)
         ]
+    expected = PINNED_COMPILED_URI.replace("model.compiled.npz", "model.expected.json")
+    hooks = s3_statements(pinned_compiled, hooks=True)
+    assert len(hooks) == 2  # one per function: each may read the expected answers and nothing else
+    for statements in hooks.values():
+        assert [(s["Action"], render(s["Resource"])) for s in statements] == [
+            ("s3:GetObject", _object_arns(expected)[0])
+        ]
+    assert not s3_statements(pinned, hooks=True)  # no compiled form named, no expected answers beside it: nothing
 
 
 TRAINED_OBJECTS = {
@@ -144,25 +167,29 @@ TRAINED_OBJECTS = {
     "SchemaKey": "Custom::SageMakerTrainingJob",
     "CompiledKey": "Custom::CompiledModel",
 }
+TRAINED_EXPECTED = {"ExpectedKey": "Custom::CompiledModel"}
 """TrainingStack attribute -> the resource it is read from: the job's model and schema, the compile step's archive."""
 
 
-def test_trained_model_schema_and_compiled_grants_name_the_keys_training_stack_outputs(default: Synthesized) -> None:
-    roles = s3_statements(default)
-    assert set(roles) == _readers(default)
+@pytest.mark.parametrize(("hooks", "objects"), [(False, TRAINED_OBJECTS), (True, TRAINED_EXPECTED)])
+def test_trained_model_schema_and_compiled_grants_name_the_keys_training_stack_outputs(  # type: ignore[no-untyped-def]
+    default: Synthesized, hooks, objects
+) -> None:
+    roles = s3_statements(default, hooks=hooks)
+    assert len(roles) == 2 if hooks else set(roles) == _readers(default)
     outputs = default.training_template.to_json()["Outputs"]
     resources = default.training_template.to_json()["Resources"]
     for statements in roles.values():
         [statement] = statements
         assert (statement["Effect"], statement["Action"]) == ("Allow", "s3:GetObject")
         keys = {}
-        for resource in statement["Resource"]:
+        for resource in [statement["Resource"]] if isinstance(statement["Resource"], dict) else statement["Resource"]:
             bucket_arn, slash, key = resource["Fn::Join"][1]
             bucket = outputs[bucket_arn["Fn::GetStackOutput"]["OutputName"]]["Value"]["Fn::GetAtt"]
             assert (bucket[1], slash, key["Fn::GetStackOutput"]["StackName"]) == ("Arn", "/", "TrainingStack")
             source, attribute = outputs[key["Fn::GetStackOutput"]["OutputName"]]["Value"]["Fn::GetAtt"]
             keys[attribute] = resources[source]["Type"]
-        assert keys == TRAINED_OBJECTS
+        assert keys == objects
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 import xgboost as xgb
 
 from inference import ModelFormatError, ModelUnavailable, Predictor
+from inference.expected import EXPECTED_NAME
 from inference.model.artifact import model_document
 from inference.model.bundle import ModelBundle
 from inference.model.compile import compile_to, main
@@ -137,7 +138,8 @@ def test_the_step_after_a_training_job_compiles_in_s3_and_the_service_serves_it(
         s3.upload_file(str(model_tarball.with_name(name)), "models-compiled", f"job-7/output/{name}")
     answer = lambda_handler({"model_uri": "s3://models-compiled/job-7/output/model.tar.gz"}, None)
     assert answer == {"compiled_uri": f"s3://models-compiled/job-7/output/{COMPILED_NAME}",
-                      "source_sha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest()}  # fmt: skip
+                      "source_sha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest(),
+                      "expected_uri": f"s3://models-compiled/job-7/output/{EXPECTED_NAME}"}  # fmt: skip
     bundle = ModelBundle.load("s3://models-compiled/job-7/output/model.tar.gz", compiled_uri=answer["compiled_uri"])
     plain = ModelBundle.load("s3://models-compiled/job-7/output/model.tar.gz")  # in S3 only a named one is read
     rows = synthetic_rows(50, seed=4)
@@ -182,7 +184,11 @@ def test_the_custom_resource_compiles_after_a_job_fails_with_why_and_keeps_the_a
     answer = custom_resource_handler(_custom_resource_event("Create", properties), None)
     assert answer == {"PhysicalResourceId": compiled_uri, "Data": {
         "CompiledUri": compiled_uri, "CompiledKey": f"models/xgboost-1/output/{COMPILED_NAME}",
-        "SourceSha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest()}}  # fmt: skip
+        "SourceSha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest(),
+        "ExpectedUri": f"s3://{bucket}/models/xgboost-1/output/{EXPECTED_NAME}",
+        "ExpectedKey": f"models/xgboost-1/output/{EXPECTED_NAME}"}}  # fmt: skip
+    expected = json.loads(s3.get_object(Bucket=bucket, Key=answer["Data"]["ExpectedKey"])["Body"].read())
+    assert expected["row"] == dict(HOUSING.example) and expected["predict"]["count"] == 1  # the schema's example
     written = s3.get_object(Bucket=bucket, Key=answer["Data"]["CompiledKey"])["Body"].read()
     assert from_bytes(written).feature_names == HOUSING.names  # checked against the schema it names, and bound to it
     served = {"MODEL_URI": model_uri, "SCHEMA_URI": properties["SchemaUri"], "COMPILED_MODEL_URI": compiled_uri}

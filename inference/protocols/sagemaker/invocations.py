@@ -8,7 +8,7 @@ An empty body answers 204. The differences from the container are in the README.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,6 +33,12 @@ class Invocation(NamedTuple):
     status: int
     content_type: str | None  # None with 204: no body, no Content-Type
     body: bytes
+    predicted: list[Any] | None = None
+    """What the model predicted for each row, as Python numbers (the metrics summarize it)."""
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.predicted is None else len(self.predicted)
 
 
 def invoke(bundle: ModelBundle, body: bytes, content_type: str | None, accept: str | None, output_keys: str | None,
@@ -54,7 +60,8 @@ def invoke(bundle: ModelBundle, body: bytes, content_type: str | None, accept: s
     values = predicted.tolist()  # Python floats, as the container's .tolist() gives them
     writer, answer_type = answer_codec.writer, answer_codec.answer_type
     assert writer is not None and answer_type is not None
-    return Invocation(200, answer_type, writer(records(values, keys, objective, bundle.ensemble.num_groups), keys))
+    body = writer(records(values, keys, objective, bundle.ensemble.num_groups), keys)
+    return Invocation(200, answer_type, body, values)
 
 
 def requested_output(query: str | None, header: str | None, deployment: str | None) -> str | None:
