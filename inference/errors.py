@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -74,3 +75,17 @@ def echoed(name: object, limit: int = 64) -> str:
     """A client-supplied name made safe to echo in an error: valid UTF-8 (lone surrogates escaped), bounded."""
     text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def json_refusal(error: Exception) -> str:
+    """Why ``json.loads`` refused a text, in words about the text, never Python's own ("maximum recursion depth
+    exceeded", "use sys.set_int_max_str_digits()")."""
+    if isinstance(error, RecursionError):
+        return "arrays or objects nest too deeply"
+    if isinstance(error, json.JSONDecodeError):  # its msg names the JSON syntax that is wrong ("Expecting value")
+        return f"{error.msg} at line {error.lineno}, column {error.colno}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {error.start})"
+    if "integer string conversion" in str(error):
+        return "a number has more than 4300 digits"
+    return "it is not JSON"
