@@ -118,8 +118,8 @@ class Predictor:
             self._error = str(exc)
             logger.error("model not loaded from %s: %s", self._uri, exc)
             return
-        except Exception as exc:  # a malformed document the compiler did not anticipate: still never crash
-            self._error = f"the model file is malformed ({type(exc).__name__}: {exc})"
+        except Exception:  # a malformed document the compiler did not anticipate: still never crash
+            self._error = "the model file is malformed: it could not be compiled (the log has the details)"
             logger.exception("model not loaded from %s: %s", self._uri, self._error)
             return
         self._model, self._error = model, None

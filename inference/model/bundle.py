@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inference.errors import ModelFormatError, ModelUnavailable
+from inference.errors import ModelFormatError, ModelUnavailable, json_refusal
 from inference.model import artifact, compiled
 from inference.model.columns import Columns
 from inference.model.schema import Schema, SchemaError
@@ -171,9 +171,15 @@ def load_schema(uri: str, *, explicit: bool, s3: S3Settings = DEFAULT_S3) -> Sch
         hint = "" if explicit else " (SCHEMA_URI is not set, so it was looked for beside the model)"
         raise ModelFormatError(f"the model's schema could not be read: {error}{hint}") from None
     try:
-        return Schema.from_document(json.loads(data), origin=uri)
-    except (ValueError, RecursionError) as error:  # SchemaError is a ValueError; so are JSON errors
-        reason = error if isinstance(error, SchemaError) else f"{uri}: not valid JSON ({error})"
+        document = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise ModelFormatError(
+            f"the model's schema is invalid: {uri}: not valid JSON ({json_refusal(error)})"
+        ) from None
+    try:
+        return Schema.from_document(document, origin=uri)
+    except (ValueError, RecursionError) as error:  # SchemaError names the key; anything else gets our words
+        reason = error if isinstance(error, SchemaError) else f"{uri}: a value in it cannot be read"
         raise ModelFormatError(f"the model's schema is invalid: {reason}") from None
 
 
