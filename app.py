@@ -64,6 +64,8 @@ def _pinned_model(scope: TrainingStack, pinned: ModelArtifactLocation) -> ModelA
         revision=pinned_revision(pinned.uri, pinned.schema.uri, compiled.uri if compiled else None),
         compiled_bucket=bucket(compiled.bucket_name, "PinnedCompiledBucket") if compiled else None,
         compiled_key=compiled.key if compiled else None,
+        model_sha256=pinned.sha256,
+        compiled_sha256=pinned.compiled_sha256,
     )
 
 

@@ -24,8 +24,9 @@ ECS_ARCHITECTURES = {"arm64": ecs.CpuArchitecture.ARM64, "x86_64": ecs.CpuArchit
 PING_COMMAND = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/ping', timeout=3)"
 ENVIRONMENT_REASON = (
     "The container environment holds no secret: MODEL_URI, SCHEMA_URI and COMPILED_MODEL_URI (bucket/keys "
-    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY and PORT. S3 access comes from "
-    "the task role, not from a credential."
+    "already in this template), MODEL_SHA256 and COMPILED_MODEL_SHA256 (digests of the objects the role reads), "
+    "MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY and PORT. S3 access comes from the task role, not from a "
+    "credential."
 )
 EXECUTION_ROLE_REASON = (
     "ecr:GetAuthorizationToken supports no resource-level permissions (AWS requires Resource '*'); the "

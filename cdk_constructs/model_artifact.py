@@ -20,7 +20,8 @@ class ModelArtifact:
     changes with them.
 
     ``environment()`` is what every backend reads (``COMPILED_MODEL_URI`` only with a compiled form; without
-    one the backends serve the tarball); ``grant_read(grantee)`` lets a backend get exactly these objects: no
+    one the backends serve the tarball; ``MODEL_SHA256``/``COMPILED_MODEL_SHA256`` when known, which the
+    backends check each object against); ``grant_read(grantee)`` lets a backend get exactly these objects: no
     listing, no other keys, no bucket metadata.
     """
 
@@ -34,10 +35,17 @@ class ModelArtifact:
     compiled_bucket: s3.IBucket | None = None
     compiled_key: str | None = None
     """The compiled form of ``model_key`` (``inference.model.compile``), or None to serve the tarball."""
+    model_sha256: str | None = None
+    """SHA-256 of ``model.tar.gz`` (``MODEL_SHA256``): the backends refuse a tarball, or a compiled form built
+    from one, with other bytes. None: not checked."""
+    compiled_sha256: str | None = None
+    """SHA-256 of the compiled form (``COMPILED_MODEL_SHA256``): the backends refuse an archive with other bytes."""
 
     def __post_init__(self) -> None:
         if (self.compiled_bucket is None) != (self.compiled_key is None):
             raise ValueError("compiled_bucket and compiled_key go together: give both or neither")
+        if self.compiled_sha256 is not None and self.compiled_key is None:
+            raise ValueError("compiled_sha256 is the digest of a compiled form: give compiled_bucket and compiled_key")
 
     @property
     def model_uri(self) -> str:
@@ -62,7 +70,8 @@ class ModelArtifact:
         }
         if self.compiled_uri is not None:
             environment[Env.COMPILED_MODEL_URI] = self.compiled_uri
-        return environment
+        digests = {Env.MODEL_SHA256: self.model_sha256, Env.COMPILED_MODEL_SHA256: self.compiled_sha256}
+        return environment | {name: digest for name, digest in digests.items() if digest is not None}
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """``s3:GetObject`` on the model, schema (and compiled) objects, and decrypt where a bucket has a key."""

@@ -19,6 +19,11 @@ class Env:
     MODEL_URI = "MODEL_URI"
     SCHEMA_URI = "SCHEMA_URI"
     COMPILED_MODEL_URI = "COMPILED_MODEL_URI"
+    MODEL_SHA256 = "MODEL_SHA256"
+    """SHA-256 of the ``model.tar.gz`` the deployment serves (the compile step's): the tarball, and the source a
+    compiled form names, must match it."""
+    COMPILED_MODEL_SHA256 = "COMPILED_MODEL_SHA256"
+    """SHA-256 of the ``model.compiled.npz`` the compile step wrote: the archive's bytes must match it."""
     MODEL_VERSION = "MODEL_VERSION"
     MODEL_REVISION = "MODEL_REVISION"
     """Written by the stacks so that a new model changes the configuration; the runtime never reads it."""
@@ -59,12 +64,25 @@ class S3Settings(NamedTuple):
 DEFAULT_S3 = S3Settings()
 
 
+class Digests(NamedTuple):
+    """The SHA-256 (hex) the deployment expects of the model's objects; None: that object is not checked."""
+
+    model: str | None = None
+    """``model.tar.gz``: what the tarball hashes to, and the source a compiled form must name."""
+    compiled: str | None = None
+    """``model.compiled.npz``: what the archive's bytes hash to (its own metadata could be copied by a forger)."""
+
+
+NO_DIGESTS = Digests()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     model_uri: str | None = None
     """The model to serve; None: the one SageMaker hosting mounts in ``sagemaker_model_dir``, if any."""
     schema_uri: str | None = None
     compiled_model_uri: str | None = None
+    digests: Digests = NO_DIGESTS
     model_version: str | None = None
     model_retry_seconds: float = 10.0
     sagemaker_model_dir: str = SAGEMAKER_MODEL_DIR
@@ -89,6 +107,7 @@ class Settings:
             model_uri=read.text(Env.MODEL_URI),
             schema_uri=read.text(Env.SCHEMA_URI),
             compiled_model_uri=read.text(Env.COMPILED_MODEL_URI),
+            digests=Digests(read.sha256(Env.MODEL_SHA256), read.sha256(Env.COMPILED_MODEL_SHA256)),
             model_version=read.text(Env.MODEL_VERSION),
             model_retry_seconds=read.number(Env.MODEL_RETRY_SECONDS, 10.0, 0.0, 86400.0),
             sagemaker_model_dir=read.text(Env.SAGEMAKER_MODEL_DIR) or SAGEMAKER_MODEL_DIR,
@@ -119,6 +138,12 @@ class _Reader:
 
     def text(self, name: str) -> str | None:
         return self._raw(name) or None
+
+    def sha256(self, name: str) -> str | None:
+        raw = self._raw(name).lower()
+        if raw and (len(raw) != 64 or raw.strip("0123456789abcdef")):
+            raise SettingsError(f"{name} must be a SHA-256 in hex (64 digits), got {raw[:80]!r}")
+        return raw or None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         raw = self._raw(name) or str(default)

@@ -19,14 +19,15 @@ LOGGER = logging.getLogger("inference.compile_handler")
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Compile the tarball an event names (a step after the training job); errors propagate, failing the step."""
-    written, source = compile_uri(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
-    return {"compiled_uri": written, "source_sha256": source}
+    written = compile_uri(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
+    return {"compiled_uri": written.uri, "source_sha256": written.source_sha256, "compiled_sha256": written.sha256}
 
 
 def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Provider framework's ``onEvent``. Create/Update compile ``ResourceProperties.ModelUri``, checked
     against ``SchemaUri``, into ``model.compiled.npz`` beside it, and answer the archive's URI as the physical
-    ID, with ``Data`` ``CompiledUri``, ``CompiledKey`` and ``SourceSha256``. Delete does nothing: the bucket
+    ID, with ``Data`` ``CompiledUri``, ``CompiledKey``, ``SourceSha256`` (the tarball's SHA-256) and
+    ``CompiledSha256`` (the archive's), which the backends check what they read against. Delete does nothing: the bucket
     keeps its objects. A model that cannot be compiled raises, failing the deployment with why."""
     request_type = event.get("RequestType")
     if request_type == "Delete":
@@ -36,12 +37,15 @@ def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, An
     properties = event.get("ResourceProperties") or {}
     model_uri, schema_uri = _property(properties, "ModelUri"), _property(properties, "SchemaUri")
     try:
-        written, source = compile_uri(model_uri, None, schema_uri)
+        written = compile_uri(model_uri, None, schema_uri)
     except ModelFormatError as error:
         raise ModelFormatError(f"{model_uri} cannot be compiled, so it is not served: {error}") from error
-    LOGGER.info("compiled %s (sha256 %s) into %s", model_uri, source, written)
-    key = written.removeprefix("s3://").partition("/")[2]
-    return {"PhysicalResourceId": written, "Data": {"CompiledUri": written, "CompiledKey": key, "SourceSha256": source}}
+    LOGGER.info("compiled %s (sha256 %s) into %s (sha256 %s)", model_uri, written.source_sha256, written.uri,
+                written.sha256)  # fmt: skip
+    key = written.uri.removeprefix("s3://").partition("/")[2]
+    data = {"CompiledUri": written.uri, "CompiledKey": key, "SourceSha256": written.source_sha256,
+            "CompiledSha256": written.sha256}  # fmt: skip
+    return {"PhysicalResourceId": written.uri, "Data": data}
 
 
 def _property(properties: dict[str, Any], name: str) -> str:
