@@ -21,6 +21,11 @@ class InferenceError(Exception):
         self.field = field
         self.row = row
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the body (lower-case names)."""
+        return {}
+
     def to_body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
@@ -65,6 +70,22 @@ class ModelUnavailable(InferenceError):
 
     status = 503
     default_code = "model_unavailable"
+
+
+class Overloaded(InferenceError):
+    """As much work of this kind as the server takes on is already running or waiting: answered 503 at once,
+    with ``Retry-After`` (seconds), rather than left to stall the server's other requests."""
+
+    status = 503
+    default_code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"retry-after": str(self.retry_after)}
 
 
 class ModelFormatError(Exception):

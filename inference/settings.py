@@ -42,6 +42,10 @@ class Env:
     GRACEFUL_SHUTDOWN_SECONDS = "GRACEFUL_SHUTDOWN_SECONDS"
     REQUEST_TIMEOUT_SECONDS = "REQUEST_TIMEOUT_SECONDS"
     ACCESS_LOG = "ACCESS_LOG"
+    PREDICT_THREADS = "PREDICT_THREADS"
+    PREDICT_QUEUE = "PREDICT_QUEUE"
+    EXPLAIN_THREADS = "EXPLAIN_THREADS"
+    EXPLAIN_QUEUE = "EXPLAIN_QUEUE"
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -76,6 +80,22 @@ class Digests(NamedTuple):
 NO_DIGESTS = Digests()
 
 
+class LaneSize(NamedTuple):
+    """How much of one kind of model work a server worker takes on (``inference.lanes``)."""
+
+    threads: int
+    """Requests worked on at once, each on a thread of its own."""
+    queue: int
+    """Requests that may wait for a thread; one more is answered 503 with Retry-After."""
+
+
+PREDICT_LANE = LaneSize(threads=1, queue=32)
+"""Predictions (/predict, /invocations): milliseconds each; 32 waiting bodies hold at most 32 MiB."""
+EXPLAIN_LANE = LaneSize(threads=1, queue=2)
+"""Explanations: up to a second for 1000 rows of the shipped model on a 0.25 vCPU task, so at most about three
+seconds of waiting; one thread, so a task's CPU is never all TreeSHAP's."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     model_uri: str | None = None
@@ -98,6 +118,8 @@ class Settings:
     graceful_shutdown_seconds: int = 20
     request_timeout_seconds: int = 15
     access_log: bool = False
+    predict_lane: LaneSize = PREDICT_LANE
+    explain_lane: LaneSize = EXPLAIN_LANE
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,7 +148,11 @@ class Settings:
             graceful_shutdown_seconds=read.integer(Env.GRACEFUL_SHUTDOWN_SECONDS, 20, 1, 3600),
             request_timeout_seconds=read.integer(Env.REQUEST_TIMEOUT_SECONDS, 15, 1, 300),
             access_log=read.flag(Env.ACCESS_LOG),
-        )
+            predict_lane=LaneSize(read.integer(Env.PREDICT_THREADS, PREDICT_LANE.threads, 1, 64),
+                                  read.integer(Env.PREDICT_QUEUE, PREDICT_LANE.queue, 0, 4096)),
+            explain_lane=LaneSize(read.integer(Env.EXPLAIN_THREADS, EXPLAIN_LANE.threads, 1, 64),
+                                  read.integer(Env.EXPLAIN_QUEUE, EXPLAIN_LANE.queue, 0, 4096)),
+        )  # fmt: skip
 
 
 class _Reader:

@@ -25,7 +25,7 @@ LAYERS = [
     ("inference.protocols.formats",),
     ("inference.protocols.codecs",),
     ("inference.protocols.api", "inference.protocols.sagemaker"),
-    ("inference.service", "inference.logs"),
+    ("inference.service", "inference.logs", "inference.lanes"),
     ("inference.routes", "inference"),
 ]
 """From the ground up; a module may import its own layer's modules (without a loop) and any layer below."""
