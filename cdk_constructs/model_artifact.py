@@ -73,16 +73,22 @@ class ModelArtifact:
         digests = {Env.MODEL_SHA256: self.model_sha256, Env.COMPILED_MODEL_SHA256: self.compiled_sha256}
         return environment | {name: digest for name, digest in digests.items() if digest is not None}
 
+    def object_arns(self) -> list[str]:
+        """The ARNs of the model, schema (and compiled) objects: what a backend reads, and nothing else."""
+        return [bucket.arn_for_objects(key) for bucket, key in self._objects()]
+
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """``s3:GetObject`` on the model, schema (and compiled) objects, and decrypt where a bucket has a key."""
+        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=self.object_arns())
+        for bucket in dict.fromkeys(bucket for bucket, _ in self._objects()):  # each bucket once, in order
+            if bucket.encryption_key is not None:
+                bucket.encryption_key.grant_decrypt(grantee)
+
+    def _objects(self) -> list[tuple[s3.IBucket, str]]:
         objects = [(self.model_bucket, self.model_key), (self.schema_bucket, self.schema_key)]
         if self.compiled_bucket is not None and self.compiled_key is not None:
             objects.append((self.compiled_bucket, self.compiled_key))
-        arns = [bucket.arn_for_objects(key) for bucket, key in objects]
-        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=arns)
-        for bucket in dict.fromkeys(bucket for bucket, _ in objects):  # each bucket once, in order
-            if bucket.encryption_key is not None:
-                bucket.encryption_key.grant_decrypt(grantee)
+        return objects
 
 
 def pinned_revision(model_uri: str, schema_uri: str, compiled_uri: str | None = None) -> str:

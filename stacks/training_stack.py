@@ -36,7 +36,12 @@ class TrainingStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: TrainingConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         retention = RETENTION[config.log_retention_days]
-        storage = ModelBucket(self, "ModelBucket", destroy=config.model_bucket_removal_policy == "destroy")
+        storage = ModelBucket(
+            self,
+            "ModelBucket",
+            access_log_days=config.log_retention_days,
+            destroy=config.model_bucket_removal_policy == "destroy",
+        )
         self.model_bucket: s3.IBucket = storage.bucket
         data = TrainingData(
             self,
