@@ -13,8 +13,8 @@ from cdk_constructs.nag import acknowledge
 
 LOOKUP = "ec2:DescribeManagedPrefixLists"
 LOOKUP_REASON = (
-    f"{LOOKUP} (read-only) supports no resource-level permissions: AWS requires Resource '*'. It runs once per "
-    "deployment to find the ID of the region's S3 prefix list, which a security group rule must name."
+    f"{LOOKUP} (read-only) supports no resource-level permissions: AWS requires Resource '*'. It runs when the "
+    "stack is created, to find the ID of the region's S3 prefix list, which a security group rule must name."
 )
 RUNTIME_REASON = (
     "AwsCustomResource's handler runtime is chosen by aws-cdk-lib and cannot be set; it is a deploy-time lookup "
@@ -26,8 +26,8 @@ class ManagedPrefixList(Construct):
     """``peer`` and ``prefix_list_id`` of ``com.amazonaws.<region>.<service>``: security group rules can name a
     gateway endpoint's service only by its prefix list, whose ID differs by region and is unknown offline.
 
-    An ``AwsCustomResource`` calls ``DescribeManagedPrefixLists`` on every deployment, with a role of its own
-    that may do that and write its log group, nothing else.
+    An ``AwsCustomResource`` calls ``DescribeManagedPrefixLists`` when it is created (and again only if its call
+    changes), with a role of its own that may do that and write its log group, nothing else.
     """
 
     def __init__(self, scope: Construct, id_: str, *, service: str, log_retention: logs.RetentionDays) -> None:
