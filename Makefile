@@ -122,6 +122,8 @@ bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run
 	$(PY) -m bench.run
 	$(PY) -m bench.measure_explain
 	$(PY) -m bench.measure_explain_handler
+	$(PY) -m bench.ping_under_load
+	$(PY) -m bench.crafted_archives
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out

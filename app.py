@@ -69,6 +69,8 @@ def _pinned_model(scope: TrainingStack, pinned: ModelArtifactLocation) -> ModelA
         compiled_key=compiled.key if compiled else None,
         expected_bucket=bucket(compiled.bucket_name, "PinnedCompiledBucket") if compiled else None,
         expected_key=expected_key,  # written beside the compiled form by the compile step
+        model_sha256=pinned.sha256,
+        compiled_sha256=pinned.compiled_sha256,
     )
 
 

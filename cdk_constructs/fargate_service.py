@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -16,6 +17,9 @@ from cdk_constructs.private_load_balancer import PrivateLoadBalancer
 from inference.settings import Env
 
 CONTAINER_PORT = 8080
+CONTAINER_USER = "10001:10001"
+"""The image's own ``USER`` (fargate_image/Dockerfile), said by the task definition too: the server runs as an
+unprivileged user even if an image ever came without one."""
 HEALTH_CHECK_PATH = "/ping"
 SCRATCH_DIR = "/tmp"  # noqa: S108 (a path inside the container: the one writable, task-scoped volume)
 BACKEND = "fargate"
@@ -31,9 +35,9 @@ ECS_ARCHITECTURES = {"arm64": ecs.CpuArchitecture.ARM64, "x86_64": ecs.CpuArchit
 PING_COMMAND = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{CONTAINER_PORT}/ping', timeout=3)"
 ENVIRONMENT_REASON = (
     "The container environment holds no secret: MODEL_URI, SCHEMA_URI and COMPILED_MODEL_URI (bucket/keys "
-    "already in this template), MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY, METRICS_BACKEND and PORT. S3 "
-    "access comes from "
-    "the task role, not from a credential."
+    "already in this template), MODEL_SHA256 and COMPILED_MODEL_SHA256 (digests of the objects the role reads), "
+    "MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY, METRICS_BACKEND and PORT. S3 access comes from the task role, "
+    "not from a credential."
 )
 EXECUTION_ROLE_REASON = (
     "ecr:GetAuthorizationToken supports no resource-level permissions (AWS requires Resource '*'); the "
@@ -42,7 +46,9 @@ EXECUTION_ROLE_REASON = (
 
 
 class FargateService(Construct):
-    """``fargate_image`` on Fargate: no public IP, read-only root file system, reachable only from the ALB.
+    """``fargate_image`` on Fargate: no public IP, read-only root file system, an unprivileged user without
+    Linux capabilities, reachable only from the ALB; its security group sends nothing until the network's
+    ``allow_endpoints_from`` lets it reach the VPC endpoints.
 
     Deployments roll back on failure (circuit breaker); the service scales on CPU and on ALB requests
     per task. ``environment`` carries ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION`` (and ``COMPILED_MODEL_URI``
@@ -81,12 +87,13 @@ class FargateService(Construct):
             ),
         )
         environment = {**environment, Env.WEB_CONCURRENCY: str(workers), Env.METRICS_BACKEND: BACKEND}
-        self._add_server_container(repo_root, architecture, environment)
-        self.security_group = ec2.SecurityGroup(
+        self.container = self._add_server_container(repo_root, architecture, environment)
+        self.execution_role = self.task_definition.obtain_execution_role()
+        image: ecr_assets.DockerImageAsset = self.container.node.find_child("AssetImage")  # type: ignore[assignment]
+        self.image_repository_arn = image.repository.repository_arn
+        self.security_group = ec2.SecurityGroup(  # egress only where the network allows (its endpoints)
             self, "TaskSecurityGroup", vpc=vpc, allow_all_outbound=False, description="Model server tasks"
         )
-        # S3 is reached through the gateway endpoint, whose prefix list ID cannot be resolved offline.
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs")
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -109,7 +116,10 @@ class FargateService(Construct):
 
     def _add_server_container(
         self, repo_root: Path, architecture: CpuArchitecture, environment: Mapping[str, str]
-    ) -> None:
+    ) -> ecs.ContainerDefinition:
+        """The server: unprivileged, every Linux capability dropped, read-only root file system but ``/tmp``."""
+        linux = ecs.LinuxParameters(self, "LinuxParameters")
+        linux.drop_capabilities(ecs.Capability.ALL)
         container = self.task_definition.add_container(
             "Server",
             image=fargate_container_image(repo_root, architecture),
@@ -125,9 +135,12 @@ class FargateService(Construct):
                 command=["CMD", "python", "-c", PING_COMMAND], start_period=Duration.seconds(60)
             ),
             readonly_root_filesystem=True,
+            user=CONTAINER_USER,
+            linux_parameters=linux,
         )
         self.task_definition.add_volume(name="tmp")
         container.add_mount_points(ecs.MountPoint(container_path=SCRATCH_DIR, source_volume="tmp", read_only=False))
+        return container
 
     def _build_autoscaling(self, min_tasks: int, max_tasks: int) -> None:
         scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import jsii
 from aws_cdk import Acknowledgment, RemovalPolicy, Validations
@@ -50,7 +50,8 @@ class _AccessLogSettings:
 
 
 class InferenceApi(Construct):
-    """An HTTP API with ``POST`` and ``GET`` on every path of ``routes`` (path -> integration).
+    """An HTTP API with ``POST`` and ``GET`` on every path of ``routes`` (path -> integration), or the methods
+    ``methods`` gives a path (``/invocations`` takes POST alone: a GET route would only reach a 405).
 
     Every route requires SigV4-signed requests (``AWS_IAM``) unless ``iam_auth`` is False, the documented
     opt-out for demos (only then is cdk-nag's APIG4 acknowledged, route by route). The ``$default`` stage
@@ -63,6 +64,7 @@ class InferenceApi(Construct):
         id_: str,
         *,
         routes: Mapping[str, apigwv2.HttpRouteIntegration],
+        methods: Mapping[str, Sequence[str]] | None = None,
         iam_auth: bool,
         throttle_rate_limit: float,
         throttle_burst_limit: int,
@@ -93,7 +95,8 @@ class InferenceApi(Construct):
         )
         self.url = self.stage.url
         for path, integration in routes.items():
-            added = self.http_api.add_routes(path=path, methods=list(ROUTE_METHODS), integration=integration)
+            allowed = [m for m in ROUTE_METHODS if not methods or path not in methods or m.value in methods[path]]
+            added = self.http_api.add_routes(path=path, methods=allowed, integration=integration)
             if not iam_auth:
                 for route in added:
                     _acknowledge_open_route(route)

@@ -20,7 +20,8 @@ class ModelArtifact:
     changes with them.
 
     ``environment()`` is what every backend reads (``COMPILED_MODEL_URI`` only with a compiled form; without
-    one the backends serve the tarball); ``grant_read(grantee)`` lets a backend get exactly these objects: no
+    one the backends serve the tarball; ``MODEL_SHA256``/``COMPILED_MODEL_SHA256`` when known, which the
+    backends check each object against); ``grant_read(grantee)`` lets a backend get exactly these objects: no
     listing, no other keys, no bucket metadata.
     """
 
@@ -38,12 +39,19 @@ class ModelArtifact:
     expected_key: str | None = None
     """``model.expected.json``: the answers the model must give to its schema's example (``inference.expected``),
     written beside the compiled form; the pre-traffic hook compares a new version's answers with it."""
+    model_sha256: str | None = None
+    """SHA-256 of ``model.tar.gz`` (``MODEL_SHA256``): the backends refuse a tarball, or a compiled form built
+    from one, with other bytes. None: not checked."""
+    compiled_sha256: str | None = None
+    """SHA-256 of the compiled form (``COMPILED_MODEL_SHA256``): the backends refuse an archive with other bytes."""
 
     def __post_init__(self) -> None:
         if (self.compiled_bucket is None) != (self.compiled_key is None):
             raise ValueError("compiled_bucket and compiled_key go together: give both or neither")
         if (self.expected_bucket is None) != (self.expected_key is None):
             raise ValueError("expected_bucket and expected_key go together: give both or neither")
+        if self.compiled_sha256 is not None and self.compiled_key is None:
+            raise ValueError("compiled_sha256 is the digest of a compiled form: give compiled_bucket and compiled_key")
 
     @property
     def model_uri(self) -> str:
@@ -68,7 +76,12 @@ class ModelArtifact:
         }
         if self.compiled_uri is not None:
             environment[Env.COMPILED_MODEL_URI] = self.compiled_uri
-        return environment
+        digests = {Env.MODEL_SHA256: self.model_sha256, Env.COMPILED_MODEL_SHA256: self.compiled_sha256}
+        return environment | {name: digest for name, digest in digests.items() if digest is not None}
+
+    def object_arns(self) -> list[str]:
+        """The ARNs of the model, schema (and compiled) objects: what a backend reads, and nothing else."""
+        return [bucket.arn_for_objects(key) for bucket, key in self._objects()]
 
     @property
     def expected_uri(self) -> str | None:
@@ -95,14 +108,16 @@ class ModelArtifact:
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """``s3:GetObject`` on the model, schema (and compiled) objects, and decrypt where a bucket has a key."""
+        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=self.object_arns())
+        for bucket in dict.fromkeys(bucket for bucket, _ in self._objects()):  # each bucket once, in order
+            if bucket.encryption_key is not None:
+                bucket.encryption_key.grant_decrypt(grantee)
+
+    def _objects(self) -> list[tuple[s3.IBucket, str]]:
         objects = [(self.model_bucket, self.model_key), (self.schema_bucket, self.schema_key)]
         if self.compiled_bucket is not None and self.compiled_key is not None:
             objects.append((self.compiled_bucket, self.compiled_key))
-        arns = [bucket.arn_for_objects(key) for bucket, key in objects]
-        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=arns)
-        for bucket in dict.fromkeys(bucket for bucket, _ in objects):  # each bucket once, in order
-            if bucket.encryption_key is not None:
-                bucket.encryption_key.grant_decrypt(grantee)
+        return objects
 
 
 def pinned_revision(model_uri: str, schema_uri: str, compiled_uri: str | None = None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -10,16 +10,17 @@ ACCESS_LOGS_PREFIX = "model-bucket/"
 
 
 class ModelBucket(Construct):
-    """A versioned, SSE-S3 encrypted, TLS-only, private bucket whose server access logs go to ``log_bucket``.
+    """A versioned, SSE-S3 encrypted, TLS-only, private bucket whose server access logs go to ``log_bucket``,
+    where they expire after ``access_log_days`` (as long as the stacks keep their CloudWatch logs).
 
     ``destroy=False`` (the default) keeps both buckets and their objects when the stack is deleted;
     ``destroy=True`` deletes them, emptying them first.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, destroy: bool = False) -> None:
+    def __init__(self, scope: Construct, id_: str, *, access_log_days: int, destroy: bool = False) -> None:
         super().__init__(scope, id_)
         removal_policy = RemovalPolicy.DESTROY if destroy else RemovalPolicy.RETAIN
-        self.log_bucket = self._build_log_bucket(removal_policy, destroy)
+        self.log_bucket = self._build_log_bucket(removal_policy, destroy, access_log_days)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -34,7 +35,7 @@ class ModelBucket(Construct):
             auto_delete_objects=destroy,
         )
 
-    def _build_log_bucket(self, removal_policy: RemovalPolicy, destroy: bool) -> s3.Bucket:
+    def _build_log_bucket(self, removal_policy: RemovalPolicy, destroy: bool, days: int) -> s3.Bucket:
         log_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -44,6 +45,13 @@ class ModelBucket(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=removal_policy,
             auto_delete_objects=destroy,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=Duration.days(days),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
         )
         Validations.of(log_bucket).acknowledge(
             Acknowledgment(

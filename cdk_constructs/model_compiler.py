@@ -28,6 +28,10 @@ TIMEOUT = Duration.minutes(5)
 """1864 trees of depth 7 compile in about 0.6 s and 100 MB here; the rest is an image cold start and S3."""
 TARBALL_NAME = "model.tar.gz"
 MODELS_OUTPUT = "models/<job name>/output/"
+ANSWERS = ("CompiledUri", "CompiledKey", "SourceSha256", "CompiledSha256", "ExpectedUri", "ExpectedKey")
+"""The ``Data`` the step answers (``lambda_image/compile_handler.py``), also one of its properties: a new one
+changes the properties, so CloudFormation asks the step again rather than failing ``Fn::GetAtt`` on an old
+answer that lacks it."""
 _INVOKE_REASON = (
     "The Provider framework grants lambda:InvokeFunction on the compile function and on its versions "
     "(<ARN>:*); no other function."
@@ -43,7 +47,8 @@ class ModelCompiler(Construct):
     The function may read only the tarballs of jobs under ``job_outputs`` (``models/xgboost-*/output/``) and the
     schema at ``schema_key``, and write only ``model.compiled.npz`` there: patterns that stay the same from one
     job to the next, so the policy never changes just before a compile (IAM is eventually consistent).
-    Attributes: ``compiled_uri``, ``compiled_key``, ``source_sha256`` (tokens), ``function``, ``role``,
+    Attributes: ``compiled_uri``, ``compiled_key``, ``source_sha256`` (the tarball's SHA-256) and
+    ``compiled_sha256`` (the archive's) as tokens, ``function``, ``role``,
     ``provider``, ``resource``, ``log_group``.
     """
 
@@ -91,14 +96,20 @@ class ModelCompiler(Construct):
             "Compiled",
             service_token=self.provider.service_token,
             resource_type="Custom::CompiledModel",
-            properties={"ModelUri": model_uri, "SchemaUri": schema_uri, "ArchiveFormat": str(FORMAT),
-                        "ExpectedFormat": str(EXPECTED_FORMAT)},
-        )  # fmt: skip
+            properties={
+                "ModelUri": model_uri,
+                "SchemaUri": schema_uri,
+                "ArchiveFormat": str(FORMAT),
+                "ExpectedFormat": str(EXPECTED_FORMAT),
+                "Answers": ",".join(ANSWERS),
+            },
+        )
         self.compiled_uri = self.resource.get_att_string("CompiledUri")
         self.compiled_key = self.resource.get_att_string("CompiledKey")
         self.expected_uri = self.resource.get_att_string("ExpectedUri")
         self.expected_key = self.resource.get_att_string("ExpectedKey")
         self.source_sha256 = self.resource.get_att_string("SourceSha256")
+        self.compiled_sha256 = self.resource.get_att_string("CompiledSha256")
         acknowledge(
             framework_role.node.find_child("DefaultPolicy"), {function_versions_finding(self.function): _INVOKE_REASON}
         )

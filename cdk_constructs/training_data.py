@@ -6,10 +6,11 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from aws_cdk import DefaultStackSynthesizer, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
@@ -64,17 +65,19 @@ class TrainingData(Construct):
         self.schema_key = f"{self.prefix}{schema_file}"
         self.schema_uri = f"s3://{bucket.bucket_name}/{self.schema_key}"
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
-        self.upload_role = iam.Role(self, "UploadRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        self.log_group.grant_write(self.upload_role)
+        self.asset = s3_assets.Asset(self, "Files", path=str(data_dir), exclude=_everything_but(uploaded.values()))
+        self.upload_role = self._build_upload_role()
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Upload",
             destination_bucket=bucket,
             destination_key_prefix=self.prefix,
-            sources=[s3deploy.Source.asset(str(data_dir), exclude=_everything_but(uploaded.values()))],
-            role=self.upload_role,
+            sources=[s3deploy.Source.bucket(self.asset.bucket, self.asset.s3_object_key)],
+            role=self.upload_role.without_policy_updates(),  # its own grants (the whole bucket) are dropped
             log_group=self.log_group,
+            prune=False,  # the prefix is content-addressed: nothing there is ever stale, so nothing is deleted
         )
+        self.deployment.node.add_dependency(self.upload_role)
         self._acknowledge_upload_findings()
 
     def channel_uri(self, channel: str) -> str:
@@ -87,30 +90,33 @@ class TrainingData(Construct):
         iam.Grant.add_to_principal(
             grantee=grantee, actions=["s3:GetObject"], resource_arns=[self.bucket.arn_for_objects(f"{self.prefix}*")]
         )
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{self.prefix}*"]}},
-            )
+        grantee.grant_principal.add_to_principal_policy(_list_prefix(self.bucket, self.prefix))
+
+    def _build_upload_role(self) -> iam.Role:
+        """The upload's role, granted exactly what ``aws s3 cp`` of the staged zip and ``aws s3 sync`` into the
+        prefix call (BucketDeployment's handler): read that one zip, list the prefix, put objects under it. It
+        may not delete (so never a version), and may not write anywhere else: the models stay out of reach."""
+        role = iam.Role(self, "UploadRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(role)
+        read = [self.asset.bucket.arn_for_objects(self.asset.s3_object_key)]
+        iam.Grant.add_to_principal(grantee=role, actions=["s3:GetObject"], resource_arns=read)
+        written = [self.bucket.arn_for_objects(f"{self.prefix}*")]
+        iam.Grant.add_to_principal(
+            grantee=role, actions=["s3:PutObject", "s3:AbortMultipartUpload"], resource_arns=written
         )
+        role.add_to_principal_policy(_list_prefix(self.bucket, self.prefix))
+        return role
 
     def _acknowledge_upload_findings(self) -> None:
-        """BucketDeployment's own grants and handler, which it offers no way to narrow."""
-        assets = f"arn:<AWS::Partition>:s3:::cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-"
-        assets += "<AWS::AccountId>-<AWS::Region>/*"
-        read_reason = "BucketDeployment grants read on the CDK asset bucket to fetch the staged data zip."
+        """The prefix the upload writes, and BucketDeployment's handler, whose runtime it offers no way to set."""
         write_reason = (
-            "BucketDeployment grants read/write on the destination bucket; its handler only syncs under "
-            f"the content-addressed prefix {self.prefix} (and prunes only there)."
+            f"Write-only (PutObject, AbortMultipartUpload: no delete, so no object version can be removed) under "
+            f"{self.prefix}, the prefix named by this upload's content hash; the models and other data sets are "
+            "out of reach."
         )
-        findings = {f"Action::{action}": read_reason for action in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")}
-        findings[f"Resource::{assets}"] = read_reason
-        findings |= {f"Action::{action}": write_reason for action in ("s3:Abort*", "s3:DeleteObject*")}
-        findings[f"Resource::<{logical_id(self.bucket)}.Arn>/*"] = write_reason
         acknowledge(
             self.upload_role.node.find_child("DefaultPolicy"),
-            {f"AwsSolutions-IAM5[{finding}]": reason for finding, reason in findings.items()},
+            {f"AwsSolutions-IAM5[Resource::<{logical_id(self.bucket)}.Arn>/{self.prefix}*]": write_reason},
         )
         handler = next(c for c in Stack.of(self).node.children if c.node.id.startswith("Custom::CDKBucketDeployment"))
         acknowledge(
@@ -120,6 +126,14 @@ class TrainingData(Construct):
                 "layer) and cannot be set; it is a deploy-time copy job, never invoked by users."
             },
         )
+
+
+def _list_prefix(bucket: s3.IBucket, prefix: str) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        actions=["s3:ListBucket"],
+        resources=[bucket.bucket_arn],
+        conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+    )
 
 
 def _everything_but(relative_paths: Iterable[str]) -> list[str]:

@@ -18,7 +18,8 @@ _ERROR_MEANINGS = {
     406: "an Accept that /invocations does not produce",
     413: f"more than {MAX_ROWS} rows, or a body over {MAX_BODY_BYTES} bytes",
     415: "unsupported Content-Type",
-    503: "the model is not loaded",
+    503: "the model is not loaded (model_unavailable), or the server is busy with such requests (overloaded, "
+    "with Retry-After)",
 }
 
 

@@ -1,9 +1,10 @@
 """HTTP adapter over ``inference`` for ECS Fargate: the route table served by Starlette, plus the page.
 
-Each worker process loads the model once, when uvicorn calls ``create_app``. An endpoint reads the body
-(bounded in size and time), answers the ``inference.routes.Request`` through the route table and writes the
-response; the router's 404 and 405 are the table's. The server adds its own routes to the table: the
-OpenAPI document and the page.
+Each worker process loads the model once, when uvicorn calls ``create_app``. An endpoint takes a place in its
+route's lane (``inference.lanes``: 503 with Retry-After at once when the lane is full), reads the body (bounded
+in size and time), answers the ``inference.routes.Request`` through the route table on the lane's threads, off
+the event loop, and writes the response; the router's 404 and 405 are the table's. The server adds its own
+routes to the table (answered on the event loop): the OpenAPI document and the page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from contextlib import nullcontext
+from functools import partial
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,6 +29,7 @@ from fargate_image.openapi import openapi_document
 from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
 from inference import InferenceError, Predictor
 from inference.errors import RequestTimeout
+from inference.lanes import Admission, lanes_for
 from inference.model.schema import Schema
 from inference.protocols.formats.application_json import write_document
 from inference.protocols.limits import MAX_BODY_BYTES, body_too_large
@@ -41,6 +46,7 @@ from inference.routes import (
 from inference.settings import Settings
 
 LOGGER = logging.getLogger("inference.http_server")
+T = TypeVar("T")
 
 
 def create_app(predictor: Predictor | None = None, settings: Settings | None = None) -> Starlette:
@@ -51,20 +57,20 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
     metrics = ServerMetrics(settings, model, started=started)
     table = server_table(metrics)
     timeout = settings.request_timeout_seconds
+    lanes = lanes_for(settings)
 
     def endpoint(route: Route) -> Any:
+        lane = None if route.lane is None else lanes[route.lane]
+
         async def respond(request: HttpRequest) -> HttpResponse:
             if request.scope["path"] != route.path:  # Starlette's "^/$" also matches "/\n" (a client's "/%0A")
                 return http_response(table.not_found())
             arrived, model_seconds = time.perf_counter(), 0.0
             try:
-                body = await read_body(request, timeout) if request.method == "POST" else b""
-                query: dict[str, list[str]] = {}
-                for name, value in request.query_params.multi_items():
-                    query.setdefault(name, []).append(value)
-                before = time.perf_counter()
-                response = answer(route, model, Request(request.method, route.path, query, request.headers, body))
-                model_seconds = time.perf_counter() - before
+                with lane.admit() if lane is not None else nullcontext() as admission:  # a full lane: 503 at once
+                    table_request = await read_request(request, route, timeout)
+                    work = partial(timed_answer, route, model, table_request)
+                    response, model_seconds = await run(admission, work, table_request)
             except InferenceError as error:
                 response = error_response(error)
             except ClientDisconnect:
@@ -91,6 +97,7 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
         StarletteRoute(route.path, endpoint(route), methods=list(route.methods)) for route in table.routes.values()
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: refused})
+    app.state.lanes = lanes  # how much model work is running or waiting, by lane
     app.router.redirect_slashes = False  # a redirect would name the Host the client sent; answer 404 like the Lambda
     return app
 
@@ -116,14 +123,18 @@ def server_table(metrics: ServerMetrics | None = None) -> RouteTable:
         media_type, content = PAGE_ASSETS[request.path]
         return Response(200, content, media_type, PAGE_SECURITY_HEADERS)
 
-    own = [Route("/openapi.json", ("GET",), openapi), *(Route(path, ("GET",), page) for path in PAGE_ASSETS)]
+    # No model work on these: answered on the event loop (lane None).
+    own = [
+        Route("/openapi.json", ("GET",), openapi, None),
+        *(Route(path, ("GET",), page, None) for path in PAGE_ASSETS),
+    ]
     if metrics is not None:
         exposition = metrics.prometheus
 
         def prometheus(predictor: Predictor, request: Request) -> Response:
             return Response(200, exposition.page(), PROMETHEUS_TYPE)
 
-        own.append(Route("/metrics", ("GET",), prometheus))
+        own.append(Route("/metrics", ("GET",), prometheus, None))
     return TABLE.extended(*own)
 
 
@@ -131,6 +142,30 @@ def http_response(response: Response) -> HttpResponse:
     if response.status >= 500:
         LOGGER.warning("request failed", extra={"status": response.status, "error_code": response.error_code})
     return HttpResponse(response.body, response.status, dict(response.headers), response.content_type)
+
+
+def timed_answer(route: Route, model: Predictor, request: Request) -> tuple[Response, float]:
+    """``answer``, and the seconds it took (the model latency the metrics report)."""
+    before = time.perf_counter()
+    response = answer(route, model, request)
+    return response, time.perf_counter() - before
+
+
+async def run(admission: Admission | None, work: Callable[[], T], request: Request) -> T:
+    """``work`` on the event loop when its route has no lane, or in its lane (awaited unless done at once)."""
+    if admission is None:
+        return work()
+    future = admission.run(work, body_bytes=len(request.body))
+    return future.result() if future.done() else await asyncio.wrap_future(future)
+
+
+async def read_request(request: HttpRequest, route: Route, timeout: float) -> Request:
+    """The route table's request: the body (bounded in size and time) and the query, each name's values."""
+    body = await read_body(request, timeout) if request.method == "POST" else b""
+    query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        query.setdefault(name, []).append(value)
+    return Request(request.method, route.path, query, request.headers, body)
 
 
 async def read_body(request: HttpRequest, timeout: float) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -19,6 +20,11 @@ class InferenceError(Exception):
         self.code = code or self.default_code
         self.field = field
         self.row = row
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the body (lower-case names)."""
+        return {}
 
     def to_body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -66,6 +72,22 @@ class ModelUnavailable(InferenceError):
     default_code = "model_unavailable"
 
 
+class Overloaded(InferenceError):
+    """As much work of this kind as the server takes on is already running or waiting: answered 503 at once,
+    with ``Retry-After`` (seconds), rather than left to stall the server's other requests."""
+
+    status = 503
+    default_code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"retry-after": str(self.retry_after)}
+
+
 class ModelFormatError(Exception):
     """A model artifact that must not or cannot be loaded (pickle, legacy binary, wrong shape...)."""
 
@@ -74,3 +96,17 @@ def echoed(name: object, limit: int = 64) -> str:
     """A client-supplied name made safe to echo in an error: valid UTF-8 (lone surrogates escaped), bounded."""
     text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def json_refusal(error: Exception) -> str:
+    """Why ``json.loads`` refused a text, in words about the text, never Python's own ("maximum recursion depth
+    exceeded", "use sys.set_int_max_str_digits()")."""
+    if isinstance(error, RecursionError):
+        return "arrays or objects nest too deeply"
+    if isinstance(error, json.JSONDecodeError):  # its msg names the JSON syntax that is wrong ("Expecting value")
+        return f"{error.msg} at line {error.lineno}, column {error.colno}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {error.start})"
+    if "integer string conversion" in str(error):
+        return "a number has more than 4300 digits"
+    return "it is not JSON"

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from inference.errors import InferenceError, MethodNotAllowed, NotFound
+from inference.lanes import EXPLAIN, PREDICT
 from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
 from inference.protocols.formats.application_json import write_document
 from inference.service import Predictor
@@ -54,6 +55,9 @@ class Route(NamedTuple):
     path: str
     methods: tuple[str, ...]
     operation: Operation
+    lane: str | None = PREDICT
+    """The ``inference.lanes`` lane the HTTP server runs it in; None: answered on the event loop at once (no
+    model work, as /ping). The Lambda answers one request at a time and has no lanes."""
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
@@ -65,7 +69,9 @@ def json_response(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def error_response(error: InferenceError, headers: Mapping[str, str] = NO_HEADERS) -> Response:
-    return json_response(error.to_body(), error.status)._replace(headers=headers)
+    """The error's status and JSON body, with its own headers (``Retry-After``...) and ``headers``."""
+    own = error.headers
+    return json_response(error.to_body(), error.status)._replace(headers={**own, **headers} if own else headers)
 
 
 INTERNAL_ERROR = json_response({"error": {"code": "internal_error", "message": "internal error"}}, 500)
@@ -143,9 +149,9 @@ class RouteTable:
 
 SHARED = (
     Route("/predict", ("GET", "POST"), _predict),
-    Route("/explain", ("GET", "POST"), _explain),
+    Route("/explain", ("GET", "POST"), _explain, EXPLAIN),
     Route("/invocations", ("POST",), _invocations),
-    Route("/ping", ("GET",), _ping),
+    Route("/ping", ("GET",), _ping, None),
 )
 """Every backend's routes."""
 TABLE = RouteTable(SHARED)

@@ -23,7 +23,7 @@ from inference.model.bundle import ModelBundle
 from inference.protocols.api import answers
 from inference.protocols.api.requests import READING, read_payload, read_query
 from inference.protocols.codecs import CODECS
-from inference.settings import DEFAULT_S3, SAGEMAKER_MODEL_DIR, S3Settings, Settings
+from inference.settings import DEFAULT_S3, NO_DIGESTS, SAGEMAKER_MODEL_DIR, Digests, S3Settings, Settings
 
 if TYPE_CHECKING:
     from inference.protocols.sagemaker.invocations import Invocation
@@ -56,9 +56,10 @@ class Predictor:
         default_accept: str | None = None,
         s3: S3Settings = DEFAULT_S3,
         model_dir: str = SAGEMAKER_MODEL_DIR,
+        digests: Digests = NO_DIGESTS,
     ) -> None:
         self._uri, self._version, self._retry_seconds, self._schema_uri = uri, version, retry_seconds, schema_uri
-        self._compiled_uri, self._s3, self._model_dir = compiled_uri, s3, model_dir
+        self._compiled_uri, self._s3, self._model_dir, self._digests = compiled_uri, s3, model_dir, digests
         self._inference_output, self._default_accept = inference_output, default_accept
         self._model: ModelBundle | None = None
         self._error: str | None = None
@@ -82,6 +83,7 @@ class Predictor:
             default_accept=settings.default_invocations_accept,
             s3=settings.s3,
             model_dir=settings.sagemaker_model_dir,
+            digests=settings.digests,
         )
 
     @classmethod
@@ -113,15 +115,14 @@ class Predictor:
             return
         started = time.perf_counter()
         try:
-            model = ModelBundle.load(
-                self._uri, self._version, schema_uri=self._schema_uri, compiled_uri=self._compiled_uri, s3=self._s3
-            )
+            model = ModelBundle.load(self._uri, self._version, schema_uri=self._schema_uri,
+                                     compiled_uri=self._compiled_uri, s3=self._s3, digests=self._digests)  # fmt: skip
         except ModelFormatError as exc:
             self._error = str(exc)
             logger.error("model not loaded from %s: %s", self._uri, exc)
             return
-        except Exception as exc:  # a malformed document the compiler did not anticipate: still never crash
-            self._error = f"the model file is malformed ({type(exc).__name__}: {exc})"
+        except Exception:  # a malformed document the compiler did not anticipate: still never crash
+            self._error = "the model file is malformed: it could not be compiled (the log has the details)"
             logger.exception("model not loaded from %s: %s", self._uri, self._error)
             return
         self._model, self._error = model, None

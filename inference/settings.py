@@ -19,6 +19,11 @@ class Env:
     MODEL_URI = "MODEL_URI"
     SCHEMA_URI = "SCHEMA_URI"
     COMPILED_MODEL_URI = "COMPILED_MODEL_URI"
+    MODEL_SHA256 = "MODEL_SHA256"
+    """SHA-256 of the ``model.tar.gz`` the deployment serves (the compile step's): the tarball, and the source a
+    compiled form names, must match it."""
+    COMPILED_MODEL_SHA256 = "COMPILED_MODEL_SHA256"
+    """SHA-256 of the ``model.compiled.npz`` the compile step wrote: the archive's bytes must match it."""
     MODEL_VERSION = "MODEL_VERSION"
     MODEL_REVISION = "MODEL_REVISION"
     """Written by the stacks so that a new model changes the configuration; the runtime never reads it."""
@@ -49,6 +54,10 @@ class Env:
     """The pre-traffic hook's: the model's ``model.expected.json`` (``inference.expected``)."""
     PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
     """prometheus-client's own variable: where the server's workers share their counts for ``GET /metrics``."""
+    PREDICT_THREADS = "PREDICT_THREADS"
+    PREDICT_QUEUE = "PREDICT_QUEUE"
+    EXPLAIN_THREADS = "EXPLAIN_THREADS"
+    EXPLAIN_QUEUE = "EXPLAIN_QUEUE"
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -72,12 +81,41 @@ class S3Settings(NamedTuple):
 DEFAULT_S3 = S3Settings()
 
 
+class Digests(NamedTuple):
+    """The SHA-256 (hex) the deployment expects of the model's objects; None: that object is not checked."""
+
+    model: str | None = None
+    """``model.tar.gz``: what the tarball hashes to, and the source a compiled form must name."""
+    compiled: str | None = None
+    """``model.compiled.npz``: what the archive's bytes hash to (its own metadata could be copied by a forger)."""
+
+
+NO_DIGESTS = Digests()
+
+
+class LaneSize(NamedTuple):
+    """How much of one kind of model work a server worker takes on (``inference.lanes``)."""
+
+    threads: int
+    """Requests worked on at once, each on a thread of its own."""
+    queue: int
+    """Requests that may wait for a thread; one more is answered 503 with Retry-After."""
+
+
+PREDICT_LANE = LaneSize(threads=1, queue=32)
+"""Predictions (/predict, /invocations): milliseconds each; 32 waiting bodies hold at most 32 MiB."""
+EXPLAIN_LANE = LaneSize(threads=1, queue=2)
+"""Explanations: up to a second for 1000 rows of the shipped model on a 0.25 vCPU task, so at most about three
+seconds of waiting; one thread, so a task's CPU is never all TreeSHAP's."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     model_uri: str | None = None
     """The model to serve; None: the one SageMaker hosting mounts in ``sagemaker_model_dir``, if any."""
     schema_uri: str | None = None
     compiled_model_uri: str | None = None
+    digests: Digests = NO_DIGESTS
     model_version: str | None = None
     model_retry_seconds: float = 10.0
     sagemaker_model_dir: str = SAGEMAKER_MODEL_DIR
@@ -100,6 +138,8 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     checked_function: str | None = None
     expected_answers_uri: str | None = None
+    predict_lane: LaneSize = PREDICT_LANE
+    explain_lane: LaneSize = EXPLAIN_LANE
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +149,7 @@ class Settings:
             model_uri=read.text(Env.MODEL_URI),
             schema_uri=read.text(Env.SCHEMA_URI),
             compiled_model_uri=read.text(Env.COMPILED_MODEL_URI),
+            digests=Digests(read.sha256(Env.MODEL_SHA256), read.sha256(Env.COMPILED_MODEL_SHA256)),
             model_version=read.text(Env.MODEL_VERSION),
             model_retry_seconds=read.number(Env.MODEL_RETRY_SECONDS, 10.0, 0.0, 86400.0),
             sagemaker_model_dir=read.text(Env.SAGEMAKER_MODEL_DIR) or SAGEMAKER_MODEL_DIR,
@@ -133,7 +174,11 @@ class Settings:
             prometheus_multiproc_dir=read.text(Env.PROMETHEUS_MULTIPROC_DIR),
             checked_function=read.text(Env.CHECKED_FUNCTION),
             expected_answers_uri=read.text(Env.EXPECTED_ANSWERS_URI),
-        )
+            predict_lane=LaneSize(read.integer(Env.PREDICT_THREADS, PREDICT_LANE.threads, 1, 64),
+                                  read.integer(Env.PREDICT_QUEUE, PREDICT_LANE.queue, 0, 4096)),
+            explain_lane=LaneSize(read.integer(Env.EXPLAIN_THREADS, EXPLAIN_LANE.threads, 1, 64),
+                                  read.integer(Env.EXPLAIN_QUEUE, EXPLAIN_LANE.queue, 0, 4096)),
+        )  # fmt: skip
 
 
 class _Reader:
@@ -145,6 +190,12 @@ class _Reader:
 
     def text(self, name: str) -> str | None:
         return self._raw(name) or None
+
+    def sha256(self, name: str) -> str | None:
+        raw = self._raw(name).lower()
+        if raw and (len(raw) != 64 or raw.strip("0123456789abcdef")):
+            raise SettingsError(f"{name} must be a SHA-256 in hex (64 digits), got {raw[:80]!r}")
+        return raw or None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         raw = self._raw(name) or str(default)

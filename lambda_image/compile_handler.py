@@ -20,18 +20,20 @@ LOGGER = logging.getLogger("inference.compile_handler")
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Compile the tarball an event names (a step after the training job); errors propagate, failing the step."""
-    written, source = compile_uri(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
+    written = compile_uri(str(event["model_uri"]), event.get("out_uri"), event.get("schema_uri"))
     expected = write_expected(str(event["model_uri"]), event.get("schema_uri"))
-    return {"compiled_uri": written, "source_sha256": source, "expected_uri": expected}
+    return {"compiled_uri": written.uri, "source_sha256": written.source_sha256, "compiled_sha256": written.sha256,
+            "expected_uri": expected}  # fmt: skip
 
 
 def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Provider framework's ``onEvent``. Create/Update compile ``ResourceProperties.ModelUri``, checked
     against ``SchemaUri``, into ``model.compiled.npz`` beside it, and answer the archive's URI as the physical
-    ID, with ``Data`` ``CompiledUri``, ``CompiledKey`` and ``SourceSha256``, and writes the model's expected answers
-    beside it (``inference.expected``: ``ExpectedUri``, ``ExpectedKey``), which the pre-traffic hooks compare new
-    Lambda versions with. Delete does nothing: the bucket keeps its objects. A model that cannot be compiled
-    raises, failing the deployment with why."""
+    ID, with ``Data`` ``CompiledUri``, ``CompiledKey``, ``SourceSha256`` (the tarball's SHA-256) and
+    ``CompiledSha256`` (the archive's), which the backends check what they read against; and writes the model's
+    expected answers beside it (``inference.expected``: ``ExpectedUri``, ``ExpectedKey``), which the pre-traffic
+    hooks compare new Lambda versions with. Delete does nothing: the bucket keeps its objects. A model that cannot
+    be compiled raises, failing the deployment with why."""
     request_type = event.get("RequestType")
     if request_type == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
@@ -40,14 +42,15 @@ def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, An
     properties = event.get("ResourceProperties") or {}
     model_uri, schema_uri = _property(properties, "ModelUri"), _property(properties, "SchemaUri")
     try:
-        written, source = compile_uri(model_uri, None, schema_uri)
+        written = compile_uri(model_uri, None, schema_uri)
         expected = write_expected(model_uri, schema_uri)
     except ModelFormatError as error:
         raise ModelFormatError(f"{model_uri} cannot be compiled, so it is not served: {error}") from error
-    LOGGER.info("compiled %s (sha256 %s) into %s; expected answers in %s", model_uri, source, written, expected)
-    data = {"CompiledUri": written, "CompiledKey": _key(written), "SourceSha256": source, "ExpectedUri": expected,
-            "ExpectedKey": _key(expected)}  # fmt: skip
-    return {"PhysicalResourceId": written, "Data": data}
+    LOGGER.info("compiled %s (sha256 %s) into %s (sha256 %s); expected answers in %s", model_uri,
+                written.source_sha256, written.uri, written.sha256, expected)  # fmt: skip
+    data = {"CompiledUri": written.uri, "CompiledKey": _key(written.uri), "SourceSha256": written.source_sha256,
+            "CompiledSha256": written.sha256, "ExpectedUri": expected, "ExpectedKey": _key(expected)}  # fmt: skip
+    return {"PhysicalResourceId": written.uri, "Data": data}
 
 
 def _key(uri: str) -> str:

@@ -2,14 +2,14 @@
 
 Runs checkov (from the scan venv, build/scan-venv: its pins conflict with the main venv) on every
 ``<dir>/*.template.json``, offline (``--skip-download``). Each failed check must match an entry of
-security/checkov-acceptances.yaml (check id, template and resource patterns, and a reason); every entry must
-still match a finding. Prints the counts and exits 1 on an unaccepted finding or a stale acceptance.
+security/checkov-acceptances.yaml (check id, template file names, resources as ``<Type>.<LogicalId>`` exactly,
+and a reason); every resource an entry lists must still have that finding, and a pattern is refused. Prints the
+counts and exits 1 on an unaccepted finding or a stale acceptance.
 """
 
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import subprocess
 import sys
@@ -41,6 +41,9 @@ def load_acceptances(path: Path) -> list[dict[str, Any]]:
         missing = {"check", "templates", "resources", "reason"} - set(entry)
         if missing or len(str(entry.get("reason", "")).strip()) < 20:
             raise SystemExit(f"{path}: every acceptance needs check, templates, resources and a reason: {entry}")
+        patterns = [name for name in (*entry["templates"], *entry["resources"]) if set(name) & set("*?[")]
+        if patterns:
+            raise SystemExit(f"{path}: name each template and resource (<Type>.<LogicalId>), not a pattern: {patterns}")
     return list(entries)
 
 
@@ -65,15 +68,17 @@ def run_checkov(templates: list[Path], checkov: Path) -> tuple[list[Finding], in
 def matches(entry: dict[str, Any], finding: Finding) -> bool:
     return (
         entry["check"] == finding.check
-        and any(fnmatch.fnmatchcase(finding.template, pattern) for pattern in entry["templates"])
-        and any(fnmatch.fnmatchcase(finding.resource, pattern) for pattern in entry["resources"])
+        and finding.template in entry["templates"]
+        and finding.resource in entry["resources"]
     )
 
 
-def judge(findings: list[Finding], acceptances: list[dict[str, Any]]) -> tuple[list[Finding], list[dict[str, Any]]]:
-    """The findings no acceptance covers, and the acceptances that cover no finding."""
+def judge(findings: list[Finding], acceptances: list[dict[str, Any]]) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """The findings no acceptance covers, and the (check, resource) pairs accepted that have no such finding."""
     unaccepted = [f for f in findings if not any(matches(entry, f) for entry in acceptances)]
-    stale = [entry for entry in acceptances if not any(matches(entry, f) for f in findings)]
+    found = {(f.check, f.resource) for f in findings}
+    stale = [(entry["check"], resource) for entry in acceptances for resource in entry["resources"]
+             if (entry["check"], resource) not in found]  # fmt: skip
     return unaccepted, stale
 
 
@@ -98,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(findings) - len(unaccepted)} accepted ({counts}), {len(unaccepted)} unaccepted")  # fmt: skip
     for finding in unaccepted:
         print(f"UNACCEPTED {finding}")
-    for entry in stale:
-        print(f"STALE acceptance (matches nothing; remove it): {entry['check']} {entry['resources']}")
+    for check, resource in stale:
+        print(f"STALE acceptance (no such finding; remove it): {check} {resource}")
     return 1 if unaccepted or stale else 0
 
 

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, object] = {
     "modelArtifactUri": None,
     "modelSchemaUri": None,
     "compiledModelUri": None,
+    "modelArtifactSha256": None,
+    "compiledModelSha256": None,
     "sagemakerInferenceOutput": None,
     "alarmEmail": None,
     "alarm5xxPercent": 1,

@@ -1,4 +1,5 @@
-"""A pinned model: ``modelArtifactUri``, ``modelSchemaUri`` and ``compiledModelUri`` as S3 object locations."""
+"""A pinned model: ``modelArtifactUri``, ``modelSchemaUri`` and ``compiledModelUri`` as S3 object locations, and the
+digests the backends check them against."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ class ModelArtifactLocation(S3ObjectLocation):
     schema: S3ObjectLocation
     compiled: S3ObjectLocation | None = None
     """``compiledModelUri``: the model's compiled form (``model.compiled.npz``) to serve; None serves the tarball."""
+    sha256: str | None = None
+    """``modelArtifactSha256``: the tarball's SHA-256, which the backends check it (and the compiled form's
+    source) against; None: not checked."""
+    compiled_sha256: str | None = None
+    """``compiledModelSha256``: the compiled form's SHA-256, checked by the backends; None: not checked."""
 
 
 def model_version_from_key(key: str) -> str:
@@ -42,12 +48,16 @@ def model_version_from_key(key: str) -> str:
     return key
 
 
-def pinned_model(model_uri: object, schema_uri: object, compiled_uri: object = None) -> ModelArtifactLocation | None:
+def pinned_model(model_uri: object, schema_uri: object, compiled_uri: object = None, model_sha256: object = None,
+                 compiled_sha256: object = None) -> ModelArtifactLocation | None:  # fmt: skip
     """``modelArtifactUri`` and ``modelSchemaUri`` together, or neither: a model is never served without its schema.
-    ``compiledModelUri`` may name the pinned model's compiled form; without it the tarball is served."""
+    ``compiledModelUri`` may name the pinned model's compiled form; without it the tarball is served. The
+    digests (``modelArtifactSha256``, ``compiledModelSha256``) go with the objects they are the digests of."""
     model = values.s3_object("modelArtifactUri", model_uri, example=MODEL_EXAMPLE)
     schema = values.s3_object("modelSchemaUri", schema_uri, example=SCHEMA_EXAMPLE)
     compiled = values.s3_object("compiledModelUri", compiled_uri, example=COMPILED_EXAMPLE)
+    digests = (_digest("modelArtifactSha256", model_sha256, "modelArtifactUri", model),
+               _digest("compiledModelSha256", compiled_sha256, "compiledModelUri", compiled))  # fmt: skip
     if model is None and schema is not None:
         raise ConfigError(
             "context key 'modelSchemaUri' is only used with 'modelArtifactUri' (a pinned model); unset it to "
@@ -78,4 +88,13 @@ def pinned_model(model_uri: object, schema_uri: object, compiled_uri: object = N
         model_version_from_key(key),
         S3ObjectLocation(*schema),
         None if compiled is None else S3ObjectLocation(*compiled),
+        *digests,
     )
+
+
+def _digest(key: str, value: object, owner: str, location: object) -> str | None:
+    digest = values.sha256(key, value)
+    if digest is not None and location is None:
+        raise ConfigError(f"context key {key!r} is the SHA-256 of the object {owner!r} names: set both or neither, "
+                          f"got {key}={digest!r} without {owner}")  # fmt: skip
+    return digest

@@ -98,7 +98,13 @@ def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_day
             "apiThrottleBurstLimit", ctx["apiThrottleBurstLimit"], minimum=1, maximum=5000
         ),
         log_retention_days=log_retention_days,
-        model_artifact=pinned_model(ctx["modelArtifactUri"], ctx["modelSchemaUri"], ctx["compiledModelUri"]),
+        model_artifact=pinned_model(
+            ctx["modelArtifactUri"],
+            ctx["modelSchemaUri"],
+            ctx["compiledModelUri"],
+            ctx["modelArtifactSha256"],
+            ctx["compiledModelSha256"],
+        ),
         inference_output=inference_output("sagemakerInferenceOutput", ctx["sagemakerInferenceOutput"]),
         operations=operations_config(ctx),
     )

@@ -12,6 +12,7 @@ from collections.abc import Collection
 _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class ConfigError(ValueError):
@@ -107,3 +108,12 @@ def s3_object(key: str, value: object, *, example: str) -> tuple[str, str] | Non
     if not object_key or object_key.endswith("/"):
         raise ConfigError(f"context key {key!r} must name an object, not a bucket or a prefix, got {value!r}")
     return bucket, object_key
+
+
+def sha256(key: str, value: object) -> str | None:
+    """A SHA-256 in lower-case hex (as TrainingStack's ``ModelSha256`` output prints it); ``null`` or empty: not set."""
+    if is_null(value) or value == "":
+        return None
+    if not isinstance(value, str) or not _SHA256.fullmatch(value.strip().lower()):
+        raise ConfigError(f"context key {key!r} must be null or a SHA-256 in hex (64 digits), got {value!r}")
+    return value.strip().lower()

@@ -17,6 +17,7 @@ from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.monitoring import Monitoring
 from cdk_constructs.private_network import PrivateNetwork
+from inference.routes import TABLE
 from inference.settings import Env
 from stacks import serving_operations as operations
 from stacks.config import ServingConfig
@@ -26,6 +27,8 @@ BACKEND_PREFIXES = {"default": "", "lambda-x86": "/lambda/x86", "lambda-arm64": 
 """Route name (as ``scripts/predict.py --route`` spells it) -> the prefix of its paths on the API."""
 OPERATIONS = ("predict", "explain", "invocations")
 """Every backend answers each of these under its prefix (``/fargate/explain``...)."""
+OPERATION_METHODS = {operation: TABLE.routes[f"/{operation}"].methods for operation in OPERATIONS}
+"""The methods the API routes each operation with: those the runtime's route table allows (/invocations: POST)."""
 PREDICT_PATHS = {name: f"{prefix}/predict" for name, prefix in BACKEND_PREFIXES.items()}
 URL_OUTPUTS = {"default": "PredictUrl", "lambda-x86": "LambdaX86PredictUrl",
                "lambda-arm64": "LambdaArm64PredictUrl", "fargate": "FargatePredictUrl"}  # fmt: skip
@@ -58,7 +61,9 @@ class ServingStack(Stack):
         retention = RETENTION[config.log_retention_days]
         self.functions = self._build_functions(config, model_environment, retention)
         self.network: PrivateNetwork | None = None
-        self.fargate = self._build_fargate(config, model_environment, retention) if config.fargate_enabled else None
+        self.fargate = (
+            self._build_fargate(config, model, model_environment, retention) if config.fargate_enabled else None
+        )
         readers: list[iam.IGrantable] = [backend.function for backend in self.functions.values()]
         readers += [self.fargate.task_definition.task_role] if self.fargate else []
         for reader in readers:
@@ -69,6 +74,7 @@ class ServingStack(Stack):
             self,
             "Api",
             routes={path: integration for path, integration in _paths(routes)},
+            methods={path: OPERATION_METHODS[path.rsplit("/", 1)[1]] for path, _ in _paths(routes)},
             iam_auth=config.api_auth == "iam",
             throttle_rate_limit=config.api_throttle_rate_limit,
             throttle_burst_limit=config.api_throttle_burst_limit,
@@ -101,8 +107,9 @@ class ServingStack(Stack):
         }
 
     def _build_fargate(
-        self, config: ServingConfig, model_environment: dict[str, str], retention: logs.RetentionDays
-    ) -> FargateService:
+        self, config: ServingConfig, model: ModelArtifact, model_environment: dict[str, str],
+        retention: logs.RetentionDays,
+    ) -> FargateService:  # fmt: skip
         self.network = network = PrivateNetwork(self, "Network", log_retention=retention)
         service = FargateService(
             self,
@@ -120,6 +127,13 @@ class ServingStack(Stack):
             log_retention=retention,
         )
         network.allow_endpoints_from(service.security_group)
+        network.restrict_endpoints(
+            reader=service.task_definition.task_role,
+            objects=model.object_arns(),
+            puller=service.execution_role,
+            repository_arn=service.image_repository_arn,
+            log_group_arn=service.log_group.log_group_arn,
+        )
         return service
 
     def _integrations(self) -> Integrations:

@@ -25,8 +25,9 @@ class TrainingStack(Stack):
 
     Exposes ``model_bucket`` and, as deploy-time tokens, ``model_artifact_key``, ``model_artifact_uri``,
     ``training_job_name``, ``validation_rmse``, ``quality_gate_value``, ``schema_key``, ``schema_uri``,
-    ``compiled_model_key`` and ``compiled_model_uri`` (also stack outputs but the keys of the schema and the
-    archive; the schema is the one uploaded beside the channels, ``data/<hash>/schema.json``),
+    ``compiled_model_key``, ``compiled_model_uri``, ``model_sha256`` and ``compiled_model_sha256`` (also stack
+    outputs but the keys of the schema and the archive; the schema is the one uploaded beside the channels,
+    ``data/<hash>/schema.json``),
     ``model_revision``: a synth-time string that changes exactly when a new model is trained (the data
     hash covers the schema), for consumers whose templates must change then; and ``model_artifact``, the
     model, its schema and its compiled form as one ``ModelArtifact`` for ServingStack.
@@ -35,7 +36,12 @@ class TrainingStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: TrainingConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         retention = RETENTION[config.log_retention_days]
-        storage = ModelBucket(self, "ModelBucket", destroy=config.model_bucket_removal_policy == "destroy")
+        storage = ModelBucket(
+            self,
+            "ModelBucket",
+            access_log_days=config.log_retention_days,
+            destroy=config.model_bucket_removal_policy == "destroy",
+        )
         self.model_bucket: s3.IBucket = storage.bucket
         data = TrainingData(
             self,
@@ -81,6 +87,8 @@ class TrainingStack(Stack):
         )
         self.compiled_model_key = compiler.compiled_key
         self.compiled_model_uri = compiler.compiled_uri
+        self.model_sha256 = compiler.source_sha256
+        self.compiled_model_sha256 = compiler.compiled_sha256
         self.model_artifact = ModelArtifact(
             model_bucket=self.model_bucket,
             model_key=self.model_artifact_key,
@@ -92,6 +100,8 @@ class TrainingStack(Stack):
             compiled_key=self.compiled_model_key,
             expected_bucket=self.model_bucket,
             expected_key=compiler.expected_key,
+            model_sha256=self.model_sha256,
+            compiled_sha256=self.compiled_model_sha256,
         )
         self._add_outputs(data, config)
 
@@ -113,6 +123,11 @@ class TrainingStack(Stack):
             "CompiledModelUri": (
                 self.compiled_model_uri,
                 "S3 URI of the model.compiled.npz compiled from the model.tar.gz (checked against its schema)",
+            ),
+            "ModelSha256": (self.model_sha256, "SHA-256 of the model.tar.gz (MODEL_SHA256 of every backend)"),
+            "CompiledModelSha256": (
+                self.compiled_model_sha256,
+                "SHA-256 of the model.compiled.npz (COMPILED_MODEL_SHA256 of every backend)",
             ),
         }
         for output_id, (value, description) in outputs.items():

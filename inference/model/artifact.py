@@ -4,7 +4,8 @@ Accepted: ``model.tar.gz`` holding ``xgboost-model`` (what SageMaker's built-in 
 model file, in XGBoost's UBJSON or JSON format. Refused with a message that says how to fix it: pickle or
 joblib files (loading one runs arbitrary code) and the legacy binary format of xgboost < 2.1, which
 xgboost >= 3.1 cannot read either. Tarballs are read in memory, member by member: nothing is extracted
-to disk, so member paths cannot escape anywhere, and oversized members are refused before they are read.
+to disk, so member paths cannot escape anywhere; a tarball is read as a stream within bounds on its members
+and unpacked size (``inference.model.tarball``), refused before the work it would ask for.
 """
 
 from __future__ import annotations
@@ -12,33 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import types
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.errors import ModelFormatError
-from inference.model import ubjson
+from inference.errors import ModelFormatError, json_refusal
+from inference.model import tarball, ubjson
 from inference.settings import DEFAULT_S3, S3Settings
-
-_INFLATE: types.ModuleType
-try:  # ISA-L's inflate: about 1.5x zlib's on model.tar.gz, and the same format (an optional dependency)
-    from isal import isal_zlib
-
-    _INFLATE = isal_zlib
-except ImportError:  # pragma: no cover (both images install isal)
-    _INFLATE = zlib
-_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _INFLATE.error)
 
 MODEL_MEMBER = "xgboost-model"
 _WHITE_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]*")  # what bytes.strip() strips
-MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_ARTIFACT_BYTES = tarball.MAX_UNPACKED_BYTES
+"""A tarball or a bare model file is read whole: no larger than what a tarball may unpack to."""
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 """A schema document is small (about 1 KB per feature): a larger one is refused before it is read."""
-MAX_UNPACKED_BYTES = MAX_MEMBER_BYTES + 1024 * 1024  # the member plus tar headers
-_CHECK_FAILED = "CRC check failed (the gzip trailer's CRC-32 or length does not match the data)"
 _PICKLE_HINT = (
     "pickle/joblib model files are refused: loading one runs arbitrary code. Save the model with "
     "Booster.save_model('xgboost-model') (xgboost >= 2.1 writes UBJSON) or train with SageMaker's XGBoost 3.x container"
@@ -79,65 +67,19 @@ def _fetch_s3(uri: str, max_bytes: int, settings: S3Settings) -> Artifact:
 def model_document(data: bytes, *, tree_columns: bool = False) -> dict[str, Any]:
     """Unpack (if a tarball) and parse the model into its JSON document. With ``tree_columns``, the trees of
     a UBJSON model come as ``inference.trees.scan.TreeColumns`` (see ``inference.model.ubjson.loads``)."""
-    if not _is_tarball(data):
-        return _parse(data, 0, len(data), tree_columns)
-    unpacked, start, stop = _unpack(data)
-    return _parse(unpacked, start, stop, tree_columns)
+    model = _unpack(data) if _is_tarball(data) else data
+    return _parse(model, 0, len(model), tree_columns)
 
 
 def _is_tarball(data: bytes) -> bool:
     return data[:2] == b"\x1f\x8b" or (len(data) > 262 and data[257:262] == b"ustar")
 
 
-def _gunzip(data: bytes) -> bytes:
-    """Decompress every gzip member to its end, so each CRC and length trailer is checked (tarfile stops
-    reading before it), in one call per member; refuse more than ``MAX_UNPACKED_BYTES`` before making them."""
-    if data[:2] != b"\x1f\x8b":
-        return data
-    parts: list[bytes] = []
-    size, rest = 0, data
-    while rest:  # as gzip.GzipFile: members one after another, zero bytes between or after them
-        inflater = _INFLATE.decompressobj(31)  # 31: a gzip header and trailer around the deflate stream
-        try:
-            part = inflater.decompress(rest, MAX_UNPACKED_BYTES + 1 - size)
-        except _INFLATE_ERRORS as exc:  # the same words whichever library inflates
-            reason = str(exc) if "check" not in str(exc).lower() else _CHECK_FAILED
-            raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {reason}") from exc
-        size += len(part)
-        if size > MAX_UNPACKED_BYTES:
-            raise ModelFormatError(f"model.tar.gz unpacks to more than {MAX_UNPACKED_BYTES} bytes")
-        if not inflater.eof:
-            raise ModelFormatError("model.tar.gz is truncated or corrupt: the gzip stream ends early")
-        parts.append(part)
-        rest = inflater.unused_data.lstrip(b"\x00")
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def _unpack(data: bytes) -> tuple[bytes, int, int]:
-    """The tarball unpacked, and where the model member's bytes are in it (they are parsed in place)."""
-    import io
-    import tarfile  # 5 ms of imports that serving a compiled form never needs
-
-    unreadable: tuple[type[Exception], ...] = (tarfile.TarError, EOFError, OSError, *_INFLATE_ERRORS)
-
-    try:
-        unpacked = _gunzip(data)
-        with tarfile.open(fileobj=io.BytesIO(unpacked), mode="r:") as tar:
-            members = tar.getmembers()
-            names = [member.name for member in members]
-            for member in members:
-                if member.name.removeprefix("./") == MODEL_MEMBER and member.isfile():
-                    if member.size > MAX_MEMBER_BYTES:
-                        raise ModelFormatError(f"{MODEL_MEMBER} is larger than {MAX_MEMBER_BYTES} bytes")
-                    if member.issparse():  # holes to fill: tarfile does that
-                        handle = tar.extractfile(member)
-                        content = handle.read() if handle is not None else b""
-                        return content, 0, len(content)
-                    if member.offset_data + member.size > len(unpacked):
-                        raise tarfile.ReadError("unexpected end of data")
-                    return unpacked, member.offset_data, member.offset_data + member.size
-    except unreadable as exc:
-        raise ModelFormatError(f"model.tar.gz is truncated or corrupt: {exc}") from exc
+def _unpack(data: bytes) -> bytes:
+    """The model member of the tarball, read as a stream within ``inference.model.tarball``'s bounds."""
+    content, names = tarball.read_member(data, lambda member: member.name.removeprefix("./") == MODEL_MEMBER)
+    if content is not None:
+        return content
     if any(name.endswith((".pkl", ".pickle", ".joblib", ".sav")) for name in names):
         raise ModelFormatError(f"the tarball holds {names}: {_PICKLE_HINT}")
     raise ModelFormatError(f"the tarball has no regular file named {MODEL_MEMBER!r} (members: {names[:10]})")
@@ -160,7 +102,7 @@ def _parse(data: bytes, start: int, stop: int, tree_columns: bool = False) -> di
         else:
             document = ubjson.loads(data, start=start, end=stop, tree_columns=tree_columns)
     except (ValueError, RecursionError) as exc:
-        raise ModelFormatError(f"model file is not valid XGBoost JSON/UBJSON: {exc}") from exc
+        raise ModelFormatError(f"model file is not valid XGBoost JSON/UBJSON: {json_refusal(exc)}") from exc
     if not isinstance(document, dict):
         raise ModelFormatError("model file is not an XGBoost model document")
     return document

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inference.errors import ModelFormatError, ModelUnavailable
+from inference.errors import ModelFormatError, ModelUnavailable, json_refusal
 from inference.model import artifact, compiled
 from inference.model.columns import Columns
 from inference.model.schema import Schema, SchemaError
-from inference.settings import DEFAULT_S3, S3Settings
+from inference.settings import DEFAULT_S3, NO_DIGESTS, Digests, Env, S3Settings
 from inference.trees.forest import Forest
 
 if TYPE_CHECKING:
@@ -80,8 +80,9 @@ class ModelBundle:
 
     @classmethod
     def load(cls, model_uri: str, version: str | None = None, *, schema_uri: str | None = None,
-             compiled_uri: str | None = None, s3: S3Settings = DEFAULT_S3) -> ModelBundle:  # fmt: skip
-        served = load_forest(model_uri, compiled_uri, s3=s3)
+             compiled_uri: str | None = None, s3: S3Settings = DEFAULT_S3,
+             digests: Digests = NO_DIGESTS) -> ModelBundle:  # fmt: skip
+        served = load_forest(model_uri, compiled_uri, s3=s3, digests=digests)
         schema = load_schema(schema_uri or default_schema_uri(model_uri), explicit=schema_uri is not None, s3=s3)
         check_agreement(served.forest, schema)
         if served.feature_names is not None and served.feature_names != schema.names:
@@ -99,17 +100,18 @@ class ServedModel:
     feature_names: tuple[str, ...] | None = None
 
 
-def load_forest(model_uri: str, compiled_uri: str | None = None, *, s3: S3Settings = DEFAULT_S3) -> ServedModel:
+def load_forest(model_uri: str, compiled_uri: str | None = None, *, s3: S3Settings = DEFAULT_S3,
+                digests: Digests = NO_DIGESTS) -> ServedModel:  # fmt: skip
     """The compiled form when one is named (``COMPILED_MODEL_URI``) or, for a local model, beside the tarball;
-    else the tarball, compiled now."""
+    else the tarball, compiled now. Each object is checked against the deployment's ``digests`` first."""
     tarball = _sibling(model_uri, TARBALL_NAME) if model_uri.endswith(".npz") else model_uri
     if compiled_uri == NO_COMPILED:
-        return from_tarball(tarball, s3=s3)
+        return from_tarball(tarball, s3=s3, sha256=digests.model)
     named = compiled_uri or (model_uri if model_uri.endswith(".npz") else None)
     if named is None and model_uri.startswith("s3://"):
         # In S3 only a named compiled form is read: looking for a sibling would cost every cold start one more
         # request (and, for a role that may read exactly the model and its schema, an AccessDenied).
-        return from_tarball(tarball, s3=s3)
+        return from_tarball(tarball, s3=s3, sha256=digests.model)
     uri = named or _sibling(model_uri, compiled.COMPILED_NAME)
     try:
         fetched = _fetch_compiled(uri, s3)
@@ -117,8 +119,8 @@ def load_forest(model_uri: str, compiled_uri: str | None = None, *, s3: S3Settin
         if named:
             raise
         logger.info("no compiled model beside the tarball (%s): compiling %s", error, tarball)
-        return from_tarball(tarball, s3=s3)
-    return from_compiled(fetched, uri, tarball, s3=s3)
+        return from_tarball(tarball, s3=s3, sha256=digests.model)
+    return from_compiled(fetched, uri, tarball, s3=s3, digests=digests)
 
 
 def _fetch_compiled(uri: str, s3: S3Settings) -> artifact.Artifact:
@@ -129,19 +131,28 @@ def _fetch_compiled(uri: str, s3: S3Settings) -> artifact.Artifact:
     return artifact.Artifact(path.read_bytes(), "sha256:")
 
 
-def from_tarball(uri: str, *, s3: S3Settings = DEFAULT_S3) -> ServedModel:
+def from_tarball(uri: str, *, s3: S3Settings = DEFAULT_S3, sha256: str | None = None) -> ServedModel:
     """Compile the tarball now: read and unpacked once, its trees decoded as columns (``inference.trees.scan``)
-    and laid out as perfect trees directly; the document is kept for the explainer."""
+    and laid out as perfect trees directly; the document is kept for the explainer. With ``sha256`` (the
+    deployment's ``MODEL_SHA256``), a tarball with other bytes is refused before it is unpacked."""
     from inference.trees.ensemble import compile_forest  # not imported when a compiled form is served
 
     fetched = artifact.fetch(uri, s3=s3)
+    _check_digest(fetched.data, sha256, f"{uri} is not the model this deployment serves", Env.MODEL_SHA256)
     document = artifact.model_document(fetched.data, tree_columns=True)
     return ServedModel(compile_forest(document), fetched.version, lambda: document)
 
 
-def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str, *, s3: S3Settings = DEFAULT_S3) -> ServedModel:
-    """Serve a verified archive; a local tarball beside it must be the one it was compiled from."""
+def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str, *, s3: S3Settings = DEFAULT_S3,
+                  digests: Digests = NO_DIGESTS) -> ServedModel:  # fmt: skip
+    """Serve a verified archive: the deployment's digest of its bytes and of its source, when given, must match;
+    a local tarball beside it must be the one it was compiled from."""
+    _check_digest(fetched.data, digests.compiled, f"{origin} is not the compiled model this deployment serves",
+                  Env.COMPILED_MODEL_SHA256)  # fmt: skip
     model = compiled.from_bytes(fetched.data, origin)
+    if digests.model is not None and model.source_sha256 != digests.model:
+        raise ModelFormatError(f"{origin} was compiled from another model than the one this deployment serves "
+                               f"(its source's SHA-256 differs from {Env.MODEL_SHA256})")  # fmt: skip
     local = Path(tarball) if not tarball.startswith("s3://") else None
     if local is not None and local.is_file() and compiled.fingerprint_file(local) != model.source_fingerprint:
         raise ModelFormatError(f"{origin} was compiled from another model than {tarball}: compile it again "
@@ -150,6 +161,11 @@ def from_compiled(fetched: artifact.Artifact, origin: str, tarball: str, *, s3: 
     version = f"sha256:{digest[:16]}" if fetched.version.startswith("sha256:") else fetched.version
     return ServedModel(model.forest, version, lambda: read_source_document(tarball, digest, s3=s3),
                        model.feature_names)  # fmt: skip
+
+
+def _check_digest(data: bytes, expected: str | None, refusal: str, variable: str) -> None:
+    if expected is not None and _sha256(data) != expected:
+        raise ModelFormatError(f"{refusal}: its SHA-256 differs from {variable} (replaced or damaged in storage?)")
 
 
 def read_source_document(tarball: str, sha256: str, *, s3: S3Settings = DEFAULT_S3) -> dict[str, Any]:
@@ -171,9 +187,15 @@ def load_schema(uri: str, *, explicit: bool, s3: S3Settings = DEFAULT_S3) -> Sch
         hint = "" if explicit else " (SCHEMA_URI is not set, so it was looked for beside the model)"
         raise ModelFormatError(f"the model's schema could not be read: {error}{hint}") from None
     try:
-        return Schema.from_document(json.loads(data), origin=uri)
-    except (ValueError, RecursionError) as error:  # SchemaError is a ValueError; so are JSON errors
-        reason = error if isinstance(error, SchemaError) else f"{uri}: not valid JSON ({error})"
+        document = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise ModelFormatError(
+            f"the model's schema is invalid: {uri}: not valid JSON ({json_refusal(error)})"
+        ) from None
+    try:
+        return Schema.from_document(document, origin=uri)
+    except (ValueError, RecursionError) as error:  # SchemaError names the key; anything else gets our words
+        reason = error if isinstance(error, SchemaError) else f"{uri}: a value in it cannot be read"
         raise ModelFormatError(f"the model's schema is invalid: {reason}") from None
 
 

@@ -14,6 +14,7 @@ import posixpath
 import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from inference.errors import ModelFormatError
 from inference.model import artifact, compiled
@@ -38,20 +39,29 @@ def compiled_bytes(tarball: bytes, schema: Schema | None = None) -> bytes:
 def compile_to(model_uri: str, out_uri: str | None = None, schema_uri: str | None = None) -> str:
     """Compile ``model_uri`` and write the archive; returns where. ``schema_uri``: None for the schema beside
     the model (when there is one), ``"none"`` for no schema, else the schema to check and record."""
-    return compile_uri(model_uri, out_uri, schema_uri)[0]
+    return compile_uri(model_uri, out_uri, schema_uri).uri
 
 
-def compile_uri(model_uri: str, out_uri: str | None, schema_uri: str | None) -> tuple[str, str]:
-    """``compile_to``, answering (where the archive went, the tarball's SHA-256)."""
+class Written(NamedTuple):
+    uri: str
+    """Where the archive went."""
+    source_sha256: str
+    """SHA-256 (hex) of the tarball it was compiled from: the deployment's ``MODEL_SHA256``."""
+    sha256: str
+    """SHA-256 (hex) of the archive itself: the deployment's ``COMPILED_MODEL_SHA256``."""
+
+
+def compile_uri(model_uri: str, out_uri: str | None, schema_uri: str | None) -> Written:
+    """``compile_to``, answering where the archive went and the digests a deployment checks it with."""
     tarball = artifact.fetch(model_uri).data
     schema = None
     if schema_uri != NO_SCHEMA:
         uri = schema_uri or default_schema_uri(model_uri)
         if schema_uri is not None or _exists(uri):
             schema = load_schema(uri, explicit=schema_uri is not None)
-    destination = _destination(model_uri, out_uri)
-    write(destination, compiled_bytes(tarball, schema))
-    return destination, hashlib.sha256(tarball).hexdigest()
+    destination, archive = _destination(model_uri, out_uri), compiled_bytes(tarball, schema)
+    write(destination, archive)
+    return Written(destination, hashlib.sha256(tarball).hexdigest(), hashlib.sha256(archive).hexdigest())
 
 
 def _destination(model_uri: str, out_uri: str | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import struct
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.errors import ModelFormatError
+from inference.errors import ModelFormatError, json_refusal
 from inference.model.compiled_checks import check_forest_arrays
 from inference.trees import objectives
 from inference.trees.forest import Forest
@@ -26,7 +27,13 @@ from inference.trees.forest import Forest
 FORMAT = 1
 """Version of the archive layout; an archive of another version is refused (compile it again)."""
 COMPILED_NAME = "model.compiled.npz"
-MAX_COMPILED_BYTES = 512 * 1024 * 1024
+MAX_COMPILED_BYTES = 64 * 1024 * 1024
+"""The archive is read whole and its index arrays widened: as bounded as a tarball's model member (a compiled
+form is smaller than its UBJSON: 1.5 MB for the 14 MB of the 1864-tree reference)."""
+MAX_DIRECTORY_BYTES = 16 * 1024
+"""The zip central directory: about 100 bytes per member, 10 members. ``zipfile`` reads all of it into objects
+before any check could run, so its size is checked first."""
+MAX_MEMBERS = 16
 EDGE_BYTES = 64 * 1024
 """The fingerprint of a tarball reads this much at each end: a retrained tarball differs in both (gzip's
 header holds a time, its trailer a CRC of everything), and reading 128 KiB costs nothing next to 4 MB."""
@@ -112,6 +119,7 @@ def from_bytes(data: bytes, origin: str = COMPILED_NAME) -> CompiledModel:
 
 def _read_members(data: bytes, origin: str) -> dict[str, np.ndarray]:
     """Every member as an array: stored (not deflated) members only, within the size limit, no pickles."""
+    _check_directory(data, origin)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -123,7 +131,27 @@ def _read_members(data: bytes, origin: str) -> dict[str, np.ndarray]:
                 raise ModelFormatError(f"{origin} unpacks to more than {MAX_COMPILED_BYTES} bytes")
             return {name: archive[name] for name in archive.files}
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
-        raise ModelFormatError(f"{origin} is truncated or corrupt ({type(exc).__name__}: {exc})") from exc
+        raise ModelFormatError(f"{origin} is truncated or corrupt ({_unreadable(exc)})") from exc
+
+
+def _unreadable(error: Exception) -> str:
+    """Our words for what ``zipfile`` or ``np.load`` refused."""
+    if "allow_pickle" in str(error):
+        return "a member is an object array, which only pickle can read: refused"
+    if isinstance(error, zipfile.BadZipFile):
+        return "not a readable zip archive"
+    return "a member is not a readable NumPy array"
+
+
+def _check_directory(data: bytes, origin: str) -> None:
+    """Refuse a central directory larger than any this format writes, from its end record (the last 22 bytes
+    but a comment); an archive without one is left to ``zipfile`` to refuse."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))
+    if end < 0 or end + 22 > len(data):
+        return
+    entries, size = struct.unpack_from("<HL", data, end + 10)  # total entries, central directory size
+    if size > MAX_DIRECTORY_BYTES or entries > MAX_MEMBERS:
+        raise ModelFormatError(f"{origin} lists {entries} members in {size} bytes: not a compiled model archive")
 
 
 def checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -146,7 +174,7 @@ def _meta(raw: np.ndarray, origin: str) -> dict[str, Any]:
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFormatError(f"{origin}: its metadata is not JSON ({exc})") from None
+        raise ModelFormatError(f"{origin}: its metadata is not JSON ({json_refusal(exc)})") from None
     if not isinstance(meta, dict) or set(meta) != set(_META_TYPES):
         raise ModelFormatError(f"{origin}: its metadata must have exactly the keys {', '.join(sorted(_META_TYPES))}")
     if meta["format"] != FORMAT:

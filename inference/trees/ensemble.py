@@ -59,7 +59,9 @@ def compile_model(document: dict[str, Any]) -> TreeEnsemble:
         layout = lay_out(model["trees"], weights, meta["num_features"])
         tree_group = _tree_groups(model.get("tree_info"), len(model["trees"]), meta["num_groups"])
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise ModelFormatError(f"malformed model document ({type(exc).__name__}: {exc})") from exc
+        raise ModelFormatError(
+            "malformed model document: its trees, weights or tree_info are not as XGBoost writes them"
+        ) from exc
     if not np.isfinite(layout["value"]).all():  # e.g. a leaf past float32's range: every answer would be inf
         raise ModelFormatError("the model has leaf values that are not finite float32 numbers; is the file damaged?")
     meta["tree_group"] = tree_group
@@ -95,7 +97,10 @@ def model_header(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
         num_class, num_target = int(params.get("num_class", 0)), int(params.get("num_target", 1))
         base_score = str(params["base_score"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFormatError(f"not an XGBoost model document: missing or bad field {exc}") from exc
+        raise ModelFormatError(
+            "not an XGBoost model document: learner.learner_model_param (num_feature, "
+            "base_score), objective.name or gradient_booster is missing or malformed"
+        ) from exc
     num_groups = objectives.num_groups_of(objective, num_class, num_target)
     base_margin = objectives.base_margin(objective, base_score, num_groups)
     meta = {"base_margin": base_margin, "objective": objective, "num_features": num_features, "num_groups": num_groups}

@@ -43,7 +43,9 @@ def node_arrays(trees: Trees, num_features: int, *, cover: bool = True) -> NodeA
         split_types = _column(trees, "split_type", sizes, np.intp, missing=0.0)
         covers = _column(trees, "sum_hessian", sizes, np.float64, missing=np.nan) if cover else None
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFormatError(f"malformed tree: {exc}") from exc
+        raise ModelFormatError(
+            "malformed tree: a node array is missing, of the wrong type or of the wrong length"
+        ) from exc
     is_branch = lefts != -1
     if split_types.any() and np.any(is_branch & (split_types != 0)):
         raise ModelFormatError(

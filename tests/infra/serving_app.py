@@ -22,6 +22,9 @@ from aws_cdk.assertions import Template
 import app as cdk_app
 from stacks.config import load_config
 from tests.infra.conftest import REPO_ROOT, app_context, new_app
+from tests.support.intrinsics import render
+
+__all__ = ["render"]
 
 PINNED_URI = "s3://pinned-models/models/xgboost-20260101-1200/output/model.tar.gz"
 PINNED_SCHEMA_URI = "s3://pinned-models/data/0123456789abcdef/schema.json"
@@ -116,22 +119,3 @@ PINNED_X86 = {
     "fargateWorkers": 3, "fargateCpu": 512, "fargateMemoryMb": 1024, "fargateMinTasks": 2, "fargateMaxTasks": 6,
 }  # fmt: skip
 PINNED_COMPILED = {**PINNED_X86, "compiledModelUri": PINNED_COMPILED_URI}
-
-
-def render(value: Any) -> str:
-    """An intrinsic as readable text: ``{"Ref": "X"}`` -> ``${X}``, joins joined, stack outputs named."""
-    if isinstance(value, str | int | float):
-        return str(value)
-    if isinstance(value, dict) and len(value) == 1:
-        [(function, args)] = value.items()
-        if function == "Ref":
-            return f"${{{args}}}"
-        if function == "Fn::GetAtt":
-            return f"${{{args[0]}.{args[1]}}}"
-        if function == "Fn::Join":
-            return str(args[0]).join(render(part) for part in args[1])
-        if function == "Fn::GetStackOutput":
-            return f"${{output:{args['StackName']}:{args['OutputName']}}}"
-        if function == "Fn::ImportValue":
-            return f"${{import:{render(args)}}}"
-    return json.dumps(value, sort_keys=True)

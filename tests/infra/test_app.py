@@ -187,3 +187,20 @@ def test_a_pinned_compiled_form_may_live_in_a_third_bucket(training_inputs) -> N
     }
     buckets = sorted(arn.split(":::")[1].split("/")[0] for arn in readable)
     assert buckets == ["compiled-models", "compiled-models", "pinned-models", "pinned-models"]  # + expected answers
+
+
+def test_a_pinned_models_digests_are_what_every_backend_checks(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    compiled = "s3://compiled-models/xgboost-0123/model.compiled.npz"
+    digests = {"modelArtifactSha256": "0a" * 32, "compiledModelSha256": "1b" * 32}
+    _, template = _serving_template(training_inputs, modelArtifactUri=PINNED, modelSchemaUri=PINNED_SCHEMA,
+                                    compiledModelUri=compiled, **digests)  # fmt: skip
+    functions = template.find_resources("AWS::Lambda::Function", {"Properties": {"PackageType": "Image"}})
+    environments = [f["Properties"]["Environment"]["Variables"] for f in functions.values()]
+    for task in template.find_resources("AWS::ECS::TaskDefinition").values():
+        environments.append(
+            {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
+        )
+    backends = [environment for environment in environments if "MODEL_URI" in environment]  # not the hooks
+    assert len(backends) == 3
+    for environment in backends:
+        assert (environment["MODEL_SHA256"], environment["COMPILED_MODEL_SHA256"]) == ("0a" * 32, "1b" * 32)

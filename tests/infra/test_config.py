@@ -136,6 +136,17 @@ def test_a_pinned_model_may_name_its_compiled_form(training_inputs, unset) -> No
     assert unset_pinned is not None and unset_pinned.compiled is None
 
 
+def test_a_pinned_model_carries_the_digests_it_is_checked_against(training_inputs) -> None:  # type: ignore[no-untyped-def]
+    context = {**training_inputs, "modelArtifactUri": "s3://models-bucket/m/model.tar.gz",
+               "modelSchemaUri": PINNED_SCHEMA, "compiledModelUri": "s3://models-bucket/m/model.compiled.npz",
+               "modelArtifactSha256": "AB" * 32, "compiledModelSha256": "cd" * 32}  # fmt: skip
+    pinned = load_config(context, repo_root=REPO_ROOT).serving.model_artifact
+    assert pinned is not None and (pinned.sha256, pinned.compiled_sha256) == ("ab" * 32, "cd" * 32)
+    unset = load_config({**context, "modelArtifactSha256": None, "compiledModelSha256": ""}, repo_root=REPO_ROOT)
+    assert unset.serving.model_artifact is not None
+    assert (unset.serving.model_artifact.sha256, unset.serving.model_artifact.compiled_sha256) == (None, None)
+
+
 @pytest.mark.parametrize("version", XGBOOST_VERSIONS)
 def test_allowed_xgboost_versions_are_in_the_image_table(version: str) -> None:
     # The table equals sagemaker-core's: tests/unit/test_xgboost_registries.py.

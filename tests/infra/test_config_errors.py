@@ -102,6 +102,17 @@ RANGE = "context key {!r} must be an integer between {} and {}"
             "'linear10PercentEvery2Minutes', 'linear10PercentEvery3Minutes', 'linear10PercentEvery10Minutes', "
             "'allAtOnce', got 'canary50Percent'",
         ),
+        (
+            "modelArtifactSha256",
+            "abc",
+            "context key 'modelArtifactSha256' must be null or a SHA-256 in hex (64 digits), got 'abc'",
+        ),
+        (
+            "compiledModelSha256",
+            "ab" * 32,
+            "context key 'compiledModelSha256' is the SHA-256 of the object 'compiledModelUri' names: set both or "
+            f"neither, got compiledModelSha256={'ab' * 32!r} without compiledModelUri",
+        ),
     ],
 )
 def test_invalid_values_name_the_key_the_rule_and_the_value(training_inputs, key, value, message) -> None:  # type: ignore[no-untyped-def]

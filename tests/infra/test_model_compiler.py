@@ -70,6 +70,8 @@ def test_the_step_compiles_the_jobs_model_with_the_jobs_schema(training_stack) -
         "SchemaUri": {"Fn::GetAtt": [job_id, "SchemaUri"]},
         "ArchiveFormat": str(FORMAT),
         "ExpectedFormat": str(EXPECTED_FORMAT),  # a new expected-answers format writes them again too
+        # a new answer asks the step again
+        "Answers": "CompiledUri,CompiledKey,SourceSha256,CompiledSha256,ExpectedUri,ExpectedKey",
     }
     framework = template.find_resources(FUNCTION)[token["Fn::GetAtt"][0]]["Properties"]
     compile_id, _ = _compile_function(template)
@@ -127,3 +129,14 @@ def test_the_compiled_uri_is_an_output_and_what_the_model_artifact_serves(traini
     environment = stack.resolve(stack.model_artifact.environment())
     assert environment["COMPILED_MODEL_URI"] == {"Fn::Join": ["", ["s3://", {"Ref": stack.resolve(
         stack.model_bucket.bucket_name)["Ref"]}, "/", key]]}  # fmt: skip
+
+
+def test_the_digests_of_the_tarball_and_the_archive_are_outputs_and_what_every_backend_checks(training_stack) -> None:  # type: ignore[no-untyped-def]
+    stack, template = training_stack()
+    compiled_id = next(iter(template.find_resources(COMPILED)))
+    environment = stack.resolve(stack.model_artifact.environment())
+    digests = (("ModelSha256", "SourceSha256", "MODEL_SHA256"),
+               ("CompiledModelSha256", "CompiledSha256", "COMPILED_MODEL_SHA256"))  # fmt: skip
+    for output, attribute, variable in digests:
+        template.has_output(output, {"Value": {"Fn::GetAtt": [compiled_id, attribute]}})
+        assert environment[variable] == {"Fn::GetAtt": [compiled_id, attribute]}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, Synthesized, synthesize
+from tests.conftest import REPO_ROOT
+from tests.infra.serving_app import OPEN_AND_LAMBDA_ONLY, Synthesized, render, synthesize
 
 STAGED_MAX_BYTES = 1024 * 1024
 
@@ -108,3 +110,87 @@ def test_staged_docker_contexts_hold_only_what_the_images_copy(default: Synthesi
         files = [p for p in staged.rglob("*") if p.is_file()]
         assert sum(p.stat().st_size for p in files) < STAGED_MAX_BYTES
         assert not [p for p in files if "__pycache__" in p.parts or p.suffix == ".pyc"]
+
+
+def egress_rules(synthesized: Synthesized, group_id: str) -> list[dict[str, Any]]:
+    """Every egress rule of ``group_id``, inline or separate."""
+    rules = [r["Properties"] for r in synthesized.resources("AWS::EC2::SecurityGroupEgress").values()]
+    rules = [r for r in rules if r["GroupId"]["Fn::GetAtt"][0] == group_id]
+    return rules + synthesized.resources("AWS::EC2::SecurityGroup")[group_id]["Properties"].get(
+        "SecurityGroupEgress", []
+    )
+
+
+def test_tasks_send_only_to_the_vpc_endpoints_and_s3s_prefix_list(default: Synthesized) -> None:
+    """Before issue 22 the task group allowed 0.0.0.0/0:443: code in a task could reach any bucket anywhere."""
+    _, service = one(default, "AWS::ECS::Service")
+    [task_group] = [
+        g["Fn::GetAtt"][0] for g in service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"]
+    ]
+    [endpoint_group] = {g["Fn::GetAtt"][0] for e in default.resources("AWS::EC2::VPCEndpoint").values()
+                        for g in e["Properties"].get("SecurityGroupIds", [])}  # fmt: skip
+    [(lookup_id, lookup)] = default.resources("Custom::AWS").items()
+    destinations = {
+        (json.dumps(rule.get("DestinationSecurityGroupId") or rule.get("DestinationPrefixListId")), rule["FromPort"],
+         rule["ToPort"], rule["IpProtocol"]) for rule in egress_rules(default, task_group)
+    }  # fmt: skip
+    assert destinations == {
+        (json.dumps({"Fn::GetAtt": [endpoint_group, "GroupId"]}), 443, 443, "tcp"),
+        (json.dumps({"Fn::GetAtt": [lookup_id, "PrefixLists.0.PrefixListId"]}), 443, 443, "tcp"),
+    }
+    call = json.loads(render(lookup["Properties"]["Create"]))  # the region's S3 prefix list, looked up at deploy
+    assert (call["service"], call["action"]) == ("EC2", "describeManagedPrefixLists")
+    assert call["parameters"] == {
+        "Filters": [{"Name": "prefix-list-name", "Values": ["com.amazonaws.${AWS::Region}.s3"]}]
+    }
+
+
+def _endpoint_statements(synthesized: Synthesized) -> dict[str, list[dict[str, Any]]]:
+    """Service suffix (".s3", ".ecr.api"...) -> the statements of that endpoint's policy."""
+    return {e["Properties"]["ServiceName"]["Fn::Join"][1][-1]: e["Properties"]["PolicyDocument"]["Statement"]
+            for e in synthesized.resources("AWS::EC2::VPCEndpoint").values()}  # fmt: skip
+
+
+def test_endpoint_policies_admit_only_the_model_the_image_layers_the_repository_and_the_log_group(
+    default: Synthesized,
+) -> None:
+    _, task = one(default, "AWS::ECS::TaskDefinition")
+    task_role, execution_role = (task[key]["Fn::GetAtt"][0] for key in ("TaskRoleArn", "ExecutionRoleArn"))
+    policies = _endpoint_statements(default)
+    [layers, model] = policies[".s3"]
+    layer_bucket = render(layers["Resource"])
+    assert (layers["Principal"], layers["Action"], layer_bucket) == (
+        {"AWS": "*"},
+        "s3:GetObject",
+        "arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*",
+    )
+    assert (model["Principal"], model["Action"]) == ({"AWS": {"Fn::GetAtt": [task_role, "Arn"]}}, "s3:GetObject")
+    policies_of_task_role = [p for p in default.resources("AWS::IAM::Policy").values()
+                             if p["Properties"]["Roles"] == [{"Ref": task_role}]]  # fmt: skip
+    [reader] = [s for p in policies_of_task_role for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert model["Resource"] == reader["Resource"]  # exactly the objects the task role may read
+    puller = {"AWS": {"Fn::GetAtt": [execution_role, "Arn"]}}
+    pulling = [s for p in default.resources("AWS::IAM::Policy").values()
+               if p["Properties"]["Roles"] == [{"Ref": execution_role}]
+               for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
+    [repository] = [s["Resource"] for s in pulling if "ecr:BatchGetImage" in s["Action"]]
+    for service in (".ecr.api", ".ecr.dkr"):
+        token, pull = policies[service]
+        assert (token["Principal"], token["Action"], token["Resource"]) == (puller, "ecr:GetAuthorizationToken", "*")
+        assert (pull["Principal"], pull["Resource"]) == (puller, repository)  # the one the role may pull from
+        assert sorted(pull["Action"]) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                          "ecr:GetDownloadUrlForLayer"]  # fmt: skip
+    [logs] = policies[".logs"]
+    container_logs = task["ContainerDefinitions"][0]["LogConfiguration"]["Options"]["awslogs-group"]["Ref"]
+    assert (logs["Principal"], logs["Resource"]) == (puller, {"Fn::GetAtt": [container_logs, "Arn"]})
+    assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+
+
+def test_the_server_runs_as_the_images_unprivileged_user_without_capabilities(default: Synthesized) -> None:
+    _, task = one(default, "AWS::ECS::TaskDefinition")
+    [container] = task["ContainerDefinitions"]
+    dockerfile = (REPO_ROOT / "fargate_image" / "Dockerfile").read_text()
+    [user] = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
+    assert container["User"] == user == "10001:10001"
+    assert container["LinuxParameters"] == {"Capabilities": {"Drop": ["ALL"]}}
+    assert "Privileged" not in container

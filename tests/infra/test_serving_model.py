@@ -104,7 +104,8 @@ def test_a_new_model_or_schema_updates_every_backend_and_publishes_a_version(  #
         "AWS::IAM::Policy",
         "AWS::Lambda::Alias",
         "AWS::CloudWatch::Alarm",
-    }  # fmt: skip (the alias moves, the hook and the alarms follow)
+        "AWS::EC2::VPCEndpoint",
+    }  # fmt: skip (the alias moves, the hook and the alarms follow; the S3 gateway's policy names the objects)
     revisions = [{e["MODEL_REVISION"] for e in _environments(s)} for s in (pinned, next_model)]
     assert len(revisions[0]) == len(revisions[1]) == 1 and revisions[0] != revisions[1]
     assert {environment[variable] for environment in _environments(next_model)} == {value}
@@ -218,3 +219,20 @@ def test_serving_reads_trainings_bucket_and_keys_through_its_outputs(  # type: i
 def test_the_compiled_uri_output_is_what_every_backend_reads(default: Synthesized) -> None:
     [served] = {json.dumps(environment["COMPILED_MODEL_URI"], sort_keys=True) for environment in _environments(default)}
     assert json.dumps(default.json()["Outputs"]["CompiledModelUri"]["Value"], sort_keys=True) == served
+
+
+@pytest.mark.parametrize(("variable", "attribute"), [("MODEL_SHA256", "SourceSha256"),
+                                                     ("COMPILED_MODEL_SHA256", "CompiledSha256")])  # fmt: skip
+def test_every_backend_checks_the_objects_against_the_compile_steps_digests(  # type: ignore[no-untyped-def]
+    default: Synthesized, variable, attribute
+) -> None:
+    """Whoever may write model.compiled.npz in S3 cannot decide the predictions: the backends hash what they
+    read and compare it with what the compile step wrote, carried by the deployment (issue 22)."""
+    training_outputs = default.training_template.to_json()["Outputs"]
+    training_resources = default.training_template.to_json()["Resources"]
+    environments = _environments(default)
+    assert len(environments) == 3  # both Lambdas and the task
+    for environment in environments:
+        output = training_outputs[environment[variable]["Fn::GetStackOutput"]["OutputName"]]["Value"]  # type: ignore[index]
+        assert training_resources[output["Fn::GetAtt"][0]]["Type"] == "Custom::CompiledModel"
+        assert output["Fn::GetAtt"][1] == attribute

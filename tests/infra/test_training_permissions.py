@@ -83,3 +83,25 @@ def test_handlers_may_only_run_xgboost_jobs_and_pass_the_execution_role(training
     pass_role = next(s for s in statements if s["Action"] == "iam:PassRole")
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
     assert pass_role["Resource"]["Fn::GetAtt"][0].startswith("TrainingJobExecutionRole")
+
+
+def test_the_upload_may_only_read_its_zip_and_write_its_own_data_prefix_never_delete(training_stack) -> None:  # type: ignore[no-untyped-def]
+    """Before issue 22 the upload role (BucketDeployment's grants) could delete any object version, models/*
+    included, and put legal holds and retention on the whole model bucket."""
+    stack, template = training_stack()
+    data = stack.node.find_child("TrainingData")
+    [upload] = template.find_resources("Custom::CDKBucketDeployment").values()
+    function_id = upload["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    role_id = template.find_resources("AWS::Lambda::Function")[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    policies = template.find_resources(POLICY, {"Properties": {"Roles": [{"Ref": role_id}]}}).values()
+    statements = [s for policy in policies for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+    by_action = {json.dumps(s["Action"]): s for s in statements}
+    assert set(by_action) == {'["logs:CreateLogStream", "logs:PutLogEvents"]', '"s3:GetObject"',
+                              '["s3:AbortMultipartUpload", "s3:PutObject"]', '"s3:ListBucket"'}  # fmt: skip
+    bucket = {"Fn::GetAtt": [stack.resolve(stack.model_bucket.bucket_arn)["Fn::GetAtt"][0], "Arn"]}
+    assert by_action['["s3:AbortMultipartUpload", "s3:PutObject"]']["Resource"] == {
+        "Fn::Join": ["", [bucket, f"/{data.prefix}*"]]}  # fmt: skip
+    assert by_action['"s3:ListBucket"']["Condition"] == {"StringLike": {"s3:prefix": [f"{data.prefix}*"]}}
+    zip_key = upload["Properties"]["SourceObjectKeys"][0]
+    assert by_action['"s3:GetObject"']["Resource"]["Fn::Join"][1][-1] == f"/{zip_key}"  # that one zip
+    assert upload["Properties"]["Prune"] is False  # nothing to delete under a content-addressed prefix

@@ -92,7 +92,7 @@ def test_channels_and_schema_are_uploaded_under_their_content_hash(training_stac
     expected = data_sha256(Path(training_inputs["trainingDataDir"]), UPLOADED)[:DATA_HASH_LENGTH]
     template.has_resource_properties(
         "Custom::CDKBucketDeployment",
-        {"DestinationBucketKeyPrefix": f"data/{expected}/", "Prune": True, "RetainOnDelete": Match.absent()},
+        {"DestinationBucketKeyPrefix": f"data/{expected}/", "Prune": False, "RetainOnDelete": Match.absent()},
     )
     template.has_output("TrainingDataPrefix", {"Value": f"data/{expected}/"})
     bucket = {"Ref": stack.resolve(stack.model_bucket.bucket_name)["Ref"]}
@@ -161,3 +161,12 @@ def test_log_groups_keep_logs_for_the_configured_days(training_stack, days) -> N
     groups = template.find_resources("AWS::Logs::LogGroup")
     assert groups
     assert {group["Properties"]["RetentionInDays"] for group in groups.values()} == {days}
+
+
+def test_access_logs_expire_as_the_stacks_logs_do(training_stack) -> None:  # type: ignore[no-untyped-def]
+    _, template = training_stack(logRetentionDays=90)
+    [log_bucket] = [b["Properties"] for b in template.find_resources(BUCKET).values()
+                    if "LoggingConfiguration" not in b["Properties"]]  # fmt: skip
+    [rule] = log_bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"], rule["AbortIncompleteMultipartUpload"]) == (
+        "Enabled", 90, {"DaysAfterInitiation": 1})  # fmt: skip

@@ -188,3 +188,30 @@ def assert_refuses_new_connections(port: int, within: float = 10) -> None:
 def test_a_path_that_only_adds_a_newline_to_a_route_is_not_that_route(http_server, path: str) -> None:
     reply = http_server.request("GET", path)  # Starlette's "^/ping$" matches "/ping\n"; the server answers 404
     assert (reply.status, reply.json()["error"]["code"]) == (404, "not_found")
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+DIGITS = "1" * 5000
+OUR_WORDS = {  # path, body, content type -> the message, in words about the request (issue 22)
+    "nested too deeply": ("/predict", DEEP, "application/json",
+                          "request body is not valid JSON: arrays or objects nest too deeply"),
+    "an integer of 5000 digits": ("/predict", f'{{"instances": [[{DIGITS}, 1, 1, 1, 1, 1, 1, 1]]}}',
+                                  "application/json",
+                                  "request body is not valid JSON: a number has more than 4300 digits"),
+    "a JSON line nested too deeply": ("/invocations", DEEP, "application/jsonlines",
+                                      "line 0 is not valid JSON: arrays or objects nest too deeply"),
+    "a JSON line with a long integer": ("/invocations", f"[{DIGITS}]", "application/jsonlines",
+                                        "line 0 is not valid JSON: a number has more than 4300 digits"),
+    "a syntax error": ("/predict", '{"instances": [[1, 2,]]}', "application/json",
+                       "request body is not valid JSON: Expecting value at line 1, column 22"),
+}  # fmt: skip
+PYTHON_WORDS = ("recursion", "sys.", "set_int_max_str_digits", "Traceback", "Error:", "(char ")
+
+
+@pytest.mark.parametrize("case", OUR_WORDS.values(), ids=OUR_WORDS.keys())
+def test_a_refusal_says_what_is_wrong_with_the_request_never_what_python_said(http_server, case) -> None:
+    path, body, content_type, message = case
+    reply = http_server.request("POST", path, body, {"content-type": content_type})
+    error = reply.json()["error"]
+    assert (reply.status, error["code"], error["message"]) == (400, "malformed_json", message)
+    assert not [word for word in PYTHON_WORDS if word in error["message"]]

@@ -75,3 +75,33 @@ def traversal_tarball(model: bytes) -> bytes:
             info.size = len(model)
             tar.addfile(info, io.BytesIO(model))
     return buffer.getvalue()
+
+
+def sparse_tarball(claimed: int) -> bytes:
+    """A tar.gz of ~200 bytes whose ``xgboost-model`` is a GNU sparse file of ``claimed`` bytes: one byte of
+    data at the end and holes before it, which ``tarfile`` fills with zeros in memory when it is read."""
+    info = tarfile.TarInfo("xgboost-model")
+    info.type, info.size = tarfile.GNUTYPE_SPARSE, 1  # one stored byte
+    header = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
+    gnu = tarfile.GNU_FORMAT
+    header[386:410] = tarfile.itn(claimed - 1, 12, gnu) + tarfile.itn(1, 12, gnu)  # sparse map: (offset, bytes)
+    header[482:495] = b"\x00" + tarfile.itn(claimed, 12, gnu)  # no extended map; the real size
+    header[148:155] = b"%06o\x00" % tarfile.calc_chksums(bytes(header))[0]
+    return gzip.compress(bytes(header) + b"{" + bytes(511) + bytes(1024), mtime=0)
+
+
+def many_members(count: int) -> bytes:
+    """A tar.gz of ``count`` empty members: gzip members of 2048 headers each, so a million cost about 2 MB
+    (and no time to build); it unpacks to ``count`` x 512 bytes."""
+    header = tarfile.TarInfo("empty").tobuf(format=tarfile.GNU_FORMAT)
+    full, rest = divmod(count, 2048)
+    return gzip.compress(header * 2048, mtime=0) * full + gzip.compress(header * rest + bytes(1024), mtime=0)
+
+
+def gzip_bomb(zeros: int, before: bytes = b"") -> bytes:
+    """``before`` (a tarball, or nothing) followed by ``zeros`` zero bytes, as gzip members of 16 MiB of zeros
+    each (a gzip file may hold several, one after another): about 1/1000 of ``zeros``, built in milliseconds."""
+    block = 16 << 20
+    full, rest = divmod(zeros, block)
+    head = gzip.compress(before, mtime=0) if before else b""
+    return head + gzip.compress(bytes(block), 9, mtime=0) * full + gzip.compress(bytes(rest), 9, mtime=0)

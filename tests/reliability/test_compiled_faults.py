@@ -77,7 +77,7 @@ FAULTS: list[tuple[str, Callable[[bytes], bytes], str]] = [
      "thresholds must ascend"),
     ("another format version", lambda a: _meta(a, format=2), "has format 2; this runtime reads format 1"),
     ("deflated members", lambda a: _archive(_members(a), compress=True), "has compressed members"),
-    ("a pickled object member", _object_member, "Object arrays cannot be loaded when allow_pickle=False"),
+    ("a pickled object member", _object_member, "a member is an object array, which only pickle can read: refused"),
     ("a pickle, not an archive", lambda a: pickle.dumps({"forest": 1}), "is truncated or corrupt"),
 ]  # fmt: skip
 

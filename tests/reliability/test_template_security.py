@@ -1,9 +1,11 @@
-"""Security proofs on the templates app.py synthesizes: checkov with listed acceptances, IAM without wildcards."""
+"""Security proofs on the templates app.py synthesizes: checkov with listed acceptances, IAM without wildcards,
+every IAM statement on the reviewed allow-list."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +16,7 @@ import pytest
 import app as cdk_app
 from tests.conftest import REPO_ROOT
 from tests.infra.conftest import app_context, new_app, write_training_inputs
+from tests.support.iam_grants import grants
 
 CHECKOV = REPO_ROOT / "build" / "scan-venv" / "bin" / "checkov"
 # Actions that AWS authorizes only on Resource "*": they have no resource-level permissions.
@@ -22,6 +25,7 @@ WILDCARD_RESOURCE_ACTIONS = {
     "xray:PutTelemetryRecords": "X-Ray telemetry has no resource-level permissions",
     "ecr:GetAuthorizationToken": "the registry login token is account-wide; image pulls are scoped to the repository",
     "cloudwatch:PutMetricData": "no resource-level permissions; scoped by the cloudwatch:namespace condition instead",
+    "ec2:DescribeManagedPrefixLists": "read-only, no resource-level permissions: finds the S3 prefix list's ID",
 }
 CONDITION_REQUIRED = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
 MANAGED_POLICIES = {"service-role/AWSLambdaBasicExecutionRole"}  # CDK's own custom-resource provider role only
@@ -77,6 +81,43 @@ def test_only_the_listed_aws_managed_policies_are_attached(templates: Path) -> N
                 assert name in MANAGED_POLICIES, (path.name, logical_id, arn)
 
 
+ALLOW_LIST = REPO_ROOT / "security" / "iam-allow-list.txt"
+UPDATE = "UPDATE_IAM_ALLOW_LIST"
+
+
+def test_every_iam_statement_is_on_the_reviewed_allow_list(templates: Path) -> None:
+    """A new grant, a wider resource, a new trust or endpoint policy fails here until the allow-list says it too:
+    a visible line in a reviewed diff (``UPDATE_IAM_ALLOW_LIST=1`` rewrites the list to what is synthesized)."""
+    found = sorted({line for path in sorted(templates.glob("*.template.json"))
+                    for line in grants(path.name.split(".")[0], json.loads(path.read_text()))})  # fmt: skip
+    text = ALLOW_LIST.read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    if os.environ.get(UPDATE):
+        ALLOW_LIST.write_text("\n".join([*header, *found]) + "\n", encoding="utf-8")
+    listed = [line for line in ALLOW_LIST.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
+    new, gone = sorted(set(found) - set(listed)), sorted(set(listed) - set(found))
+    assert not new and not gone, (
+        f"IAM changed: review, then run with {UPDATE}=1 (or edit {ALLOW_LIST.name})\n"
+        + "".join(f"+ {line}\n" for line in new)
+        + "".join(f"- {line}\n" for line in gone)
+    )
+    assert listed == sorted(listed) and len(set(listed)) == len(listed)
+
+
+def test_a_grant_is_one_line_per_action_and_resource_with_hashes_masked() -> None:
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_s3 as s3
+
+    stack = cdk.Stack(cdk.App(), "Probe")
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    s3.Bucket(stack, "Data").grant_read(role, "data/0123456789abcdef/*")
+    lines = set(grants("Probe", cdk.assertions.Template.from_stack(stack).to_json()))
+    assert "Probe ${Reader} Allow s3:GetObject* ${Data.Arn}/data/<hash>/*" in lines
+    assert "Probe ${Reader} Allow s3:List* ${Data.Arn}" in lines
+    assert "Probe trust:${Reader} Service:lambda.amazonaws.com Allow sts:AssumeRole -" in lines
+
+
 @pytest.fixture(scope="module")
 def scan() -> ModuleType:
     return importlib.import_module("scripts.scan_templates")
@@ -93,5 +134,14 @@ def test_an_unlisted_finding_or_a_stale_acceptance_fails_the_scan(scan: ModuleTy
                            "AWS::ElasticLoadBalancingV2::Listener.OtherListener1234")  # fmt: skip
     accepted = scan.load_acceptances(scan.ACCEPTANCES)
     unaccepted, stale = scan.judge([finding], accepted)
-    assert unaccepted == [finding]
-    assert len(stale) == len(accepted)
+    assert unaccepted == [finding]  # a listener added later is not accepted by the one listed
+    assert len(stale) == sum(len(entry["resources"]) for entry in accepted)  # each listed resource on its own
+
+
+def test_an_acceptance_by_pattern_is_refused(scan: ModuleType, tmp_path: Path) -> None:
+    listed = tmp_path / "acceptances.yaml"
+    entry = ["- check: CKV_AWS_115", "  templates: [ServingStack.template.json]",
+             "  resources: ['AWS::Lambda::Function.*']", "  reason: any function added later would pass"]  # fmt: skip
+    listed.write_text("\n".join(entry) + "\n")
+    with pytest.raises(SystemExit, match=r"not a pattern: \['AWS::Lambda::Function\.\*'\]"):
+        scan.load_acceptances(listed)

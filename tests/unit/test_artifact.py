@@ -131,11 +131,10 @@ def inflate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     """Unpack with ISA-L (what the images install) or with zlib, the fallback when isal cannot be imported."""
     import zlib
 
-    from inference.model import artifact
+    from inference.model import tarball
 
     if request.param == "zlib":
-        monkeypatch.setattr(artifact, "_INFLATE", zlib)
-        monkeypatch.setattr(artifact, "_INFLATE_ERRORS", (zlib.error,))
+        monkeypatch.setattr(tarball, "_INFLATE", zlib)
     return str(request.param)
 
 

@@ -137,9 +137,11 @@ def test_the_step_after_a_training_job_compiles_in_s3_and_the_service_serves_it(
     for name in ("model.tar.gz", "schema.json"):
         s3.upload_file(str(model_tarball.with_name(name)), "models-compiled", f"job-7/output/{name}")
     answer = lambda_handler({"model_uri": "s3://models-compiled/job-7/output/model.tar.gz"}, None)
+    written = s3.get_object(Bucket="models-compiled", Key=f"job-7/output/{COMPILED_NAME}")["Body"].read()
     assert answer == {"compiled_uri": f"s3://models-compiled/job-7/output/{COMPILED_NAME}",
                       "source_sha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest(),
-                      "expected_uri": f"s3://models-compiled/job-7/output/{EXPECTED_NAME}"}  # fmt: skip
+                      "expected_uri": f"s3://models-compiled/job-7/output/{EXPECTED_NAME}",
+                      "compiled_sha256": hashlib.sha256(written).hexdigest()}  # fmt: skip
     bundle = ModelBundle.load("s3://models-compiled/job-7/output/model.tar.gz", compiled_uri=answer["compiled_uri"])
     plain = ModelBundle.load("s3://models-compiled/job-7/output/model.tar.gz")  # in S3 only a named one is read
     rows = synthetic_rows(50, seed=4)
@@ -182,14 +184,15 @@ def test_the_custom_resource_compiles_after_a_job_fails_with_why_and_keeps_the_a
     )
     properties = {"ModelUri": model_uri, "SchemaUri": f"s3://{bucket}/data/0123/schema.json", "ArchiveFormat": "1"}
     answer = custom_resource_handler(_custom_resource_event("Create", properties), None)
+    written = s3.get_object(Bucket=bucket, Key=f"models/xgboost-1/output/{COMPILED_NAME}")["Body"].read()
     assert answer == {"PhysicalResourceId": compiled_uri, "Data": {
         "CompiledUri": compiled_uri, "CompiledKey": f"models/xgboost-1/output/{COMPILED_NAME}",
         "SourceSha256": hashlib.sha256(model_tarball.read_bytes()).hexdigest(),
         "ExpectedUri": f"s3://{bucket}/models/xgboost-1/output/{EXPECTED_NAME}",
-        "ExpectedKey": f"models/xgboost-1/output/{EXPECTED_NAME}"}}  # fmt: skip
+        "ExpectedKey": f"models/xgboost-1/output/{EXPECTED_NAME}",
+        "CompiledSha256": hashlib.sha256(written).hexdigest()}}  # fmt: skip
     expected = json.loads(s3.get_object(Bucket=bucket, Key=answer["Data"]["ExpectedKey"])["Body"].read())
     assert expected["row"] == dict(HOUSING.example) and expected["predict"]["count"] == 1  # the schema's example
-    written = s3.get_object(Bucket=bucket, Key=answer["Data"]["CompiledKey"])["Body"].read()
     assert from_bytes(written).feature_names == HOUSING.names  # checked against the schema it names, and bound to it
     served = {"MODEL_URI": model_uri, "SCHEMA_URI": properties["SchemaUri"], "COMPILED_MODEL_URI": compiled_uri}
     assert Predictor.from_env(served).ready  # what every backend reads, once the step has run
@@ -218,3 +221,45 @@ def test_a_malformed_custom_resource_event_is_refused_before_any_s3_call(  # typ
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         custom_resource_handler(_custom_resource_event(request_type, properties, "s3://b/x.npz"), None)
+
+
+def test_objects_that_differ_from_the_deployments_digests_are_refused_wherever_they_live(  # type: ignore[no-untyped-def]
+    aws_env, model_tarball, tmp_path
+) -> None:
+    """Whoever may write model.compiled.npz decides the predictions, unless the deployment carries its digest:
+    a forged archive may copy the true tarball's SHA-256 into its own metadata, but not hash to the archive's."""
+    import boto3
+
+    from inference.model import compiled
+
+    s3, bucket, prefix = boto3.client("s3"), "models-digests", "models/xgboost-9/output"
+    s3.create_bucket(Bucket=bucket)
+    for name in ("model.tar.gz", "schema.json"):
+        s3.upload_file(str(model_tarball.with_name(name)), bucket, f"{prefix}/{name}")
+    written = lambda_handler({"model_uri": f"s3://{bucket}/{prefix}/model.tar.gz"}, None)
+    served = {"MODEL_URI": f"s3://{bucket}/{prefix}/model.tar.gz", "COMPILED_MODEL_URI": written["compiled_uri"],
+              "MODEL_SHA256": written["source_sha256"],
+              "COMPILED_MODEL_SHA256": written["compiled_sha256"]}  # fmt: skip
+    assert Predictor.from_env(served).ready
+
+    other = compile_model(model_document(save_like_sagemaker(train_booster(seed=5), tmp_path).read_bytes())).forest
+    forged = compiled.to_bytes(other, model_tarball.read_bytes(), HOUSING.names)  # names the true tarball
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/{COMPILED_NAME}", Body=forged)
+    assert Predictor.from_env({**served, "MODEL_SHA256": "", "COMPILED_MODEL_SHA256": ""}).ready  # the hole closed
+    refused = Predictor.from_env(served)
+    assert not refused.ready
+    assert refused.load_error == (f"s3://{bucket}/{prefix}/{COMPILED_NAME} is not the compiled model this deployment "
+                                  "serves: its SHA-256 differs from COMPILED_MODEL_SHA256 (replaced or damaged in "
+                                  "storage?)")  # fmt: skip
+
+    s3.put_object(
+        Bucket=bucket,
+        Key=f"{prefix}/model.tar.gz",
+        Body=save_like_sagemaker(train_booster(seed=6), tmp_path / "6").read_bytes(),
+    )
+    tarball = Predictor.from_env({**served, "COMPILED_MODEL_URI": "none"})
+    assert not tarball.ready and "is not the model this deployment serves" in str(tarball.load_error)
+    stale = compiled.to_bytes(other, model_tarball.read_bytes()[:-1])  # an archive of another tarball
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/{COMPILED_NAME}", Body=stale)
+    named = Predictor.from_env({**served, "COMPILED_MODEL_SHA256": hashlib.sha256(stale).hexdigest()})
+    assert "was compiled from another model than the one this deployment serves" in str(named.load_error)

@@ -25,7 +25,7 @@ LAYERS = [
     ("inference.protocols.formats",),
     ("inference.protocols.codecs",),
     ("inference.protocols.api", "inference.protocols.sagemaker"),
-    ("inference.service", "inference.logs", "inference.metrics", "inference.expected"),
+    ("inference.service", "inference.logs", "inference.metrics", "inference.expected", "inference.lanes"),
     ("inference.routes", "inference", "inference.pre_traffic"),
 ]
 """From the ground up; a module may import its own layer's modules (without a loop) and any layer below."""

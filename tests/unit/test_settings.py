@@ -34,6 +34,8 @@ def test_values_are_read_trimmed_and_typed() -> None:
     assert (settings.model_uri, settings.model_retry_seconds, settings.log_level, settings.port) == (
         "s3://b/m.tar.gz", 2.5, "WARNING", 9000)  # fmt: skip
     assert (settings.s3.max_attempts, settings.access_log, settings.inference_output) == (3, True, "predicted_label")
+    digests = Settings.from_environ({"MODEL_SHA256": "AB" * 32, "COMPILED_MODEL_SHA256": " " + "cd" * 32}).digests
+    assert (digests.model, digests.compiled) == ("ab" * 32, "cd" * 32)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,10 @@ def test_values_are_read_trimmed_and_typed() -> None:
      ("MODEL_RETRY_SECONDS", "soon", "MODEL_RETRY_SECONDS must be a number from 0 to 86400, got 'soon'"),
      ("MODEL_RETRY_SECONDS", "nan", "MODEL_RETRY_SECONDS must be a number from 0 to 86400, got 'nan'"),
      ("MODEL_S3_READ_TIMEOUT", "-3", "MODEL_S3_READ_TIMEOUT must be a number from 0.1 to 900, got '-3'"),
-     ("LOG_LEVEL", "loud", "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got 'LOUD'")],
+     ("LOG_LEVEL", "loud", "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got 'LOUD'"),
+     ("MODEL_SHA256", "abc", "MODEL_SHA256 must be a SHA-256 in hex (64 digits), got 'abc'"),
+     ("COMPILED_MODEL_SHA256", "g" * 64,
+      f"COMPILED_MODEL_SHA256 must be a SHA-256 in hex (64 digits), got {'g' * 64!r}")],
 )  # fmt: skip
 def test_a_bad_value_names_its_variable(variable: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError) as refused:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.errors import InvalidInput, echoed
+from inference.errors import InvalidInput, echoed, json_refusal
 from inference.model.columns import Columns
 from inference.protocols import json_text
 from inference.protocols.formats import text_csv
@@ -100,7 +100,9 @@ def _load_json(text: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_object_pairs)
     except (ValueError, RecursionError) as exc:
-        raise InvalidInput(f"request body is not valid JSON: {exc}", code="malformed_json", field="body") from exc
+        raise InvalidInput(
+            f"request body is not valid JSON: {json_refusal(exc)}", code="malformed_json", field="body"
+        ) from exc
 
 
 def read_payload(payload: object, columns: Columns) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.errors import InvalidInput
+from inference.errors import InvalidInput, json_refusal
 from inference.model.columns import Columns
 from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines
 
@@ -45,7 +45,7 @@ def json_line(line: str, row: int) -> Any:
         error.row = row
         raise
     except (ValueError, RecursionError) as error:
-        raise InvalidInput(f"line {row} is not valid JSON: {error}", code="malformed_json", field=FIELD,
+        raise InvalidInput(f"line {row} is not valid JSON: {json_refusal(error)}", code="malformed_json", field=FIELD,
                            row=row) from None  # fmt: skip
 
 
