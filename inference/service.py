@@ -24,6 +24,7 @@ from inference.protocols.api import answers
 from inference.protocols.api.requests import READING, read_payload, read_query
 from inference.protocols.codecs import CODECS
 from inference.settings import DEFAULT_S3, SAGEMAKER_MODEL_DIR, S3Settings, Settings
+from inference.trees import objectives
 
 if TYPE_CHECKING:
     from inference.protocols.sagemaker.invocations import Invocation
@@ -195,10 +196,10 @@ class Predictor:
     def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
         from inference.protocols.api import explanations  # imported by the first /explain
 
-        objective = model.ensemble.objective
-        labels = answers.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
+        objective, margins = model.ensemble.objective, model.ensemble.predict_margin(rows)
+        labels = answers.predicted_labels(model.schema, objective, objectives.transform(objective, margins))
         contributions = model.explainer.contributions(rows)
-        return explanations.explain_answer(model.schema, objective, contributions, labels, model.version)
+        return explanations.explain_answer(model.schema, objective, contributions, margins, labels, model.version)
 
     @staticmethod
     def _respond(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:

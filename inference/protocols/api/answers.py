@@ -19,9 +19,11 @@ from inference.trees.objectives import objective_of
 
 
 def answer(schema: Schema, objective: str, predicted: np.ndarray, version: str) -> dict[str, Any]:
-    """The response body for ``predicted`` (what ``TreeEnsemble.predict`` returned for the rows)."""
+    """The response body for ``predicted`` (what ``TreeEnsemble.predict`` returned for the rows: xgboost's float32
+    predictions, widened to float64 here so that scaling and rounding them loses nothing)."""
     output = objective_of(objective).output
-    one = len(predicted) == 1 and predicted.dtype == np.float64  # one request row: Python floats, same values
+    predicted = np.asarray(predicted, dtype=np.float64)
+    one = len(predicted) == 1  # one request row: Python floats, same values
     if output == "value":
         target = schema.target
         values = [_scaled(float(predicted[0]), target)] if one else _scaled_values(predicted, target)

@@ -48,7 +48,7 @@ def invoke(bundle: ModelBundle, body: bytes, content_type: str | None, accept: s
     objective = bundle.ensemble.objective
     keys = selected_keys(output_keys, objective, OUTPUT_PARAMETER)
     rows = CODECS.read(body, content_type, READING, bundle.columns)
-    predicted = bundle.ensemble.predict(rows).astype(np.float32)  # what Booster.predict returns
+    predicted = bundle.ensemble.predict(rows)  # float32, bit for bit what Booster.predict returns
     if not np.isfinite(predicted).all():
         raise InferenceError("the model predicted a value that is not finite", code="non_finite_prediction")
     values = predicted.tolist()  # Python floats, as the container's .tolist() gives them
