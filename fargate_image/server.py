@@ -34,7 +34,6 @@ from inference.routes import (
     Route,
     RouteTable,
     answer,
-    error_response,
 )
 from inference.settings import Settings
 
@@ -50,16 +49,19 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
 
     def endpoint(route: Route) -> Any:
         async def respond(request: HttpRequest) -> HttpResponse:
-            if request.scope["path"] != route.path:  # Starlette's "^/$" also matches "/\n" (a client's "/%0A")
-                return http_response(table.not_found())
+            path = request.scope["path"]
+            matched = table.match(path)
+            if matched is None or matched.route is not route:  # Starlette's "^/$" also matches "/\n" ("/%0A")
+                return http_response(table.not_found(path))
             try:
                 body = await read_body(request, timeout) if request.method == "POST" else b""
                 query: dict[str, list[str]] = {}
                 for name, value in request.query_params.multi_items():
                     query.setdefault(name, []).append(value)
-                response = answer(route, model, Request(request.method, route.path, query, request.headers, body))
-            except InferenceError as error:
-                response = error_response(error)
+                parts = Request(request.method, path, query, request.headers, body, matched.params)
+                response = answer(route, model, parts)
+            except InferenceError as error:  # a body too large or too slow
+                response = route.refuse(error, {})
             except ClientDisconnect:
                 return HttpResponse(status_code=400)  # nobody is left to read it
             except Exception:

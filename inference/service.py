@@ -22,7 +22,10 @@ from inference.errors import ModelFormatError, ModelUnavailable
 from inference.model.bundle import ModelBundle
 from inference.protocols.api import answers
 from inference.protocols.api.requests import READING, read_payload, read_query
-from inference.protocols.codecs import CODECS
+from inference.protocols.codecs import CODECS, V2, Reading
+from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
+from inference.protocols.v2 import documents as v2
+from inference.protocols.v2.tensors import InferRequest
 from inference.settings import DEFAULT_S3, SAGEMAKER_MODEL_DIR, S3Settings, Settings
 from inference.trees import objectives
 
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from inference.protocols.sagemaker.invocations import Invocation
 
 logger = logging.getLogger("inference")
+V2_READING = Reading(V2, "/v2/models/{name}/infer", JSON)
 LoadedModel = ModelBundle
 """The name earlier releases exported for the loaded model."""
 
@@ -191,6 +195,26 @@ class Predictor:
     def explain_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
         return self._explain(model, read_query(params, model.columns))
+
+    def v2_model(self, name: str, version: str | None) -> ModelBundle:
+        """The loaded model when it is ``name`` (and ``version``): the Open Inference Protocol names models by the
+        schema's name; 404 for another, 503 while none is loaded."""
+        model = self._require_model()
+        v2.check_model(model.schema, model.version, name, version)
+        return model
+
+    def v2_metadata(self, name: str, version: str | None) -> dict[str, Any]:
+        model = self.v2_model(name, version)
+        return v2.model_metadata(model.schema, model.ensemble.objective, model.ensemble.num_groups, model.version)
+
+    def v2_infer(self, name: str, version: str | None, body: bytes, content_type: str | None) -> dict[str, Any]:
+        """``POST /v2/models/{name}/infer``: the Open Inference Protocol's inference answer."""
+        model = self.v2_model(name, version)
+        request = CODECS.decode(body, content_type, V2_READING, model.columns)
+        assert isinstance(request, InferRequest)
+        v2.check_outputs(request.outputs, model.ensemble.objective)
+        predicted = model.ensemble.predict(request.rows)
+        return v2.infer_answer(model.schema, predicted, request.outputs, request.id, model.version)
 
     @staticmethod
     def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
+from inference.routes import SHARED
 from scripts.predict import ROUTE_PATHS
 from stacks.serving_stack import PREDICT_PATHS
 from tests.infra.serving_app import Synthesized, render
 
-OPERATIONS = ("predict", "explain", "invocations")
+OPERATIONS = tuple(route.path.lstrip("/") for route in SHARED if route.path != "/ping")
+"""Every route of the table but the health check, which is each backend's own (the ALB's target health)."""
 LAMBDA_PREFIXES = {"": "arm64", "/lambda/x86": "x86_64", "/lambda/arm64": "arm64"}
 LAMBDA_PATHS = {f"{prefix}/{operation}": arch for prefix, arch in LAMBDA_PREFIXES.items() for operation in OPERATIONS}
 ALL_PATHS = {*LAMBDA_PATHS, *(f"/fargate/{operation}" for operation in OPERATIONS)}
@@ -60,6 +63,15 @@ def test_lambda_paths_reach_their_function(default: Synthesized) -> None:
             assert function["Architectures"] == [LAMBDA_PATHS[path]]
 
 
+def test_the_api_serves_the_route_table_boto3_and_the_open_inference_protocol() -> None:
+    assert {"endpoints/{name}/invocations", "v2/models/{name}/infer", "v2/health/ready", "v2"} < set(OPERATIONS)
+
+
+FARGATE_PATHS = {"predict": "/predict", "endpoints/{name}/invocations": "/endpoints/${request.path.name}/invocations",
+                 "v2/models/{name}/versions/{version}/infer":
+                     "/v2/models/${request.path.name}/versions/${request.path.version}/infer"}  # fmt: skip
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_fargate_paths_go_through_the_vpc_link_to_the_alb_as_their_operation(default: Synthesized, operation) -> None:
     for method in ("GET", "POST"):
@@ -67,7 +79,8 @@ def test_fargate_paths_go_through_the_vpc_link_to_the_alb_as_their_operation(def
         assert (integration["IntegrationType"], integration["ConnectionType"]) == ("HTTP_PROXY", "VPC_LINK")
         assert integration["ConnectionId"]["Ref"] in default.resources("AWS::ApiGatewayV2::VpcLink")
         assert integration["IntegrationUri"]["Ref"] in default.resources("AWS::ElasticLoadBalancingV2::Listener")
-        assert integration["RequestParameters"] == {"overwrite:path": f"/{operation}"}
+        path = FARGATE_PATHS.get(operation, re.sub(r"\{(\w+)\}", r"${request.path.\1}", f"/{operation}"))
+        assert integration["RequestParameters"] == {"overwrite:path": path}
 
 
 @pytest.mark.parametrize(("variant", "rate", "burst"), [("default", 50, 100), ("open_lambda_only", 5, 10)])

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from stacks.serving_stack import OPERATIONS
 from tests.infra.conftest import normalize_template
 from tests.infra.serving_app import Synthesized
 
@@ -71,7 +72,8 @@ def test_acknowledgements_are_the_documented_ones(default: Synthesized, open_lam
     assert len(default.acknowledged["AwsSolutions-IAM5[Resource::*]"]) == 3  # two function roles, one execution role
     assert all(path.endswith("/DefaultPolicy") for path in default.acknowledged["AwsSolutions-IAM5[Resource::*]"])
     assert set(open_lambda_only.acknowledged) == {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-APIG4"}
-    assert len(open_lambda_only.acknowledged["AwsSolutions-APIG4"]) == 18  # each open route: 3 x 3 paths, GET/POST
+    routes = 3 * len(OPERATIONS) * 2  # each open route: 3 Lambda prefixes x every operation, GET and POST
+    assert len(open_lambda_only.acknowledged["AwsSolutions-APIG4"]) == routes
 
 
 def test_each_function_name_is_an_output(default: Synthesized) -> None:
