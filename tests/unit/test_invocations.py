@@ -134,7 +134,7 @@ INVALID_ROWS = [
     ("0:1 1:0 -3:4", "text/libsvm", "malformed_libsvm", 0),
     ("0:1 1:0 \u0663:4", "text/libsvm", "malformed_libsvm", 0),  # int() reads Arabic-Indic digits; we do not
     ("\u0661,0,30,4,0.1", "text/csv", "not_a_number", 0),  # nor does float() for us
-    ('[1, "web", 30, 4, 0.1]', "application/jsonlines", "not_a_number", 0),
+    ('[1, "kiosk", 30, 4, 0.1]', "application/jsonlines", "unknown_category", 0),
     ("[1, true, 30, 4, 0.1]", "application/jsonlines", "not_a_number", 0),
     ("[1, 0, NaN, 4, 0.1]", "application/jsonlines", "malformed_json", 0),
     (f'[{FRAUD_ROW}]\n{{"features": [1, 0, 30, 4, 0.1], "x": 1}}', "application/jsonlines", "malformed_json", 1),

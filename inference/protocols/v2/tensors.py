@@ -18,7 +18,6 @@ import numpy as np
 from inference.errors import InvalidInput, echoed
 from inference.model.columns import Columns
 from inference.protocols.formats.application_json import load_json, repeated_key
-from inference.protocols.formats.application_jsonlines import json_number
 from inference.protocols.formats.cells import checked_matrix
 from inference.protocols.limits import check_row_count
 
@@ -120,7 +119,7 @@ def whole_matrix(matrix: Tensor, columns: Columns) -> np.ndarray:
     check_row_count(count, FIELD)
     names = columns.names
     values = matrix.values
-    rows = [[json_number(values[row * width + column], row, name) for column, name in enumerate(names)]
+    rows = [[columns.coded_json(values[row * width + column], row, column) for column in range(len(names))]
             for row in range(count)]  # fmt: skip
     return checked_matrix(rows, columns)
 
