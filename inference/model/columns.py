@@ -149,8 +149,12 @@ class Columns:
 
     def check_length(self, values: Sequence[object], row: int, field: str) -> None:
         if len(values) != len(self.names):
+            separator = next((mark for mark in (";", "\t", "|") if len(values) == 1 and mark in str(values[0])), None)
+            hint = (
+                f" (CSV fields are separated by commas; this row seems separated by {separator!r})" if separator else ""
+            )
             raise InvalidInput(f"row {row} has {len(values)} values; expected {len(self.names)} in this order: "
-                               f"{self.listing()}", code="wrong_row_length", field=field, row=row)  # fmt: skip
+                               f"{self.listing()}{hint}", code="wrong_row_length", field=field, row=row)  # fmt: skip
 
     def ordered_row(self, values: list[Any], index: int, field: str) -> list[float]:
         self.check_length(values, index, field)

@@ -78,9 +78,14 @@ def test_the_same_rows_in_every_request_type_get_the_same_answer(fraud: ModelBun
         assert answer(fraud, body, content_type) == csv
 
 
-def test_no_content_type_reads_csv_and_an_empty_body_answers_204(fraud: ModelBundle) -> None:
+def test_no_content_type_reads_csv_and_an_empty_body_answers_204_once_its_headers_are_answered(
+    fraud: ModelBundle,
+) -> None:
     assert answer(fraud, FRAUD_ROW, None) == answer(fraud, FRAUD_ROW)
-    assert answer(fraud, b"", "application/x-recordio-protobuf", "text/html") == Invocation(204, None, b"")
+    assert answer(fraud, b"", "text/csv", "application/json") == Invocation(204, None, b"")
+    with pytest.raises(InferenceError) as refused:  # the container answers 204 whatever the headers say
+        answer(fraud, b"", "application/x-recordio-protobuf", "text/html")
+    assert refused.value.status == 415
 
 
 @pytest.mark.parametrize(
