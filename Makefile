@@ -15,6 +15,9 @@ STAMP_NODE := node_modules/.installed
 # checkov's and schemathesis's pins conflict with boto3/moto in .venv: they get a venv of their own.
 SCAN_VENV := build/scan-venv
 STAMP_SCAN := $(SCAN_VENV)/.installed
+# tritonclient and the Open Inference Protocol's generated client, for the v2 protocol's tests: a venv of their own.
+PROTOCOL_VENV := build/protocol-venv
+STAMP_PROTOCOL := $(PROTOCOL_VENV)/.installed
 CDK := npx --no-install cdk
 DATA_DIR := build/training-data
 MODEL_DIR := build/model
@@ -23,7 +26,7 @@ DATASET ?= california_housing
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
-.PHONY: compare help install browser screenshot data model local test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
+.PHONY: compare help install browser wrk screenshot data model local test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv protocol-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,6 +49,14 @@ $(STAMP_SCAN): requirements-scan.txt
 
 scan-venv: $(STAMP_SCAN) ## Install checkov and schemathesis into build/scan-venv (their pins conflict with .venv)
 
+$(STAMP_PROTOCOL): requirements-protocol.txt
+	test -x $(PROTOCOL_VENV)/bin/python || $(PYTHON) -m venv $(PROTOCOL_VENV)
+	$(PROTOCOL_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PROTOCOL_VENV)/bin/python -m pip install --quiet -r requirements-protocol.txt
+	touch $@
+
+protocol-venv: $(STAMP_PROTOCOL) ## Install tritonclient and the Open Inference Protocol's client into build/protocol-venv
+
 install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (Python deps + Node 24) and install the pinned CDK CLI
 
 data: $(STAMP_PY) ## Prepare the channels and schema of DATASET=<name or spec path> (California downloads once)
@@ -61,7 +72,11 @@ local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sampl
 browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP_PY) $(STAMP_SCAN) browser ## Run the whole test suite
+# wrk for the soak test (tests/reliability/test_soak.py): apt, as root (skipped, saying so, where it cannot be).
+wrk:
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+test: $(STAMP_PY) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
 
 screenshot: $(STAMP_PY) browser ## Redraw docs/page.png: the page in Chromium after Predict and Explain
@@ -107,8 +122,7 @@ wheels: $(STAMP_PY) ## Check every image dependency has cp312 manylinux_2_28 whe
 fuzz: $(STAMP_PY) $(STAMP_SCAN) ## 10,000+ generated cases per transport, then schemathesis on /openapi.json
 	scripts/fuzz.sh
 
-soak: model ## 60 s, 64 connections against the real server: zero errors, RSS growth within 10 %, p99
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+soak: model wrk ## 60 s, 64 connections against the real server: zero errors, RSS growth within 10 %, p99
 	$(PY) -m scripts.soak --model $(MODEL_DIR)/model.tar.gz
 
 scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
@@ -117,8 +131,7 @@ scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against secur
 compare: model ## This tree vs BASE=<a checkout of another commit>: the Lambda handler's warm p50 and cold start, alternating
 	$(PY) -m bench.compare_trees --base "$(BASE)"
 
-bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench: model wrk ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
 	$(PY) -m bench.run
 	$(PY) -m bench.measure_explain
 	$(PY) -m bench.measure_explain_handler

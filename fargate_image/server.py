@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from functools import partial
 from typing import Any, TypeVar
@@ -41,7 +41,6 @@ from inference.routes import (
     Route,
     RouteTable,
     answer,
-    error_response,
 )
 from inference.settings import Settings
 
@@ -63,16 +62,18 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
         lane = None if route.lane is None else lanes[route.lane]
 
         async def respond(request: HttpRequest) -> HttpResponse:
-            if request.scope["path"] != route.path:  # Starlette's "^/$" also matches "/\n" (a client's "/%0A")
-                return http_response(table.not_found())
+            path = request.scope["path"]
+            matched = table.match(path)
+            if matched is None or matched.route is not route:  # Starlette's "^/$" also matches "/\n" ("/%0A")
+                return http_response(table.not_found(path))
             arrived, model_seconds = time.perf_counter(), 0.0
             try:
                 with lane.admit() if lane is not None else nullcontext() as admission:  # a full lane: 503 at once
-                    table_request = await read_request(request, route, timeout)
+                    table_request = await read_request(request, route, path, matched.params, timeout)
                     work = partial(timed_answer, route, model, table_request)
                     response, model_seconds = await run(admission, work, table_request)
-            except InferenceError as error:
-                response = error_response(error)
+            except InferenceError as error:  # a full lane, a body too large or too slow
+                response = route.refuse(error, {})
             except ClientDisconnect:
                 return HttpResponse(status_code=400)  # nobody is left to read it
             except Exception:
@@ -125,8 +126,8 @@ def server_table(metrics: ServerMetrics | None = None) -> RouteTable:
 
     # No model work on these: answered on the event loop (lane None).
     own = [
-        Route("/openapi.json", ("GET",), openapi, None),
-        *(Route(path, ("GET",), page, None) for path in PAGE_ASSETS),
+        Route("/openapi.json", ("GET",), openapi, lane=None),
+        *(Route(path, ("GET",), page, lane=None) for path in PAGE_ASSETS),
     ]
     if metrics is not None:
         exposition = metrics.prometheus
@@ -134,7 +135,7 @@ def server_table(metrics: ServerMetrics | None = None) -> RouteTable:
         def prometheus(predictor: Predictor, request: Request) -> Response:
             return Response(200, exposition.page(), PROMETHEUS_TYPE)
 
-        own.append(Route("/metrics", ("GET",), prometheus, None))
+        own.append(Route("/metrics", ("GET",), prometheus, lane=None))
     return TABLE.extended(*own)
 
 
@@ -159,13 +160,16 @@ async def run(admission: Admission | None, work: Callable[[], T], request: Reque
     return future.result() if future.done() else await asyncio.wrap_future(future)
 
 
-async def read_request(request: HttpRequest, route: Route, timeout: float) -> Request:
-    """The route table's request: the body (bounded in size and time) and the query, each name's values."""
+async def read_request(
+    request: HttpRequest, route: Route, path: str, params: Mapping[str, str], timeout: float
+) -> Request:
+    """The route table's request: the body (bounded in size and time), the query (each name's values) and the
+    path's parameters."""
     body = await read_body(request, timeout) if request.method == "POST" else b""
     query: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         query.setdefault(name, []).append(value)
-    return Request(request.method, route.path, query, request.headers, body)
+    return Request(request.method, path, query, request.headers, body, params)
 
 
 async def read_body(request: HttpRequest, timeout: float) -> bytes:

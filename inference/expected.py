@@ -21,10 +21,11 @@ from typing import Any
 from inference.errors import ModelFormatError
 from inference.model.bundle import NO_COMPILED, ModelBundle
 from inference.model.compile import write
-from inference.protocols.api import answers, explanations
+from inference.protocols.api import answers
 from inference.protocols.api.requests import read_payload
 from inference.protocols.sagemaker import invocations
 from inference.protocols.sagemaker.answers import valid_keys
+from inference.service import explain_rows
 
 EXPECTED_NAME = "model.expected.json"
 FORMAT = 1
@@ -37,8 +38,7 @@ def expected_answers(bundle: ModelBundle) -> dict[str, Any]:
     row = {name: value for name, value in schema.example.items() if value is not None}
     rows = read_payload({"instances": [row]}, bundle.columns)
     predicted = bundle.ensemble.predict(rows)
-    labels = answers.predicted_labels(schema, objective, predicted)
-    explained = explanations.explain_answer(schema, objective, bundle.explainer.contributions(rows), labels, "")
+    explained = explain_rows(bundle, rows)
     keys = list(valid_keys(objective))
     csv = ",".join("" if math.isnan(value) else repr(float(value)) for value in rows[0].tolist())
     invoked = invocations.invoke(bundle, csv.encode(), "text/csv", "application/json", ",".join(keys), None)

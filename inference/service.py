@@ -22,13 +22,18 @@ from inference.errors import ModelFormatError, ModelUnavailable
 from inference.model.bundle import ModelBundle
 from inference.protocols.api import answers
 from inference.protocols.api.requests import READING, read_payload, read_query
-from inference.protocols.codecs import CODECS
+from inference.protocols.codecs import CODECS, V2, Reading
+from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
+from inference.protocols.v2 import documents as v2
+from inference.protocols.v2.tensors import InferRequest
 from inference.settings import DEFAULT_S3, NO_DIGESTS, SAGEMAKER_MODEL_DIR, Digests, S3Settings, Settings
+from inference.trees import objectives
 
 if TYPE_CHECKING:
     from inference.protocols.sagemaker.invocations import Invocation
 
 logger = logging.getLogger("inference")
+V2_READING = Reading(V2, "/v2/models/{name}/infer", JSON)
 LoadedModel = ModelBundle
 """The name earlier releases exported for the loaded model."""
 
@@ -189,20 +194,31 @@ class Predictor:
 
     def explain(self, body: bytes | str, content_type: str | None) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, CODECS.read(body, content_type, READING, model.columns))
+        return explain_rows(model, CODECS.read(body, content_type, READING, model.columns))
 
     def explain_query(self, params: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         model = self._require_model()
-        return self._explain(model, read_query(params, model.columns))
+        return explain_rows(model, read_query(params, model.columns))
 
-    @staticmethod
-    def _explain(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
-        from inference.protocols.api import explanations  # imported by the first /explain
+    def v2_model(self, name: str, version: str | None) -> ModelBundle:
+        """The loaded model when it is ``name`` (and ``version``): the Open Inference Protocol names models by the
+        schema's name; 404 for another, 503 while none is loaded."""
+        model = self._require_model()
+        v2.check_model(model.schema, model.version, name, version)
+        return model
 
-        objective = model.ensemble.objective
-        labels = answers.predicted_labels(model.schema, objective, model.ensemble.predict(rows))
-        contributions = model.explainer.contributions(rows)
-        return explanations.explain_answer(model.schema, objective, contributions, labels, model.version)
+    def v2_metadata(self, name: str, version: str | None) -> dict[str, Any]:
+        model = self.v2_model(name, version)
+        return v2.model_metadata(model.schema, model.ensemble.objective, model.ensemble.num_groups, model.version)
+
+    def v2_infer(self, name: str, version: str | None, body: bytes, content_type: str | None) -> dict[str, Any]:
+        """``POST /v2/models/{name}/infer``: the Open Inference Protocol's inference answer."""
+        model = self.v2_model(name, version)
+        request = CODECS.decode(body, content_type, V2_READING, model.columns)
+        assert isinstance(request, InferRequest)
+        v2.check_outputs(request.outputs, model.ensemble.objective)
+        predicted = model.ensemble.predict(request.rows)
+        return v2.infer_answer(model.schema, predicted, request.outputs, request.id, model.version)
 
     def answers(self, predicted: np.ndarray) -> list[Any]:
         """The ``predictions`` ``/predict`` answers for what the model predicted (an ``/invocations`` answer's
@@ -213,3 +229,13 @@ class Predictor:
     @staticmethod
     def _respond(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
         return answers.answer(model.schema, model.ensemble.objective, model.ensemble.predict(rows), model.version)
+
+
+def explain_rows(model: ModelBundle, rows: np.ndarray) -> dict[str, Any]:
+    """The ``/explain`` answer for checked ``rows``: exact contributions, the served margins and the labels."""
+    from inference.protocols.api import explanations  # imported by the first /explain
+
+    objective, margins = model.ensemble.objective, model.ensemble.predict_margin(rows)
+    labels = answers.predicted_labels(model.schema, objective, objectives.transform(objective, margins))
+    contributions = model.explainer.contributions(rows)
+    return explanations.explain_answer(model.schema, objective, contributions, margins, labels, model.version)

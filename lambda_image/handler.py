@@ -1,8 +1,9 @@
 """AWS Lambda adapter over ``inference``: API Gateway HTTP API (2.0) and REST API (1.0) events, and direct calls.
 
 The model loads once per execution environment, at init. This module only turns an event into an
-``inference.routes.Request``, answers it through the route table (matched on the path's last segment, so
-stage and route prefixes such as ``/lambda/x86/predict`` work) and turns the response into the proxy answer.
+``inference.routes.Request``, answers it through the route table (matched on the path's last segments, so
+stage and route prefixes such as ``/lambda/x86/predict`` or ``/lambda/x86/v2/models/{name}/infer`` work) and
+turns the response into the proxy answer.
 A direct invocation (a JSON document, not an HTTP event) is answered with the prediction document itself.
 """
 
@@ -82,16 +83,16 @@ def handle(event: Any, context: Any, predictor: Predictor, *, recorder: Recorder
         if parts is None:
             return _direct(event, context, predictor, started, recorder, write)
         method, path, query, headers = parts
-        found = TABLE.find(path, suffix=True)
-        if found is None:
-            response = TABLE.not_found()
-        elif method not in found.methods:
-            route, response = found.path, TABLE.not_allowed(found, method)
+        matched = TABLE.match(path, suffix=True)
+        if matched is None:
+            response = TABLE.not_found(path)
+        elif method not in matched.route.methods:
+            route, response = matched.route.path, TABLE.not_allowed(matched.route, method)
         else:
-            route = found.path
-            request = Request(method, path, query, headers, _body(event))
+            route = matched.route.path
+            request = Request(method, path, query, headers, _body(event), matched.params)
             before = _clock()
-            response = answer(found, predictor, request)
+            response = answer(matched.route, predictor, request)
             model_seconds = _clock() - before
     except InferenceError as error:  # a body marked base64 that is not
         response = error_response(error)

@@ -17,7 +17,7 @@ from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.monitoring import Monitoring
 from cdk_constructs.private_network import PrivateNetwork
-from inference.routes import TABLE
+from inference.routes import SHARED
 from inference.settings import Env
 from stacks import serving_operations as operations
 from stacks.config import ServingConfig
@@ -25,9 +25,10 @@ from stacks.retention import RETENTION
 
 BACKEND_PREFIXES = {"default": "", "lambda-x86": "/lambda/x86", "lambda-arm64": "/lambda/arm64", "fargate": "/fargate"}
 """Route name (as ``scripts/predict.py --route`` spells it) -> the prefix of its paths on the API."""
-OPERATIONS = ("predict", "explain", "invocations")
-"""Every backend answers each of these under its prefix (``/fargate/explain``...)."""
-OPERATION_METHODS = {operation: TABLE.routes[f"/{operation}"].methods for operation in OPERATIONS}
+OPERATIONS = tuple(route.path.lstrip("/") for route in SHARED if route.path != "/ping")
+"""Every backend answers each of these under its prefix (``/fargate/explain``, ``/lambda/x86/v2/models/{name}/infer``,
+``/endpoints/{name}/invocations``...): the route table's paths, but the health check, which is the backends' own."""
+OPERATION_METHODS = {route.path.lstrip("/"): route.methods for route in SHARED if route.path != "/ping"}
 """The methods the API routes each operation with: those the runtime's route table allows (/invocations: POST)."""
 PREDICT_PATHS = {name: f"{prefix}/predict" for name, prefix in BACKEND_PREFIXES.items()}
 URL_OUTPUTS = {"default": "PredictUrl", "lambda-x86": "LambdaX86PredictUrl",
@@ -74,7 +75,7 @@ class ServingStack(Stack):
             self,
             "Api",
             routes={path: integration for path, integration in _paths(routes)},
-            methods={path: OPERATION_METHODS[path.rsplit("/", 1)[1]] for path, _ in _paths(routes)},
+            methods=_methods(routes),
             iam_auth=config.api_auth == "iam",
             throttle_rate_limit=config.api_throttle_rate_limit,
             throttle_burst_limit=config.api_throttle_burst_limit,
@@ -138,7 +139,8 @@ class ServingStack(Stack):
 
     def _integrations(self) -> Integrations:
         """Route name -> operation -> integration. A Lambda takes every operation through one integration
-        (the handler routes on the path's last segment); the ALB gets the path rewritten to ``/<operation>``."""
+        (the handler routes on the path's last segments); the ALB gets the path rewritten to ``/<operation>``,
+        its parameters carried over (``/v2/models/${request.path.name}/infer``)."""
         routes: Integrations = {}
         for name, backend in self.functions.items():
             integration = integrations.HttpLambdaIntegration(f"{backend.node.id}Integration", backend.alias)
@@ -149,19 +151,22 @@ class ServingStack(Stack):
         return routes
 
     def _alb_integration(self, fargate: FargateService, operation: str) -> integrations.HttpAlbIntegration:
-        construct_id = "FargateIntegration" if operation == "predict" else f"Fargate{operation.title()}Integration"
+        words = "".join(part.strip("{}").title() for part in operation.split("/"))
+        construct_id = "FargateIntegration" if operation == "predict" else f"Fargate{words}Integration"
+        path = "/" + "/".join(f"${{request.path.{part[1:-1]}}}" if part.startswith("{") else part
+                              for part in operation.split("/"))  # fmt: skip
         return integrations.HttpAlbIntegration(
             construct_id,
             fargate.entry.listener,
             vpc_link=fargate.entry.vpc_link,
-            parameter_mapping=apigwv2.ParameterMapping().overwrite_path(apigwv2.MappingValue.custom(f"/{operation}")),
+            parameter_mapping=apigwv2.ParameterMapping().overwrite_path(apigwv2.MappingValue.custom(path)),
         )
 
     def _add_outputs(self, model: ModelArtifact) -> None:
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         for name in self.route_names:
             CfnOutput(self, URL_OUTPUTS[name], value=self.api.url_for(PREDICT_PATHS[name]), description=f"{name} route")
-        for operation in OPERATIONS[1:]:
+        for operation in ("explain", "invocations"):
             path = f"{BACKEND_PREFIXES['default']}/{operation}"
             CfnOutput(self, f"{operation.title()}Url", value=self.api.url_for(path), description=f"default {operation}")
         for backend in self.functions.values():  # bench/invoke_deployed.py finds the functions by these
@@ -182,6 +187,12 @@ class ServingStack(Stack):
 
 Integrations = dict[str, dict[str, apigwv2.HttpRouteIntegration]]
 """Route name -> operation -> integration."""
+
+
+def _methods(routes: Integrations) -> dict[str, tuple[str, ...]]:
+    """The methods of every path on the API: its operation's in the route table."""
+    return {f"{BACKEND_PREFIXES[name]}/{operation}": OPERATION_METHODS[operation]
+            for name, by_operation in routes.items() for operation in by_operation}  # fmt: skip
 
 
 def _paths(routes: Integrations) -> list[tuple[str, apigwv2.HttpRouteIntegration]]:

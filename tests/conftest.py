@@ -18,6 +18,24 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get(
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+CALIFORNIA_CACHE = "cal_housing_py3.pkz"
+
+
+def sklearn_data_home() -> Path | None:
+    """Where scikit-learn's cached copy of California Housing is (``SCIKIT_LEARN_DATA``, which ``.ci/run`` points
+    at ``../shared/data``, or ``../shared/data/scikit_learn_data``), if anywhere."""
+    for home in (os.environ.get("SCIKIT_LEARN_DATA"), SHARED_DATA / "scikit_learn_data"):
+        if home and (Path(home) / CALIFORNIA_CACHE).is_file():
+            return Path(home)
+    return None
+
+
+def california_data_home() -> Path:
+    """``sklearn_data_home()``, or the test is skipped, saying why."""
+    home = sklearn_data_home()
+    if home is None:
+        pytest.skip(f"real data absent: no {CALIFORNIA_CACHE} in SCIKIT_LEARN_DATA or {SHARED_DATA}/scikit_learn_data")
+    return home
 
 
 def free_port() -> int:

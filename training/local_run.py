@@ -89,8 +89,10 @@ def train_checked(data: Path, out: Path, dataset: str | None = None, *, force: b
         value = float(metrics[f"validation_{gate.metric}"])
         if not gate.passes(value):
             raise GateMissedError(
-                f"{gate.verdict(value)}. The model is refused and nothing new was written to {out}. Improve the "
-                f"data or the hyperparameters, or change [training.quality_gate] in {inputs.spec.path}."
+                f"{gate.verdict(value)}. The model is refused and nothing new was written to {out} (what is there, "
+                f"if anything, was trained before, on other data; {inputs.data} holds the new data, and make local "
+                f"or make model trains again until the gate passes). Improve the data or the hyperparameters, or "
+                f"change [training.quality_gate] in {inputs.spec.path}."
             )
         metrics["quality_gate"] = {"metric": gate.metric, "threshold": gate.threshold, "direction": gate.direction,
                                    "value": value, "verdict": gate.verdict(value)}  # fmt: skip

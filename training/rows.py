@@ -90,7 +90,8 @@ def _indices(values: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np
 def _feature_values(feature: Feature, values: np.ndarray, reasons: _Reasons) -> np.ndarray:
     if feature.categories is not None:
         encoded, unknown = _indices(values, feature.categories)
-        reasons.flag(unknown, f"{feature.name} is not one of its categories")
+        if not feature.unknown_is_missing:  # opted in: an unlisted name is a missing value, as serving reads it
+            reasons.flag(unknown, f"{feature.name} is not one of its categories")
     else:
         encoded = _numbers(values, feature.name, reasons)
         reasons.flag(np.isinf(encoded), f"{feature.name} is not finite")

@@ -9,7 +9,9 @@ tables for features, and no dependency. A spec holds everything dataset-specific
 - ``[target]``: ``column``, ``task`` (regression, binary, multiclass), ``objective`` (a default per task),
   for regression ``unit``/``scale``/``decimals``, for classification ``labels`` in class order;
 - ``[[features]]`` in model order: ``name``, ``column`` (source column, default the name), ``description``,
-  ``unit``, ``minimum``/``maximum``, ``missing`` (may be missing), or ``categories`` for a categorical one;
+  ``unit``, ``minimum``/``maximum``, ``missing`` (may be missing), or ``categories`` for a categorical one, and
+  for a categorical one that may be missing ``unknown_categories = "missing"`` to read a name it does not list
+  as missing instead of refusing it (the default, ``"refuse"``: a 400 naming the feature and its categories);
 - ``[example]``: one valid row; ``[training]``: ``hyperparameters`` (a table, or a JSON file path),
   ``seed``, and ``[training.quality_gate]`` with ``metric`` and ``threshold``.
 

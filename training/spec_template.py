@@ -127,6 +127,9 @@ def _feature_lines(name: str, feature: ColumnProfile, rows: int) -> list[str]:
         lines += _array("categories", feature.categories)
     if feature.missing:
         lines.append(f"missing = true  # {feature.missing} of {rows} rows have no value")
+        if not feature.numeric:
+            lines.append('# unknown_categories = "missing"  # read a value not listed above as missing rather than '
+                         "refusing it (400): only if that is what it means")  # fmt: skip
     for word, count in sorted(feature.missing_texts.items()):
         lines.append(f"# {count} of those are the text {word!r}, which is read as missing: if it is a value (a "
                      "category), rename it in the CSV")  # fmt: skip

@@ -2,8 +2,10 @@
 
 One ``Columns`` is built per loaded schema (the ranges, missing flags and category codes as arrays and
 dicts), so decoding a row is a few lookups. Numbers stay numbers; a categorical feature takes its
-category name and becomes the name's index (the encoding training used); a missing value (JSON null, an
-absent optional key, an empty CSV field) becomes NaN, XGBoost's "missing", where the schema allows it.
+category name and becomes the name's index (the encoding training used); SageMaker's formats take the index
+itself as well (``coded_text``, ``coded_json``). A missing value (JSON null, an absent optional key, an empty
+CSV field) becomes NaN, XGBoost's "missing", where the schema allows it. A name that is not a category is
+refused, listing the categories, unless the feature opted into reading it as missing (``unknown_categories``).
 Every refusal is an ``InvalidInput`` naming the feature and the row.
 """
 
@@ -39,6 +41,7 @@ class Columns:
         self.required = tuple(f.name for f in schema.features if not f.missing)
         self.codes = [None if f.categories is None else {c: float(i) for i, c in enumerate(f.categories)}
                       for f in schema.features]  # fmt: skip
+        self.code_values = [frozenset(codes.values()) if codes else frozenset() for codes in self.codes]
         self.all_numeric = not any(f.categorical for f in schema.features)
         self.minima = np.array([-np.inf if f.minimum is None else f.minimum for f in schema.features])
         self.maxima = np.array([np.inf if f.maximum is None else f.maximum for f in schema.features])
@@ -79,9 +82,48 @@ class Columns:
 
     def _other(self, value: object, row: int, column: int) -> float:
         feature = self.features[column]
-        if feature.missing and (value is None or (feature.categories is not None and type(value) is str)):
-            return math.nan  # null, or an unknown category where the feature may be missing
+        if feature.missing and (value is None or (type(value) is str and feature.unknown_is_missing)):
+            return math.nan  # null, or an unknown category where the spec opted into reading it as missing
         raise _refusal(feature, value, row)
+
+    def coded_text(self, text: str, row: int, column: int) -> float:
+        """A cell of SageMaker's text formats: a number, or for a categorical feature its code or (an extension)
+        its name; empty or ``nan`` is missing (checked afterwards). A cell that reads two ways (a name that is
+        also another category's code) is refused, never guessed."""
+        stripped = text.strip()
+        if not stripped:
+            return math.nan
+        number = float(stripped) if _NUMBER.fullmatch(stripped) else None
+        codes = self.codes[column]
+        if codes is None:
+            return number if number is not None else self._not_number(stripped, row, column)
+        named = codes.get(stripped)
+        if named is not None and number is not None and number != named and number in self.code_values[column]:
+            raise _ambiguous(self.features[column], stripped, named, number, row)
+        if named is not None:
+            return named
+        return number if number is not None else self._other(stripped, row, column)
+
+    def coded_json(self, value: object, row: int, column: int) -> float:
+        """A JSON value of SageMaker's formats (jsonlines, a v2 tensor): a number (a category's code), a
+        category's name, or null (missing, checked afterwards)."""
+        if value is None:
+            return math.nan
+        if type(value) is float:
+            return value
+        if type(value) is int:
+            return _int_to_float(value)
+        codes = self.codes[column]
+        if codes is not None and type(value) is str:
+            return codes[value] if value in codes else self._other(value, row, column)
+        got = "a string (categorical features take their code or name)" if type(value) is str else type(value).__name__
+        name = self.names[column]
+        raise InvalidInput(f"{name} must be a number or null, got {got}", code="not_a_number", field=name, row=row)
+
+    def _not_number(self, text: str, row: int, column: int) -> float:
+        name = self.names[column]
+        raise InvalidInput(f"{name} must be a number, got {echoed(text, 40)!r}", code="not_a_number", field=name,
+                           row=row)  # fmt: skip
 
     def named_row(self, row: dict[str, Any], index: int) -> list[float]:
         """A row given as an object of feature name -> value; optional features may be left out."""
@@ -107,8 +149,12 @@ class Columns:
 
     def check_length(self, values: Sequence[object], row: int, field: str) -> None:
         if len(values) != len(self.names):
+            separator = next((mark for mark in (";", "\t", "|") if len(values) == 1 and mark in str(values[0])), None)
+            hint = (
+                f" (CSV fields are separated by commas; this row seems separated by {separator!r})" if separator else ""
+            )
             raise InvalidInput(f"row {row} has {len(values)} values; expected {len(self.names)} in this order: "
-                               f"{self.listing()}", code="wrong_row_length", field=field, row=row)  # fmt: skip
+                               f"{self.listing()}{hint}", code="wrong_row_length", field=field, row=row)  # fmt: skip
 
     def ordered_row(self, values: list[Any], index: int, field: str) -> list[float]:
         self.check_length(values, index, field)
@@ -186,15 +232,26 @@ def _int_to_float(value: int) -> float:
 
 def _refusal(feature: Feature, value: object, row: int) -> InvalidInput:
     got = "null" if value is None else type(value).__name__
+    if value is None:
+        wanted = feature.range_text() if feature.categorical else f"a number {feature.range_text()}"
+        return InvalidInput(f"{feature.name} may not be missing (its spec says missing = false): send {wanted}",
+                            code="missing_feature", field=feature.name, row=row)  # fmt: skip
     if feature.categories is None:
         return InvalidInput(f"{feature.name} must be a number, got {got}", code="not_a_number", field=feature.name,
                             row=row)  # fmt: skip
     if type(value) is str:
         shown = echoed(value, 40)
-        return InvalidInput(f"{feature.name} must be {feature.range_text()}; got {shown!r}", code="unknown_category",
-                            field=feature.name, row=row)  # fmt: skip
+        return InvalidInput(f"{shown!r} is not a category of {feature.name}: it must be {feature.range_text()}",
+                            code="unknown_category", field=feature.name, row=row)  # fmt: skip
     return InvalidInput(f"{feature.name} must be a category name (a string), got {got}", code="not_a_category",
                         field=feature.name, row=row)  # fmt: skip
+
+
+def _ambiguous(feature: Feature, text: str, named: float, number: float, row: int) -> InvalidInput:
+    other = (feature.categories or ())[int(number)]
+    return InvalidInput(f"{feature.name}: {echoed(text, 40)!r} is both the name of category {int(named)} and the code "
+                        f"of {other!r}; send the other category's name, or the code {int(named)}",
+                        code="ambiguous_category", field=feature.name, row=row)  # fmt: skip
 
 
 def _bad_value(feature: Feature, value: float, row: int) -> InvalidInput:

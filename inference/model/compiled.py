@@ -75,13 +75,12 @@ def to_bytes(forest: Forest, source: bytes, feature_names: Sequence[str] | None 
     from inference.trees.layout import smallest_index_type  # packaging only: serving never imports it
 
     arrays = {name: getattr(forest, name) for name in _STORED}
+    arrays["base_margin"] = forest.base_margin.astype(np.float64)  # float32 values, stored as every release reads them
     if forest.node_left is not None:
         arrays["node_left"] = forest.node_left
     for name in _INDEX_ARRAYS:
         if name in arrays:
             arrays[name] = arrays[name].astype(smallest_index_type(int(arrays[name].max(initial=0)) + 1))
-    if np.array_equal(forest.leaf_value.astype(np.float32), forest.leaf_value):  # not DART: float32 leaves are exact
-        arrays["leaf_value"] = forest.leaf_value.astype(np.float32)
     meta = {"format": FORMAT, "objective": forest.objective, "num_features": forest.num_features,
             "num_groups": forest.num_groups, "depth": forest.depth, "num_trees": forest.num_trees,
             "walk": forest.node_left is not None, "source_sha256": hashlib.sha256(source).hexdigest(),
@@ -106,15 +105,27 @@ def from_bytes(data: bytes, origin: str = COMPILED_NAME) -> CompiledModel:
     check_forest_arrays(arrays, meta, origin)
     objectives.objective_of(meta["objective"])
     as_index = {name: arrays[name].astype(np.intp) for name in _INDEX_ARRAYS if name in arrays}
+    base_margin = _float32_margin(meta["objective"], arrays["base_margin"])
     forest = Forest(cut_feature=as_index["cut_feature"], cut_threshold=arrays["cut_threshold"],
                     cut_default_right=arrays["cut_default_right"], node_cut=as_index["node_cut"],
-                    leaf_value=arrays["leaf_value"].astype(np.float64), node_left=as_index.get("node_left"),
-                    tree_group=as_index["tree_group"], base_margin=arrays["base_margin"],
+                    leaf_value=arrays["leaf_value"], node_left=as_index.get("node_left"),
+                    tree_group=as_index["tree_group"], base_margin=base_margin,
                     objective=meta["objective"], num_features=meta["num_features"], num_groups=meta["num_groups"],
                     depth=meta["depth"], num_trees=meta["num_trees"])  # fmt: skip
     names = meta["feature_names"]
     return CompiledModel(forest, meta["source_sha256"], meta["source_fingerprint"],
                          None if names is None else tuple(names))  # fmt: skip
+
+
+def _float32_margin(objective: str, stored: np.ndarray) -> np.ndarray:
+    """The float32 base margin xgboost starts from. Archives of earlier releases stored a logistic or log link's
+    margin as ``log(p / (1 - p))`` or ``log(p)`` in float64 (the float32 base score is found again by the
+    inverse link, exactly), this release the float32 margin itself (leaf values too: float32 in both)."""
+    narrow = stored.astype(np.float32)
+    if np.array_equal(narrow, stored) or objectives.objective_of(objective).link not in ("logistic", "log"):
+        return narrow
+    score = objectives.base_score_of(objective, stored)
+    return objectives.base_margin(objective, "[" + ",".join(repr(float(value)) for value in score) + "]", len(score))
 
 
 def _read_members(data: bytes, origin: str) -> dict[str, np.ndarray]:

@@ -73,6 +73,8 @@ def _feature_document(feature: Feature) -> dict[str, Any]:
                                 "missing": feature.missing}  # fmt: skip
     if feature.categories is not None:
         document["categories"] = list(feature.categories)
+        if feature.unknown_is_missing:  # written only when opted into: readers before this key refuse it (503)
+            document["unknown_categories"] = feature.unknown_categories
     else:
         document |= {"minimum": feature.minimum, "maximum": feature.maximum}
     return document

@@ -10,9 +10,9 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from inference.model.schema_parts import ExampleValue, Feature, SchemaError, Target, check_objective
+from inference.model.schema_parts import UNKNOWN_CATEGORIES, ExampleValue, Feature, SchemaError, Target, check_objective
 
-_FEATURE_KEYS = {"name", "description", "unit", "minimum", "maximum", "missing", "categories"}
+_FEATURE_KEYS = {"name", "description", "unit", "minimum", "maximum", "missing", "categories", "unknown_categories"}
 _TARGET_KEYS = {"name", "task", "objective", "description", "labels", "unit", "scale", "decimals", "column"}
 MAX_FEATURES = 10_000
 MAX_CATEGORIES = 10_000
@@ -93,15 +93,27 @@ def _feature(value: object, where: str) -> Feature:
     if type(missing) is not bool:
         raise SchemaError(f"{where}.missing must be true or false, got {missing!r}")
     description, unit = _optional_text(table, "description", where) or "", _optional_text(table, "unit", where) or ""
+    unknown = _unknown_categories(table, missing, where)
     if "categories" in table:
         if "minimum" in table or "maximum" in table:
             raise SchemaError(f"{where}: a categorical feature takes no minimum or maximum")
         categories = _names(table["categories"], f"{where}.categories", "category names", minimum=1)
-        return Feature(name, description, unit, None, None, missing, categories)
+        return Feature(name, description, unit, None, None, missing, categories, unknown)
     minimum, maximum = _number(table, "minimum", where), _number(table, "maximum", where)
     if minimum is not None and maximum is not None and minimum > maximum:
         raise SchemaError(f"{where}: minimum {minimum:g} is greater than maximum {maximum:g}")
     return Feature(name, description, unit, minimum, maximum, missing, None)
+
+
+def _unknown_categories(table: Mapping[str, Any], missing: bool, where: str) -> str:
+    """``refuse`` (the default), or ``missing``: only for a categorical feature that may be missing."""
+    value = table.get("unknown_categories", "refuse")
+    if value not in UNKNOWN_CATEGORIES:
+        raise SchemaError(f'{where}.unknown_categories must be "refuse" or "missing", got {value!r}')
+    if value == "missing" and ("categories" not in table or not missing):
+        raise SchemaError(f'{where}.unknown_categories = "missing" needs categories and missing = true: an unknown '
+                          "name is then read as a missing value")  # fmt: skip
+    return str(value)
 
 
 def _example(value: object, features: tuple[Feature, ...], where: str) -> dict[str, float | str | None]:

@@ -9,6 +9,8 @@ from inference.trees.objectives import task_of
 
 ExampleValue = float | str | None
 TASKS = ("regression", "binary", "multiclass")
+UNKNOWN_CATEGORIES = ("refuse", "missing")
+"""What a categorical feature does with a name it does not list (``unknown_categories``)."""
 DEFAULT_OBJECTIVES = {"regression": "reg:squarederror", "binary": "binary:logistic", "multiclass": "multi:softprob"}
 """The objective a spec gets when it names none: the built-in algorithm's usual choice per task."""
 
@@ -28,18 +30,28 @@ class Feature:
     """Whether a value may be missing (JSON null, an absent optional key, an empty CSV field)."""
     categories: tuple[str, ...] | None = None
     """Category names of a categorical feature; the model sees a name's index in this tuple."""
+    unknown_categories: str = "refuse"
+    """``refuse`` (400 naming the feature and its categories) or, opted into for a categorical feature that may be
+    missing, ``missing``: a name not in ``categories`` is then read as a missing value."""
 
     @property
     def categorical(self) -> bool:
         return self.categories is not None
 
+    @property
+    def unknown_is_missing(self) -> bool:
+        return self.unknown_categories == "missing"
+
     def describe(self) -> str:
         """``description (unit)``, for documentation and error messages."""
         return f"{self.description} ({self.unit})" if self.unit else self.description
 
-    def range_text(self) -> str:
+    def range_text(self, limit: int = 20) -> str:
         if self.categories is not None:
-            return "one of " + ", ".join(self.categories)
+            shown = ", ".join(self.categories[:limit])
+            return "one of " + (
+                shown if len(self.categories) <= limit else f"{shown}, ... ({len(self.categories)} in all)"
+            )
         low = "-inf" if self.minimum is None else f"{self.minimum:g}"
         high = "inf" if self.maximum is None else f"{self.maximum:g}"
         return f"between {low} and {high}"

@@ -1,8 +1,8 @@
 """The one registry of formats by media type, read by every route that takes or answers a body.
 
-A ``Codec`` is one media type: its readers (a request body to the model's checked float32 matrix), one per
-API that reads it, since our API takes a category by its name and SageMaker's ``/invocations`` by its code;
-and its writer of answer records, where answers are written in it. A new format is one module in
+A ``Codec`` is one media type: its readers (a request body to the model's checked float32 matrix, or for the
+Open Inference Protocol the request with its matrix), one per API that reads it, since each API has its own
+request shape; and its writer of answer records, where answers are written in it. A new format is one module in
 ``inference/protocols/formats/`` and one ``Codec`` below.
 """
 
@@ -20,11 +20,14 @@ from inference.errors import InvalidInput, UnsupportedMediaType, echoed
 from inference.model.columns import Columns
 from inference.protocols.formats import application_json, application_jsonlines, text_csv, text_libsvm
 from inference.protocols.limits import MAX_BODY_BYTES, body_too_large
+from inference.protocols.v2 import tensors
 
-Reader = Callable[[str, Columns], np.ndarray]
+Reader = Callable[[str, Columns], Any]
+"""A body's text to what the API reads: the checked matrix (``tensors.InferRequest`` for the v2 protocol)."""
 Writer = Callable[[list[dict[str, Any]], list[str] | None], bytes]
-API, SAGEMAKER = "api", "sagemaker"
-"""The APIs that read bodies: ours (``/predict``, ``/explain``) and SageMaker's container's (``/invocations``)."""
+API, SAGEMAKER, V2 = "api", "sagemaker", "v2"
+"""The APIs that read bodies: ours (``/predict``, ``/explain``), SageMaker's container's (``/invocations``) and the
+Open Inference Protocol's (``/v2/models/{name}/infer``)."""
 LARGE_BODY = 16 * 1024
 """Bodies larger than this (about 100 rows) are read with the cyclic garbage collector paused."""
 
@@ -80,6 +83,12 @@ class Registry:
     def read(self, body: bytes | str, content_type: str | None, reading: Reading, columns: Columns) -> np.ndarray:
         """A request body as the model's checked matrix: 413 past ``MAX_BODY_BYTES``, 415 for a type the API
         does not read, 400 for text that is not UTF-8 or a value the schema refuses."""
+        matrix = self.decode(body, content_type, reading, columns)
+        assert isinstance(matrix, np.ndarray)
+        return matrix
+
+    def decode(self, body: bytes | str, content_type: str | None, reading: Reading, columns: Columns) -> object:
+        """What ``reading``'s API reads from a request body, checked as ``read`` checks it."""
         if len(body) > MAX_BODY_BYTES:
             raise body_too_large()
         read = self.reader(content_type, reading)
@@ -126,7 +135,7 @@ def _collection_paused() -> Iterator[None]:
 
 
 CODECS = Registry(
-    Codec(application_json.MEDIA_TYPE, (), {API: application_json.read}, application_json.write,
+    Codec(application_json.MEDIA_TYPE, (), {API: application_json.read, V2: tensors.read}, application_json.write,
           application_json.MEDIA_TYPE),
     Codec(text_csv.MEDIA_TYPE, ("csv",), {API: text_csv.read_named, SAGEMAKER: text_csv.read_coded}, text_csv.write,
           "text/csv; charset=utf-8"),

@@ -1,17 +1,17 @@
 """Bit-parallel prediction on perfect trees: 64 rows in the bits of one uint64 per node.
 
-Comparison words per cut, levels split by AND, leaf positions by an 8x8 bit transpose; buffers come from a
-per-thread workspace. How: docs/dev/runtime.md.
+Comparison words per cut, levels split by AND, leaf positions by an 8x8 bit transpose, the leaves added up by
+``inference.trees.leaf_sums``; buffers come from a per-thread workspace. How: docs/dev/runtime.md.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from inference.trees.leaf_sums import WORKSPACE, Groups, Workspace, groups_of
 
 MAX_DEPTH = 8
 """The transpose turns up to 8 levels into a leaf position."""
@@ -39,6 +39,7 @@ class Index:
     leaf_base: np.ndarray  # per tree: t * 2**depth, where its leaves start
     trees: np.ndarray  # intp 0 .. trees - 1: the roots (level 0 positions)
     blocks: int  # 64-row blocks per call
+    groups: Groups  # which trees add to which output group
 
 
 def index_of(forest: Forest, levels: list[np.ndarray]) -> Index:
@@ -57,6 +58,7 @@ def index_of(forest: Forest, levels: list[np.ndarray]) -> Index:
         leaf_base=np.arange(trees, dtype=np.intp) << depth,
         trees=np.arange(trees, dtype=np.intp),
         blocks=max(1, min(16, WORK_BUDGET // max(1, trees << max(0, depth - 1)))),
+        groups=groups_of(forest.tree_group, forest.num_groups),
     )
 
 
@@ -79,6 +81,12 @@ class Forest(Protocol):
     def num_features(self) -> int: ...
 
     @property
+    def num_groups(self) -> int: ...
+
+    @property
+    def tree_group(self) -> np.ndarray: ...
+
+    @property
     def num_trees(self) -> int: ...
 
     @property
@@ -87,29 +95,12 @@ class Forest(Protocol):
     @property
     def index(self) -> Index: ...
 
-    def group_sums(self, leaf_values: np.ndarray) -> np.ndarray: ...
-
-
-class _Workspace(threading.local):
-    """Reusable buffers of this thread, by name; grown when a call needs more."""
-
-    def __init__(self) -> None:
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def array(self, name: str, shape: tuple[int, ...], dtype: type[np.generic]) -> np.ndarray:
-        size = math.prod(shape) * np.dtype(dtype).itemsize
-        buffer = self.buffers.get(name)
-        if buffer is None or len(buffer) < size:
-            buffer = self.buffers[name] = np.empty(size, np.uint8)
-        return buffer[:size].view(dtype).reshape(shape)
-
-
-_WORKSPACE = _Workspace()
+    def sum_leaves(self, place: np.ndarray) -> np.ndarray: ...
 
 
 def margins(forest: Forest, rows: np.ndarray, out: np.ndarray) -> None:
-    """Write the rows' tree sums (before ``base_margin``) per output group into ``out`` (rows, groups)."""
-    workspace, index = _WORKSPACE, forest.index
+    """Write the rows' float32 margins (the base margin and the trees' leaves) per output group into ``out``."""
+    workspace, index = WORKSPACE, forest.index
     words = comparison_words(forest, rows, workspace)
     blocks, trees, depth = len(words), forest.num_trees, forest.depth
     reach = workspace.array("reach", (blocks, 1, trees), np.uint64)
@@ -132,24 +123,22 @@ def margins(forest: Forest, rows: np.ndarray, out: np.ndarray) -> None:
     _sum_leaves(forest, leaf_positions(went_right, workspace), out, workspace)
 
 
-def _sum_leaves(forest: Forest, positions: np.ndarray, out: np.ndarray, workspace: _Workspace) -> None:
-    """Gather the leaf values a few blocks at a time (transposing the 1-byte positions rather than the
-    8-byte values), then sum them row by row."""
+def _sum_leaves(forest: Forest, positions: np.ndarray, out: np.ndarray, workspace: Workspace) -> None:
+    """Gather the leaf values a few blocks at a time, tree-major (transposing the 1-byte positions rather than
+    the 4-byte values), and add them up in tree order into ``out``."""
     trees, blocks = forest.num_trees, len(positions)
     group = max(1, min(blocks, SUM_BUDGET // (trees * 64)))
     for first in range(0, blocks, group):
         count = min(group, blocks - first)
-        place = workspace.array("place", (count, 64, trees), np.intp)
-        values = workspace.array("values", (count * 64, trees), np.float64)
-        np.copyto(place, positions[first : first + count].transpose(0, 2, 1))
-        np.add(place, forest.index.leaf_base, out=place)
-        np.take(forest.leaf_value, place.reshape(count * 64, trees), out=values, mode="clip")
+        place = workspace.array("place", (trees, count, 64), np.intp)
+        np.copyto(place, positions[first : first + count].transpose(1, 0, 2))
+        np.add(place, forest.index.leaf_base[:, None, None], out=place)
         start = first * 64
         rows = min(count * 64, len(out) - start)
-        out[start : start + rows] = forest.group_sums(values[:rows])
+        out[start : start + rows] = forest.sum_leaves(place.reshape(trees, count * 64))[:rows]
 
 
-def comparison_words(forest: Forest, rows: np.ndarray, workspace: _Workspace) -> np.ndarray:
+def comparison_words(forest: Forest, rows: np.ndarray, workspace: Workspace) -> np.ndarray:
     """(blocks, cuts) uint64: bit j of word [b, c] is whether row 64 b + j goes right at cut c."""
     index = forest.index
     count, features = rows.shape
@@ -177,7 +166,7 @@ def comparison_words(forest: Forest, rows: np.ndarray, workspace: _Workspace) ->
     return words
 
 
-def leaf_positions(went_right: np.ndarray, workspace: _Workspace) -> np.ndarray:
+def leaf_positions(went_right: np.ndarray, workspace: Workspace) -> np.ndarray:
     """(blocks, 8, trees) words, word ``depth - 1 - level`` holding the rows that went right at that level,
     to (blocks, trees, 64) leaf positions: per row one byte, bit k the way taken at level depth - 1 - k."""
     blocks, _, trees = went_right.shape

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 from inference.errors import ModelFormatError
+from inference.trees.float32 import expf, logf
 
 Task = Literal["regression", "binary", "multiclass"]
 Link = Literal["identity", "logistic", "log", "hinge", "softprob", "softmax"]
@@ -44,6 +45,11 @@ _OBJECTIVES = {
     )
 }
 SUPPORTED_OBJECTIVES = tuple(_OBJECTIVES)
+_ONE = np.float32(1.0)
+_SIGMOID_LIMIT = np.float32(88.7)
+"""xgboost's guard against ``expf`` overflowing."""
+_SIGMOID_EPSILON = np.float32(1e-16)
+"""xgboost's guard against dividing by 0 (a no-op in float32: the sum is at least 1)."""
 
 
 def objective_of(name: str) -> Objective:
@@ -74,9 +80,10 @@ def num_groups_of(name: str, num_class: int, num_target: int) -> int:
 
 
 def base_margin(name: str, base_score: str, num_groups: int) -> np.ndarray:
-    """The margin every row starts from, float64 of shape (num_groups,); a scalar base_score applies to all."""
+    """The margin every row starts from, float32 of shape (num_groups,) as xgboost computes it from the float32
+    base_score (``-logf(1 / p - 1)``, ``logf(p)`` or p itself); a scalar base_score applies to all."""
     try:
-        scores = np.array([float(value) for value in base_score.strip().strip("[]").split(",")])
+        scores = np.array([float(value) for value in base_score.strip().strip("[]").split(",")], dtype=np.float32)
     except (AttributeError, ValueError) as exc:
         raise ModelFormatError(f"base_score {base_score!r} is not a number or a list of numbers") from exc
     if len(scores) not in (1, num_groups):
@@ -87,25 +94,53 @@ def base_margin(name: str, base_score: str, num_groups: int) -> np.ndarray:
     if (link == "log" and not np.all(scores > 0)) or not np.all(np.isfinite(scores)):
         raise ModelFormatError(f"base_score {base_score!r} is not a valid starting value for {name}")
     if link == "logistic":
-        scores = np.log(scores / (1.0 - scores))
+        scores = -logf(_ONE / scores - _ONE)
     elif link == "log":
-        scores = np.log(scores)
-    return np.broadcast_to(scores, (num_groups,)).astype(np.float64)
+        scores = logf(scores)
+    return np.broadcast_to(scores, (num_groups,)).astype(np.float32)
+
+
+def base_score_of(name: str, margins: np.ndarray) -> np.ndarray:
+    """The float32 base_score whose margin (as float64, by the link's inverse) is ``margins``: what an archive of
+    an earlier release, which stored ``log(p / (1 - p))`` or ``log(p)`` in float64, was made from."""
+    link = objective_of(name).link
+    wide = np.asarray(margins, dtype=np.float64)
+    if link == "logistic":
+        wide = 1.0 / (1.0 + np.exp(-wide))
+    elif link == "log":
+        wide = np.exp(wide)
+    return wide.astype(np.float32)
 
 
 def transform(name: str, margins: np.ndarray) -> np.ndarray:
-    """Margins (n, num_groups) to what ``Booster.predict`` returns: (n,) except (n, K) for multi:softprob."""
+    """Float32 margins (n, num_groups) to what ``Booster.predict`` returns, bit for bit, as float32: (n,) except
+    (n, K) for multi:softprob. The same float32 operations as xgboost's, with the C library's ``expf``."""
     link = objective_of(name).link
+    margins = np.asarray(margins, dtype=np.float32)
     if link == "softprob":
-        exps = np.exp(margins - margins.max(axis=1, keepdims=True))
-        return np.asarray(exps / exps.sum(axis=1, keepdims=True))
+        return softmax(margins)
     if link == "softmax":
-        return np.asarray(margins.argmax(axis=1), dtype=np.float64)
+        return np.asarray(margins.argmax(axis=1), dtype=np.float32)  # the first largest, as xgboost's FindMaxIndex
     margin = margins[:, 0]
     if link == "logistic":
-        return np.asarray(1.0 / (1.0 + np.exp(-margin)))
+        return sigmoid(margin)
     if link == "log":
-        return np.asarray(np.exp(margin))
+        return expf(margin)
     if link == "hinge":
-        return np.asarray(margin > 0, dtype=np.float64)
+        return (margin > 0).astype(np.float32)
     return margin
+
+
+def sigmoid(margin: np.ndarray) -> np.ndarray:
+    """xgboost's ``common::Sigmoid(float)``: ``1 / (expf(min(-x, 88.7)) + 1 + 1e-16)``, in float32."""
+    return _ONE / (expf(np.minimum(-margin, _SIGMOID_LIMIT)) + _ONE + _SIGMOID_EPSILON)
+
+
+def softmax(margins: np.ndarray) -> np.ndarray:
+    """xgboost's ``common::Softmax``: ``expf(x - max)`` in float32, summed in float64 in class order, then each
+    divided by the float32 of that sum."""
+    exps = expf(margins - margins.max(axis=1, keepdims=True))
+    total = np.zeros(len(margins))
+    for column in exps.T:
+        total += column
+    return np.asarray(exps / total.astype(np.float32)[:, None])

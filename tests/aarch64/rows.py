@@ -10,26 +10,17 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, SHARED_DATA
+from tests.conftest import REPO_ROOT, sklearn_data_home
 from tests.support.models import synthetic_rows
 
 SYNTHETIC_ROWS = 3000
 DATASET = "california_housing"
 MAKE_DATA = REPO_ROOT / "build" / "training-data"  # written by `make data DATASET=...`
 TIER_DATA = REPO_ROOT / "build" / "aarch64" / "training-data"
-
-
-def sklearn_data_home() -> Path | None:
-    """Where scikit-learn's cached copy of the data set is (SCIKIT_LEARN_DATA or ../shared/data), if anywhere."""
-    for home in (os.environ.get("SCIKIT_LEARN_DATA"), SHARED_DATA / "scikit_learn_data"):
-        if home and (Path(home) / "cal_housing_py3.pkz").is_file():
-            return Path(home)
-    return None
 
 
 def make_data_holds_the_dataset() -> bool:

@@ -22,5 +22,5 @@ def http_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     fuzzed: Fuzzed = request.param
     model = request.getfixturevalue(fuzzed.model_fixture)
     running = launch_server({"MODEL_URI": str(model)}, tmp_path_factory.mktemp(f"fuzz-server-{fuzzed.name}"))
-    yield FuzzedServer(fuzzed, running)
+    yield FuzzedServer(fuzzed, running, model)
     assert running.stop() == 0, running.logs()

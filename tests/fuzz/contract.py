@@ -44,14 +44,14 @@ def assert_error_body(status: int, body: Any, allowed: frozenset[int] = CLIENT_E
 def assert_prediction_body(schema: Schema, body: Any, rows: int | None = None) -> None:
     """A success body of ``schema``'s task with one answer per row (``rows`` of them, when known)."""
     regression = schema.task == "regression"
-    keys = {"predictions", "model_version", "count"} | ({"unit"} if regression else set())
+    keys = {"predictions", "model_version", "count"} | ({"unit"} if regression and schema.target.unit else set())
     assert isinstance(body, dict) and set(body) == keys, body
     assert isinstance(body["model_version"], str) and body["model_version"], body
     assert type(body["count"]) is int and 1 <= body["count"] <= MAX_ROWS, body
     assert isinstance(body["predictions"], list) and len(body["predictions"]) == body["count"], body
     assert rows is None or body["count"] == rows, (rows, body)
     if regression:
-        assert body["unit"] == schema.target.unit, body
+        assert body.get("unit", "") == schema.target.unit, body
         assert all(type(p) is float and math.isfinite(p) for p in body["predictions"]), body
     else:
         for answer in body["predictions"]:
@@ -103,7 +103,8 @@ def _assert_contributions(schema: Schema, part: Any) -> None:
     values = [part["bias"], part["total"], *contributions.values()]
     assert all(type(v) is float and math.isfinite(v) for v in values), part
     added = part["bias"] + math.fsum(contributions.values())
-    assert math.isclose(part["total"], added, rel_tol=1e-9, abs_tol=1e-6 * max(1.0, abs(added))), part
+    magnitude = max(1.0, abs(part["bias"]), *map(abs, contributions.values()))
+    assert math.isclose(part["total"], added, abs_tol=1e-5 * magnitude), part  # float32 rounding of the served margin
 
 
 def assert_health_body(schema: Schema, body: Any) -> None:

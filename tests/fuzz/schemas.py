@@ -12,6 +12,7 @@ a server (HTTP), so the HTTP and schemathesis runs take the two that cover both 
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -57,8 +58,8 @@ OPEN = Schema.from_document({
 class FuzzedServer:
     """A real HTTP server (``python -m fargate_image.serve``) serving one fuzzed schema's model."""
 
-    def __init__(self, fuzzed: Fuzzed, running: RunningServer) -> None:
-        self.fuzzed, self.running = fuzzed, running
+    def __init__(self, fuzzed: Fuzzed, running: RunningServer, model: Path) -> None:
+        self.fuzzed, self.running, self.model = fuzzed, running, model
 
     def __repr__(self) -> str:
         return f"<HTTP server serving {self.fuzzed.name} on port {self.running.port}>"

@@ -36,16 +36,18 @@ def test_numbers_past_float32_are_refused(value: object, where: str) -> None:
     assert refused.value.field == "x"
 
 
-def test_a_schema_that_loads_accepts_its_own_example_row() -> None:
+def test_a_schema_whose_example_breaks_its_own_rules_is_refused() -> None:
     """Found by the schema.json fuzzer (``example.MedInc`` replaced by -1; also: an example that leaves out a
-    required feature). Either the schema is refused (SchemaError naming the key) or its example decodes."""
+    required feature): the schema is refused with a SchemaError naming the key, so every schema that loads
+    accepts its own example row."""
     document = json.loads(json.dumps(HOUSING_DOCUMENT))
     document["example"]["MedInc"] = -1
-    try:
-        schema = Schema.from_document(document)
-    except SchemaError:
-        return
-    requests.read_payload({"instances": [schema.example_values()]}, Columns(schema))
+    with pytest.raises(SchemaError, match=r"example\.MedInc must be a finite number between 0 and 150, got -1"):
+        Schema.from_document(document)
+    del document["example"]["MedInc"]
+    with pytest.raises(SchemaError, match="example leaves out MedInc, which may not be missing"):
+        Schema.from_document(document)
+    requests.read_payload({"instances": [HOUSING.example_values()]}, Columns(HOUSING))
 
 
 def _serve(model_tarball: Path, directory: Path, document: dict[str, object]) -> Predictor:
@@ -54,14 +56,17 @@ def _serve(model_tarball: Path, directory: Path, document: dict[str, object]) ->
     return Predictor(str(directory / "model.tar.gz"), retry_seconds=3600)
 
 
-def test_a_huge_scale_is_refused_or_answered_finitely(model_tarball: Path, tmp_path: Path) -> None:
-    """Found by reasoning from the schema.json fuzzer's ``scale`` replacements: any finite non-zero scale loads."""
+def test_a_huge_scale_is_refused_naming_the_key(model_tarball: Path, tmp_path: Path) -> None:
+    """Found by reasoning from the schema.json fuzzer's ``scale`` replacements: a scale that turns every finite
+    output into an infinite answer is refused when the schema loads (503 with the key), never answered."""
     document = json.loads(json.dumps(HOUSING_DOCUMENT))
     document["target"]["scale"] = 1.7976931348623157e308
     predictor = _serve(model_tarball, tmp_path, document)
-    if predictor.ready:
-        body = predictor.predict_payload({"instances": [a_valid_row(HOUSING)]})
-        assert_prediction_body(HOUSING, body)  # finite, so JSON-encodable as Starlette's JSONResponse needs
+    assert not predictor.ready
+    assert "target.scale must be a non-zero number of magnitude at most 1e+12" in (predictor.load_error or "")
+    document["target"]["scale"] = 1e12  # the largest allowed still answers finitely
+    body = _serve(model_tarball, tmp_path, document).predict_payload({"instances": [a_valid_row(HOUSING)]})
+    assert_prediction_body(HOUSING, body)  # finite, so JSON-encodable as Starlette's JSONResponse needs
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
@@ -75,5 +80,5 @@ def test_leaves_past_float32_are_refused_or_answered_finitely(booster, tmp_path:
     (tmp_path / "model").write_text(json.dumps(document), encoding="utf-8")
     (tmp_path / "schema.json").write_text(json.dumps(HOUSING_DOCUMENT), encoding="utf-8")
     predictor = Predictor(str(tmp_path / "model"), retry_seconds=3600)
-    if predictor.ready:
-        assert_prediction_body(HOUSING, predictor.predict_payload({"instances": [a_valid_row(HOUSING)]}))
+    assert not predictor.ready  # 1e300 is no float32: refused when loaded, never answered as inf
+    assert "leaf values that are not finite float32 numbers" in (predictor.load_error or "")

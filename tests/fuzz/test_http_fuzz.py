@@ -1,5 +1,6 @@
 """Fuzz the real HTTP server over loopback, per schema: every answer is the route's 2xx or a 4xx JSON error,
-and the server survives.
+every 2xx is the in-process route table's answer to the same request byte for byte, valid rows are answered 200
+with xgboost's predictions, and the server survives.
 
 Routes and their answers come from ``routes.HTTP_ROUTES``: a request for a route gets that route's answer (or a
 4xx naming the problem), an unknown path a 404, a method the route does not take a 405 with ``allow``.
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import profiles
 from tests.fuzz.contract import CLIENT_ERRORS, assert_error_body
+from tests.fuzz.expected import assert_same_as_in_process, xgboost_answer
 from tests.fuzz.raw_http import exchange
 from tests.fuzz.requests import requests_for
 from tests.fuzz.routes import HTTP_ROUTES, allowed_methods, route_paths
@@ -31,6 +33,8 @@ PATHS = weighted((3, route_paths(HTTP_ROUTES)), (1, ODD_PATHS))
 METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"])
 """Any method; a route's own methods are drawn three times as often."""
 SCHEMAS = len(HTTP_SCHEMAS)
+ANSWERED_BY_THE_TABLE = ("/predict", "/explain", "/invocations", "/ping")
+"""The server's routes that are the shared table's (the others are its page and document)."""
 
 
 def assert_http_answer(fuzzed: Fuzzed, method: str, path: str, answer: tuple[int, dict[str, str], bytes]) -> None:
@@ -70,6 +74,23 @@ def test_any_request_gets_a_2xx_or_a_4xx_json_error(http_server: FuzzedServer, d
     target = path + ("?" + urllib.parse.urlencode(query, doseq=True, errors="surrogatepass") if query else "")
     answer = exchange(server.running.port, method, target, headers, raw)
     assert_http_answer(server.fuzzed, method, urllib.parse.urlsplit(target).path, answer)
+    status, _, received = answer
+    if 200 <= status < 300 and method != "HEAD" and urllib.parse.unquote(path) in ANSWERED_BY_THE_TABLE:
+        assert_same_as_in_process(server.model, method, target, headers, raw, status, received)
+
+
+@profiles.secondary(SCHEMAS)
+@given(data=st.data())
+def test_valid_rows_are_answered_200_with_xgboosts_predictions(http_server: FuzzedServer, data: st.DataObject) -> None:
+    server = http_server
+    schema = server.fuzzed.schema
+    rows = data.draw(st.lists(requests_for(schema).valid_rows, min_size=1, max_size=5), label="rows")
+    named = data.draw(st.booleans(), label="named")
+    instances = [dict(zip(schema.names, row, strict=True)) for row in rows] if named else rows
+    body = json.dumps({"instances": instances}).encode()
+    status, _, received = exchange(server.running.port, "POST", "/predict", {"Content-Type": "application/json"}, body)
+    assert status == 200, received[:500]
+    assert json.loads(received) == xgboost_answer(server.model, schema, rows)
 
 
 def _header_text(text: str) -> str:

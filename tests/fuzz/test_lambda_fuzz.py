@@ -6,6 +6,7 @@ answer (or a 4xx naming the problem), for an unknown path a 404, for a method th
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import logging
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from tests.fuzz import profiles
 from tests.fuzz.contract import INVOCATION_ERRORS, assert_error_body, assert_prediction_body
 from tests.fuzz.events import odd_events, v2_event, well_formed_events
+from tests.fuzz.expected import assert_same_as_in_process, xgboost_answer
 from tests.fuzz.requests import requests_for
 from tests.fuzz.routes import LAMBDA_ROUTES, Route
 from tests.fuzz.schemas import FUZZED, LAMBDA_SCHEMAS, Fuzzed, fixture_params
@@ -37,6 +39,7 @@ SCHEMAS = len(LAMBDA_SCHEMAS)
 class Lambda:
     fuzzed: Fuzzed
     module: ModuleType
+    model: Path
 
     def __repr__(self) -> str:
         return f"<Lambda handler serving {self.fuzzed.name}>"
@@ -62,7 +65,7 @@ def lambda_fn(request: pytest.FixtureRequest) -> Iterator[Lambda]:
     with mock.patch.dict(os.environ, {"MODEL_URI": str(model), "LOG_LEVEL": "CRITICAL"}):
         spec.loader.exec_module(module)
     assert module.PREDICTOR.ready, module.PREDICTOR.load_error
-    yield Lambda(fuzzed, module)
+    yield Lambda(fuzzed, module, model)
     package_logger.handlers[:], package_logger.level, package_logger.propagate = saved
     sys.modules.pop(spec.name, None)
 
@@ -123,7 +126,26 @@ def test_api_gateway_events_get_a_2xx_or_a_4xx_json_error(lambda_fn: Lambda, dat
     v1 = "httpMethod" in proxy_event
     method = proxy_event["httpMethod"] if v1 else proxy_event["requestContext"]["http"]["method"]
     path = proxy_event["path"] if v1 else proxy_event["rawPath"]
-    assert_proxy_answer(lambda_fn.fuzzed, lambda_fn.invoke(proxy_event), method, path)
+    answer = lambda_fn.invoke(proxy_event)
+    assert_proxy_answer(lambda_fn.fuzzed, answer, method, path)
+    if not v1 and 200 <= answer["statusCode"] < 300 and path in LAMBDA_ROUTES:  # no prefix: the table's own path
+        raw = proxy_event["body"]
+        body = base64.b64decode(raw) if proxy_event["isBase64Encoded"] else raw.encode("utf-8", "surrogatepass")
+        target = path + ("?" + proxy_event["rawQueryString"] if proxy_event["rawQueryString"] else "")
+        assert_same_as_in_process(lambda_fn.model, method.upper(), target, proxy_event["headers"], body,
+                                  answer["statusCode"], answer["body"].encode("utf-8", "surrogatepass"))  # fmt: skip
+
+
+@profiles.secondary(SCHEMAS)
+@given(data=st.data())
+def test_valid_rows_are_answered_200_with_xgboosts_predictions(lambda_fn: Lambda, data: st.DataObject) -> None:
+    schema = lambda_fn.fuzzed.schema
+    rows = data.draw(st.lists(requests_for(schema).valid_rows, min_size=1, max_size=5), label="rows")
+    parts = {"method": "POST", "path": "/lambda/x86/predict", "query": {}, "encoded": False,
+             "headers": {"content-type": "application/json"}, "body": json.dumps({"instances": rows})}  # fmt: skip
+    answer = lambda_fn.invoke(v2_event(parts))
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"]) == xgboost_answer(lambda_fn.model, schema, rows)
 
 
 @profiles.secondary(SCHEMAS)

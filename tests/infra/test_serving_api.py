@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
+from inference.routes import SHARED
 from scripts.predict import ROUTE_PATHS
 from stacks.serving_stack import PREDICT_PATHS
 from tests.infra.serving_app import Synthesized, render
 
-OPERATIONS = ("predict", "explain", "invocations")
+OPERATIONS = tuple(route.path.lstrip("/") for route in SHARED if route.path != "/ping")
+"""Every route of the table but the health check, which is each backend's own (the ALB's target health)."""
 LAMBDA_PREFIXES = {"": "arm64", "/lambda/x86": "x86_64", "/lambda/arm64": "arm64"}
 LAMBDA_PATHS = {f"{prefix}/{operation}": arch for prefix, arch in LAMBDA_PREFIXES.items() for operation in OPERATIONS}
 ALL_PATHS = {*LAMBDA_PATHS, *(f"/fargate/{operation}" for operation in OPERATIONS)}
@@ -20,11 +23,15 @@ URL_OUTPUTS = {"PredictUrl": "/predict", "LambdaX86PredictUrl": "/lambda/x86/pre
                "ExplainUrl": "/explain", "InvocationsUrl": "/invocations"}  # fmt: skip
 
 
-def route_keys(paths: set[str]) -> set[str]:
-    """GET and POST on each path but /invocations, which takes POST alone (SageMaker's contract): a GET route
-    would only carry requests to a 405 (issue 22)."""
-    return {f"{method} {path}" for path in paths for method in ("GET", "POST")
-            if method == "POST" or not path.endswith("/invocations")}  # fmt: skip
+METHODS = {route.path.lstrip("/"): route.methods for route in SHARED if route.path != "/ping"}
+"""The methods the route table allows each operation (/invocations: POST alone): a route for another method would
+only carry requests to a 405."""
+
+
+def route_keys(prefixes: set[str]) -> set[str]:
+    """Each operation under each prefix, with the methods its route takes."""
+    return {f"{method} {prefix}/{operation}" for prefix in prefixes for operation, methods in METHODS.items()
+            for method in methods}  # fmt: skip
 
 
 def routes(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
@@ -45,7 +52,7 @@ def test_the_client_and_the_stack_agree_on_paths() -> None:
 
 def test_each_path_takes_the_methods_its_route_allows_each_signed_with_iam(default: Synthesized) -> None:
     found = routes(default)
-    assert set(found) == route_keys(ALL_PATHS)
+    assert set(found) == route_keys({*LAMBDA_PREFIXES, "/fargate"})
     assert "GET /fargate/invocations" not in found and "GET /invocations" not in found
     assert set(PREDICT_PATHS.values()) < ALL_PATHS
     assert {route["AuthorizationType"] for route in found.values()} == {"AWS_IAM"}
@@ -53,7 +60,7 @@ def test_each_path_takes_the_methods_its_route_allows_each_signed_with_iam(defau
 
 def test_opting_out_of_auth_opens_every_route_and_drops_fargate(open_lambda_only: Synthesized) -> None:
     found = routes(open_lambda_only)
-    assert set(found) == route_keys(set(LAMBDA_PATHS))
+    assert set(found) == route_keys(set(LAMBDA_PREFIXES))
     assert {route["AuthorizationType"] for route in found.values()} == {"NONE"}
 
 
@@ -70,14 +77,24 @@ def test_lambda_paths_reach_their_function(default: Synthesized) -> None:
             assert function["Architectures"] == [LAMBDA_PATHS[path]]
 
 
+def test_the_api_serves_the_route_table_boto3_and_the_open_inference_protocol() -> None:
+    assert {"endpoints/{name}/invocations", "v2/models/{name}/infer", "v2/health/ready", "v2"} < set(OPERATIONS)
+
+
+FARGATE_PATHS = {"predict": "/predict", "endpoints/{name}/invocations": "/endpoints/${request.path.name}/invocations",
+                 "v2/models/{name}/versions/{version}/infer":
+                     "/v2/models/${request.path.name}/versions/${request.path.version}/infer"}  # fmt: skip
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_fargate_paths_go_through_the_vpc_link_to_the_alb_as_their_operation(default: Synthesized, operation) -> None:
-    for method in ("GET", "POST") if operation != "invocations" else ("POST",):
+    for method in METHODS[operation]:
         integration = integration_of(default, routes(default)[f"{method} /fargate/{operation}"])
         assert (integration["IntegrationType"], integration["ConnectionType"]) == ("HTTP_PROXY", "VPC_LINK")
         assert integration["ConnectionId"]["Ref"] in default.resources("AWS::ApiGatewayV2::VpcLink")
         assert integration["IntegrationUri"]["Ref"] in default.resources("AWS::ElasticLoadBalancingV2::Listener")
-        assert integration["RequestParameters"] == {"overwrite:path": f"/{operation}"}
+        path = FARGATE_PATHS.get(operation, re.sub(r"\{(\w+)\}", r"${request.path.\1}", f"/{operation}"))
+        assert integration["RequestParameters"] == {"overwrite:path": path}
 
 
 @pytest.mark.parametrize(("variant", "rate", "burst"), [("default", 50, 100), ("open_lambda_only", 5, 10)])

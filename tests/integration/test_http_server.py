@@ -69,7 +69,7 @@ def named(**overrides: object) -> str:
 CSV_TYPE = {"content-type": "text/csv"}
 ERROR_CASES = {  # method, path, body, headers, status, error.code, error.field
     "out_of_range": ("POST", "/predict", named(Latitude=60), JSON, 400, "out_of_range", "Latitude"),
-    "not_a_number": ("POST", "/predict", named(MedInc=None), JSON, 400, "not_a_number", "MedInc"),
+    "missing_feature": ("POST", "/predict", named(MedInc=None), JSON, 400, "missing_feature", "MedInc"),
     "csv_text": ("POST", "/predict", CSV.replace("41.0", "x"), CSV_TYPE, 400, "not_a_number", "HouseAge"),
     "malformed_json": ("POST", "/predict", '{"instances": [', JSON, 400, "malformed_json", "body"),
     "query_missing": ("GET", "/predict?MedInc=3", None, {}, 400, "missing_feature", "HouseAge"),

@@ -57,7 +57,10 @@ def test_resident_memory_covers_the_process_and_its_children(soak: ModuleType) -
         child.wait()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed (apt-get install wrk; make soak does)")
+@pytest.mark.skipif(
+    shutil.which("wrk") is None,
+    reason="wrk not installed: `make test` installs it with apt when run as root (apt-get install wrk)",
+)
 def test_a_short_soak_passes_and_reports_p99(model_tarball: Path, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "scripts.soak", "--model", str(model_tarball), "--duration", "3", "--warmup", "1",
                "--connections", "8", "--workers", "1", "--port", str(free_port()), "--out", str(tmp_path)]  # fmt: skip

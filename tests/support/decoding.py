@@ -32,7 +32,7 @@ def served(text: str, columns: Columns) -> np.ndarray:
 
 def general(text: str, columns: Columns) -> np.ndarray:
     """The general path alone (after the one BOM ``decode_body`` takes off): the duplicate-key hook, row by row."""
-    return requests.read_payload(application_json._load_json(text.removeprefix("\ufeff")), columns)
+    return requests.read_payload(application_json.load_json(text.removeprefix("\ufeff")), columns)
 
 
 NUMBER_LITERALS = st.one_of(

@@ -30,7 +30,7 @@ BAD_BODIES: list[tuple[str, str, str, int, str, str | None, int | None]] = [
      "duplicate_feature", "MedInc", 0),
     ("non-numeric", named(AveRooms="six"), "application/json", 400, "not_a_number", "AveRooms", 0),
     ("boolean", named(AveRooms=True), "application/json", 400, "not_a_number", "AveRooms", 0),
-    ("null", named(Population=None), "application/json", 400, "not_a_number", "Population", 0),
+    ("null", named(Population=None), "application/json", 400, "missing_feature", "Population", 0),
     ("NaN literal", named().replace("322.0", "NaN"), "application/json", 400, "not_finite", "Population", 0),
     ("overflow", named().replace("322.0", "1e999"), "application/json", 400, "not_finite", "Population", 0),
     ("out of range", named(Latitude=0.5), "application/json", 400, "out_of_range", "Latitude", 0),

@@ -66,7 +66,7 @@ def test_each_error_class_names_its_field(what, body, content_type, status, code
         ({**{k: [str(v)] for k, v in ROW.items()}, "MedInc": ["1", "2"]}, "duplicate_feature", "MedInc"),
         ({k: [str(v)] for k, v in ROW.items() if k != "AveOccup"}, "missing_feature", "AveOccup"),
         ({**{k: [str(v)] for k, v in ROW.items()}, "debug": ["1"]}, "unknown_feature", "debug"),
-        ({**{k: [str(v)] for k, v in ROW.items()}, "HouseAge": [""]}, "not_a_number", "HouseAge"),
+        ({**{k: [str(v)] for k, v in ROW.items()}, "HouseAge": [""]}, "missing_feature", "HouseAge"),
         ({**{k: [str(v)] for k, v in ROW.items()}, "HouseAge": ["1_000"]}, "not_a_number", "HouseAge"),
         ({**{k: [str(v)] for k, v in ROW.items()}, "HouseAge": ["-1"]}, "out_of_range", "HouseAge"),
     ],

@@ -59,22 +59,41 @@ def test_query_leaves_optional_features_out() -> None:
     assert same(requests.read_query(params, COLUMNS)[0].tolist(), [120.5, 2.0, math.nan, 3.0, math.nan])
 
 
-def test_an_unknown_category_is_missing_where_the_feature_may_be_missing() -> None:
+def with_channel(**changes: object) -> Columns:
     document = json.loads(json.dumps(FRAUD_DOCUMENT))
-    document["features"][1]["missing"] = True
-    columns = Columns(Schema.from_document(document))
+    document["features"][1].update(changes)
+    return Columns(Schema.from_document(document))
+
+
+@pytest.mark.parametrize("value", ["kiosk", "Web", "", " web "])
+def test_an_unknown_category_is_refused_even_where_the_feature_may_be_missing(value: str) -> None:
+    """A typo answered as if the value were missing is a confident wrong answer: refused, listing the categories."""
+    columns = with_channel(missing=True)
+    with pytest.raises(InvalidInput) as caught:
+        requests.read_payload({"instances": [{**ROW, "channel": value}]}, columns)
+    assert (caught.value.code, caught.value.field) == ("unknown_category", "channel")
+    assert caught.value.message.endswith("is not a category of channel: it must be one of web, store, phone")
+    assert math.isnan(requests.read_payload({"instances": [{**ROW, "channel": None}]}, columns)[0][1])
+
+
+def test_the_spec_may_opt_into_reading_unknown_categories_as_missing() -> None:
+    columns = with_channel(missing=True, unknown_categories="missing")
     row = requests.read_payload({"instances": [{**ROW, "channel": "kiosk"}]}, columns)[0]
     assert math.isnan(row[1])
+    assert math.isnan(requests.read_query({**{k: [str(v)] for k, v in ROW.items()}, "channel": ["kiosk"]},
+                                          columns)[0][1])  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("row", "code", "field", "message"),
     [
         ({**ROW, "channel": "kiosk"}, "unknown_category", "channel",
-         "channel must be one of web, store, phone; got 'kiosk'"),
+         "'kiosk' is not a category of channel: it must be one of web, store, phone"),
         ({**ROW, "channel": 1}, "not_a_category", "channel", "channel must be a category name (a string), got int"),
-        ({**ROW, "channel": None}, "not_a_category", "channel", "channel must be a category name (a string), got null"),
-        ({**ROW, "amount": None}, "not_a_number", "amount", "amount must be a number, got null"),
+        ({**ROW, "channel": None}, "missing_feature", "channel",
+         "channel may not be missing (its spec says missing = false): send one of web, store, phone"),
+        ({**ROW, "amount": None}, "missing_feature", "amount",
+         "amount may not be missing (its spec says missing = false): send a number between 0 and 10000"),
         ({k: v for k, v in ROW.items() if k != "hour"}, "missing_feature", "hour", "hour is missing"),
         ({**ROW, "age": 12}, "out_of_range", "age", "age must be between 18 and 120 (years), got 12"),
         ({**ROW, "colour": "red"}, "unknown_feature", "colour",
@@ -90,7 +109,7 @@ def test_each_refusal_names_the_field(row, code, field, message) -> None:
 def test_an_empty_csv_field_of_a_required_feature_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         decoded(",store,37,14,0.25", "text/csv")
-    assert (caught.value.code, caught.value.field, caught.value.row) == ("not_a_number", "amount", 0)
+    assert (caught.value.code, caught.value.field, caught.value.row) == ("missing_feature", "amount", 0)
 
 
 def test_a_multiclass_schema_decodes_batches_in_order() -> None:

@@ -78,9 +78,14 @@ def test_the_same_rows_in_every_request_type_get_the_same_answer(fraud: ModelBun
         assert answer(fraud, body, content_type) == csv
 
 
-def test_no_content_type_reads_csv_and_an_empty_body_answers_204(fraud: ModelBundle) -> None:
+def test_no_content_type_reads_csv_and_an_empty_body_answers_204_once_its_headers_are_answered(
+    fraud: ModelBundle,
+) -> None:
     assert answer(fraud, FRAUD_ROW, None) == answer(fraud, FRAUD_ROW)
-    assert answer(fraud, b"", "application/x-recordio-protobuf", "text/html") == Invocation(204, None, b"")
+    assert answer(fraud, b"", "text/csv", "application/json") == Invocation(204, None, b"")
+    with pytest.raises(InferenceError) as refused:  # the container answers 204 whatever the headers say
+        answer(fraud, b"", "application/x-recordio-protobuf", "text/html")
+    assert refused.value.status == 415
 
 
 @pytest.mark.parametrize(
@@ -134,7 +139,7 @@ INVALID_ROWS = [
     ("0:1 1:0 -3:4", "text/libsvm", "malformed_libsvm", 0),
     ("0:1 1:0 \u0663:4", "text/libsvm", "malformed_libsvm", 0),  # int() reads Arabic-Indic digits; we do not
     ("\u0661,0,30,4,0.1", "text/csv", "not_a_number", 0),  # nor does float() for us
-    ('[1, "web", 30, 4, 0.1]', "application/jsonlines", "not_a_number", 0),
+    ('[1, "kiosk", 30, 4, 0.1]', "application/jsonlines", "unknown_category", 0),
     ("[1, true, 30, 4, 0.1]", "application/jsonlines", "not_a_number", 0),
     ("[1, 0, NaN, 4, 0.1]", "application/jsonlines", "malformed_json", 0),
     (f'[{FRAUD_ROW}]\n{{"features": [1, 0, 30, 4, 0.1], "x": 1}}', "application/jsonlines", "malformed_json", 1),

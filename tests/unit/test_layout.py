@@ -22,11 +22,11 @@ LAYERS = [
     ("inference.explain",),
     ("inference.model",),
     ("inference.protocols.limits", "inference.protocols.json_text"),
-    ("inference.protocols.formats",),
+    ("inference.protocols.formats", "inference.protocols.v2.tensors"),
     ("inference.protocols.codecs",),
-    ("inference.protocols.api", "inference.protocols.sagemaker"),
+    ("inference.protocols.api", "inference.protocols.sagemaker", "inference.protocols.v2"),
     ("inference.service", "inference.logs", "inference.metrics", "inference.expected", "inference.lanes"),
-    ("inference.routes", "inference", "inference.pre_traffic"),
+    ("inference.routes", "inference.exchange", "inference", "inference.pre_traffic"),
 ]
 """From the ground up; a module may import its own layer's modules (without a loop) and any layer below."""
 

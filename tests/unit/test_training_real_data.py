@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import california_data_home
 from training import train_local
 from training.data import prepare
 from training.spec import DATASETS_DIR
 
 pytestmark = pytest.mark.real_data
 
-SKLEARN_HOME = SHARED_DATA / "scikit_learn_data"
 CHANNELS_BEFORE_SPECS = "d097dc27961c09b68d68d94a3c289f97ab74f2ae471d2695966d12c88e83a94e"
 """data_sha256 of the channels the California-only preparation wrote: the spec must give the same bytes."""
 RealData = tuple[Path, dict[str, Any]]
@@ -23,10 +22,8 @@ RealData = tuple[Path, dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def real_data(tmp_path_factory: pytest.TempPathFactory) -> RealData:
-    if not (SKLEARN_HOME / "cal_housing_py3.pkz").is_file():
-        pytest.skip(f"real data absent: {SKLEARN_HOME}/cal_housing_py3.pkz not found (needs ../shared/data)")
     out = tmp_path_factory.mktemp("real") / "data"
-    manifest, _ = prepare("california_housing", out, data_home=SKLEARN_HOME)
+    manifest, _ = prepare("california_housing", out, data_home=california_data_home())
     return out, manifest
 
 
@@ -47,7 +44,7 @@ def test_a_short_training_run_reaches_a_sane_held_out_rmse(
     hyperparameters = 'hyperparameters = { num_round = "60", max_depth = "6", eta = "0.3", seed = "1" }'
     short = tmp_path / "california_short.toml"
     short.write_text(text.replace('hyperparameters = "../training/hyperparameters.json"', hyperparameters))
-    prepare(str(short), tmp_path / "data", data_home=SKLEARN_HOME)
+    prepare(str(short), tmp_path / "data", data_home=california_data_home())
     args = ["--data", str(tmp_path / "data"), "--out", str(tmp_path / "model"), "--dataset", str(short)]
     assert train_local.main(args) == 0
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())

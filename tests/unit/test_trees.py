@@ -11,6 +11,7 @@ import xgboost as xgb
 from inference.errors import ModelFormatError
 from inference.model.artifact import model_document
 from inference.trees.ensemble import compile_model
+from tests.support.exact import assert_same_bits
 from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_target, train_booster
 
 
@@ -22,7 +23,7 @@ def _compiled(booster: xgb.Booster, tmp_path):  # type: ignore[no-untyped-def]
 def test_sagemaker_format_artifact_predicts_like_xgboost(booster, tmp_path) -> None:
     rows = synthetic_rows(3000, seed=7)
     ensemble = _compiled(booster, tmp_path)
-    np.testing.assert_allclose(ensemble.predict(rows), booster.inplace_predict(rows), rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict(rows), booster.inplace_predict(rows))
     assert ensemble.num_trees == 20
     assert ensemble.num_features == 8
 
@@ -39,7 +40,7 @@ def test_deep_model_with_many_trees(tmp_path) -> None:
     rows = synthetic_rows(500, seed=11)
     ensemble = _compiled(booster, tmp_path)
     assert ensemble.depth == 8
-    np.testing.assert_allclose(ensemble.predict(rows), booster.inplace_predict(rows), rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict(rows), booster.inplace_predict(rows))
 
 
 def test_missing_values_follow_the_default_direction(booster, tmp_path) -> None:
@@ -47,7 +48,7 @@ def test_missing_values_follow_the_default_direction(booster, tmp_path) -> None:
     rows[::3, 0] = np.nan
     rows[1::4, 6] = np.nan
     ensemble = _compiled(booster, tmp_path)
-    np.testing.assert_allclose(ensemble.predict(rows), booster.inplace_predict(rows), rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict(rows), booster.inplace_predict(rows))
 
 
 def _classifier(num_class: int, objective: str = "multi:softprob", **params: object) -> xgb.Booster:
@@ -73,9 +74,9 @@ def test_multiclass_model_predicts_like_xgboost(num_class, tmp_path) -> None:
     rows = _rows_with_missing()
     probabilities = ensemble.predict(rows)
     assert probabilities.shape == (300, num_class)
-    np.testing.assert_allclose(probabilities, booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
+    assert_same_bits(probabilities, booster.predict(xgb.DMatrix(rows)))
     margins = booster.predict(xgb.DMatrix(rows), output_margin=True)
-    np.testing.assert_allclose(ensemble.predict_margin(rows), margins, rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict_margin(rows), margins)
     assert ensemble.num_groups == num_class and ensemble.base_margin.shape == (num_class,)
     assert ensemble.tree_group.tolist() == list(range(num_class)) * 5  # tree_info: one tree per class per round
 
@@ -93,7 +94,7 @@ def test_parallel_trees_per_class_add_to_their_class(tmp_path) -> None:
     ensemble = _compiled(booster, tmp_path)
     assert ensemble.tree_group.tolist()[:6] == [0, 0, 1, 1, 2, 2]
     rows = _rows_with_missing()
-    np.testing.assert_allclose(ensemble.predict(rows), booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict(rows), booster.predict(xgb.DMatrix(rows)))
 
 
 def test_binary_classifier_with_missing_values(tmp_path) -> None:
@@ -103,7 +104,7 @@ def test_binary_classifier_with_missing_values(tmp_path) -> None:
     params = {"objective": "binary:logistic", "max_depth": 4, "nthread": 1}
     booster = xgb.train(params, xgb.DMatrix(training_rows, label=labels), num_boost_round=10)
     ensemble, rows = _compiled(booster, tmp_path), _rows_with_missing()
-    np.testing.assert_allclose(ensemble.predict(rows), booster.predict(xgb.DMatrix(rows)), rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict(rows), booster.predict(xgb.DMatrix(rows)))
     singles = np.array([ensemble.predict(row[None, :])[0] for row in rows])
     np.testing.assert_array_equal(singles, ensemble.predict(rows))
 
@@ -125,7 +126,7 @@ def test_document_without_cover_still_predicts(booster, tmp_path) -> None:
     ensemble = compile_model(document)
     assert np.isnan(ensemble.cover).all()
     rows = synthetic_rows(100, seed=4)
-    np.testing.assert_allclose(ensemble.predict(rows), booster.inplace_predict(rows), rtol=1e-5, atol=1e-5)
+    assert_same_bits(ensemble.predict(rows), booster.inplace_predict(rows))
 
 
 def test_categorical_split_is_refused(tmp_path) -> None:

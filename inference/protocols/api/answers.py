@@ -1,7 +1,8 @@
 """Predictions as answers: values in the schema's unit for regression, labels and probabilities for classes.
 
 - regression: ``{"predictions": [v, ...], "unit": ...}``, each value the model's output times the schema's
-  ``scale``, rounded to its ``decimals`` (California: x 100,000 USD, to the cent);
+  ``scale``, rounded to its ``decimals`` (California: x 100,000 USD, to the cent); no ``unit`` where the spec
+  gives none (an empty one would read as a unit);
 - binary: ``{"predictions": [{"label", "probability", "probabilities"}, ...]}``, the label the spec names
   for the more likely class and its probability (``binary:hinge`` answers the label only);
 - multiclass: the same with one probability per class label (``multi:softmax`` answers the label only).
@@ -19,13 +20,16 @@ from inference.trees.objectives import objective_of
 
 
 def answer(schema: Schema, objective: str, predicted: np.ndarray, version: str) -> dict[str, Any]:
-    """The response body for ``predicted`` (what ``TreeEnsemble.predict`` returned for the rows)."""
+    """The response body for ``predicted`` (what ``TreeEnsemble.predict`` returned for the rows: xgboost's float32
+    predictions, widened to float64 here so that scaling and rounding them loses nothing)."""
     output = objective_of(objective).output
-    one = len(predicted) == 1 and predicted.dtype == np.float64  # one request row: Python floats, same values
+    predicted = np.asarray(predicted, dtype=np.float64)
+    one = len(predicted) == 1  # one request row: Python floats, same values
     if output == "value":
         target = schema.target
         values = [_scaled(float(predicted[0]), target)] if one else _scaled_values(predicted, target)
-        return {"predictions": values, "unit": target.unit, "model_version": version, "count": len(values)}
+        unit = {"unit": target.unit} if target.unit else {}
+        return {"predictions": values, **unit, "model_version": version, "count": len(values)}
     labels = schema.target.labels
     if output == "label":
         rows: list[dict[str, Any]] = [{"label": labels[int(i)]} for i in predicted.tolist()]

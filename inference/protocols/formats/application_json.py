@@ -31,7 +31,7 @@ BULK_VALUES = 64
 def read(text: str, columns: Columns) -> np.ndarray:
     """The checked matrix of a request document."""
     fast = _bulk_instances(text, columns) if len(text) > BULK_BYTES else _plain_instances(text, columns)
-    return fast if fast is not None else read_payload(_load_json(text), columns)
+    return fast if fast is not None else read_payload(load_json(text), columns)
 
 
 def write(records: list[dict[str, Any]], keys: list[str] | None) -> bytes:
@@ -96,13 +96,19 @@ def _plain_instances(text: str, columns: Columns) -> np.ndarray | None:
     return columns.plain_matrix(rows, named) if no_key_repeats(text, 1 + held) else None
 
 
-def _load_json(text: str) -> Any:
+def load_json(text: str) -> Any:
+    """The JSON document, its objects with a repeated key marked (``repeated_key``); malformed JSON is a 400."""
     try:
         return json.loads(text, object_pairs_hook=_object_pairs)
     except (ValueError, RecursionError) as exc:
         raise InvalidInput(
             f"request body is not valid JSON: {json_refusal(exc)}", code="malformed_json", field="body"
         ) from exc
+
+
+def repeated_key(value: object) -> str | None:
+    """The key an object of ``load_json`` repeats, if it repeats one."""
+    return value.duplicate if isinstance(value, _DuplicateKeys) else None
 
 
 def read_payload(payload: object, columns: Columns) -> np.ndarray:

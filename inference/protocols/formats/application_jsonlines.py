@@ -1,13 +1,12 @@
 """``application/jsonlines``: one JSON array of a row's values (or ``{"features": [...]}``) per line.
 
 Read on ``/invocations`` (the container has no jsonlines reader; SageMaker's ``{"features": [...]}`` is the
-common shape), ``null`` a missing value; answers are one JSON object per line.
+common shape), a category by its code or its name, ``null`` a missing value; answers are one JSON object per line.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ def read(text: str, columns: Columns) -> np.ndarray:
             raise InvalidInput(f'line {row} must be a JSON array of {len(columns.names)} values or {{"features": '
                                "[...]}", code="malformed_json", field=FIELD, row=row)  # fmt: skip
         columns.check_length(values, row, FIELD)
-        rows.append([json_number(value, row, columns.names[column]) for column, value in enumerate(values)])
+        rows.append([columns.coded_json(value, row, column) for column, value in enumerate(values)])
     return checked_matrix(rows, columns)
 
 
@@ -58,17 +57,3 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(document) != len(pairs):
         raise InvalidInput("a JSON object repeats a key", code="duplicate_field", field=FIELD)
     return document
-
-
-def json_number(value: object, row: int, name: str) -> float:
-    if value is None:
-        return math.nan
-    if type(value) is float:
-        return value
-    if type(value) is int:
-        try:
-            return float(value)
-        except OverflowError:
-            return math.inf  # refused as not finite
-    got = "a string (categorical features take their code)" if type(value) is str else type(value).__name__
-    raise InvalidInput(f"{name} must be a number or null, got {got}", code="not_a_number", field=name, row=row)

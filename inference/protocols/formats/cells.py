@@ -1,20 +1,19 @@
 """Reading the line-per-row bodies of SageMaker's conventions (CSV, libsvm, JSON lines), value by value.
 
-Numbers only, as the container takes them (a categorical feature by its code, the index in the schema's
-``categories``), one row per line, blank lines ignored; then every value is checked against the schema:
-missing only where allowed, codes whole numbers in 0..k-1, numbers finite and inside their range. Every
-refusal is an ``InvalidInput`` naming the feature and the row.
+Numbers, as the container takes them (a categorical feature by its code, the index in the schema's
+``categories``, or by its name: ``Columns.coded_text``), one row per line, blank lines ignored; then every value
+is checked against the schema: missing only where allowed, codes whole numbers in 0..k-1, numbers finite and
+inside their range. Every refusal is an ``InvalidInput`` naming the feature and the row.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import re
 
 import numpy as np
 
-from inference.errors import InvalidInput, echoed
+from inference.errors import InvalidInput
 from inference.model.columns import Columns
 from inference.protocols.limits import MAX_ROWS, check_row_count
 
@@ -59,13 +58,3 @@ def _check_codes(codes: np.ndarray, column: int, columns: Columns) -> None:
         more = ", ..." if len(categories) > 6 else ""
         raise InvalidInput(f"{name} takes a category code from 0 to {len(categories) - 1} ({listing}{more}), got "
                            f"{codes[row]:g}", code="unknown_category", field=name, row=row)  # fmt: skip
-
-
-def number(text: str, row: int, name: str) -> float:
-    stripped = text.strip()
-    if not stripped:
-        return math.nan
-    if NUMBER.fullmatch(stripped):
-        return float(stripped)
-    raise InvalidInput(f"{name} must be a number, got {echoed(stripped, 40)!r}", code="not_a_number", field=name,
-                       row=row)  # fmt: skip

@@ -1,8 +1,8 @@
 """``text/csv``: one row per line, the schema's features in order, comma-separated, no header, no label.
 
 Two readings: our API's (``read_named``: a categorical feature by its category name) and SageMaker's
-container's (``read_coded``: numbers only, a category by its code, ``nan`` missing). An empty field is a
-missing value in both. Answers are written as the container writes them (``write``).
+container's (``read_coded``: numbers, a category by its code or, an extension, its name; ``nan`` missing). An
+empty field is a missing value in both. Answers are written as the container writes them (``write``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from inference.errors import InvalidInput
 from inference.model.columns import Columns
-from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines, number
+from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines
 from inference.protocols.limits import check_row_count
 
 MEDIA_TYPE = "text/csv"
@@ -37,12 +37,12 @@ def read_named(text: str, columns: Columns, *, field: str = FIELD) -> np.ndarray
 
 
 def read_coded(text: str, columns: Columns) -> np.ndarray:
-    """SageMaker's CSV: numbers only (a category by its code), an empty field or ``nan`` missing."""
+    """SageMaker's CSV: numbers (a category by its code or its name), an empty field or ``nan`` missing."""
     rows = []
     for row, line in enumerate(data_lines(text)):
         cells = line.split(",")
         columns.check_length(cells, row, FIELD)
-        rows.append([number(cell, row, columns.names[column]) for column, cell in enumerate(cells)])
+        rows.append([columns.coded_text(cell, row, column) for column, cell in enumerate(cells)])
     return checked_matrix(rows, columns)
 
 

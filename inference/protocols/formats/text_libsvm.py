@@ -13,7 +13,7 @@ import numpy as np
 
 from inference.errors import InvalidInput, echoed
 from inference.model.columns import Columns
-from inference.protocols.formats.cells import FIELD, NUMBER, checked_matrix, data_lines, number
+from inference.protocols.formats.cells import FIELD, NUMBER, checked_matrix, data_lines
 
 MEDIA_TYPE = "text/libsvm"
 _INDEX = re.compile(r"\d+", re.ASCII)  # ASCII digits only: int() and float() also read other scripts' digits
@@ -44,5 +44,5 @@ def libsvm_row(tokens: list[str], row: int, columns: Columns) -> list[float]:
             raise InvalidInput(f"index {index} ({name}) appears twice in row {row}", code="duplicate_feature",
                                field=name, row=row)  # fmt: skip
         given.add(index)
-        values[index] = number(value_text, row, name)
+        values[index] = columns.coded_text(value_text, row, index)
     return values

@@ -46,15 +46,15 @@ def invoke(bundle: ModelBundle, body: bytes, content_type: str | None, accept: s
     """Answer one request like the container; every refusal is an InferenceError (400/406/413/415)."""
     if len(body) > MAX_BODY_BYTES:
         raise body_too_large()
-    if not body:
-        return Invocation(204, None, b"")
     CODECS.reader(content_type, READING)  # 415 before 406 and the keys' 400, as the container answers
     _check_label_size(content_type or "")
     answer_codec = negotiate(accept, default_accept)
     objective = bundle.ensemble.objective
     keys = selected_keys(output_keys, objective, OUTPUT_PARAMETER)
+    if not body:  # 204, once the request is one this service answers (the container answers it whatever it says)
+        return Invocation(204, None, b"")
     rows = CODECS.read(body, content_type, READING, bundle.columns)
-    predicted = bundle.ensemble.predict(rows).astype(np.float32)  # what Booster.predict returns
+    predicted = bundle.ensemble.predict(rows)  # float32, bit for bit what Booster.predict returns
     if not np.isfinite(predicted).all():
         raise InferenceError("the model predicted a value that is not finite", code="non_finite_prediction")
     values = predicted.tolist()  # Python floats, as the container's .tolist() gives them
