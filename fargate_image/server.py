@@ -22,6 +22,7 @@ from starlette.routing import Route as StarletteRoute
 from fargate_image.openapi import openapi_document
 from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
 from inference import InferenceError, Predictor
+from inference.capture import Capture
 from inference.errors import RequestTimeout
 from inference.model.schema import Schema
 from inference.protocols.formats.application_json import write_document
@@ -41,10 +42,14 @@ from inference.settings import Settings
 LOGGER = logging.getLogger("inference.http_server")
 
 
-def create_app(predictor: Predictor | None = None, settings: Settings | None = None) -> Starlette:
-    """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...)."""
+def create_app(
+    predictor: Predictor | None = None, settings: Settings | None = None, capture: Capture | None = None
+) -> Starlette:
+    """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...), and captures
+    requests as the environment says unless given ``capture``."""
     settings = settings or Settings.from_environ()
     model = predictor if predictor is not None else Predictor.from_settings(settings)
+    capture = capture if capture is not None else Capture.from_settings(settings, "server")
     table = server_table()
     timeout = settings.request_timeout_seconds
 
@@ -57,7 +62,10 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
                 query: dict[str, list[str]] = {}
                 for name, value in request.query_params.multi_items():
                     query.setdefault(name, []).append(value)
-                response = answer(route, model, Request(request.method, route.path, query, request.headers, body))
+                asked = Request(request.method, route.path, query, request.headers, body)
+                response = answer(route, model, asked)
+                if capture is not None:
+                    response = capture.record(route.path, asked, response, model_version=model.model_version)
             except InferenceError as error:
                 response = error_response(error)
             except ClientDisconnect:

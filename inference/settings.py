@@ -8,6 +8,7 @@ CDK side writes the variables by the names in ``Env``, never as literals of its 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -37,6 +38,18 @@ class Env:
     GRACEFUL_SHUTDOWN_SECONDS = "GRACEFUL_SHUTDOWN_SECONDS"
     REQUEST_TIMEOUT_SECONDS = "REQUEST_TIMEOUT_SECONDS"
     ACCESS_LOG = "ACCESS_LOG"
+    CAPTURE_DESTINATION = "CAPTURE_DESTINATION"
+    """Where captured records go: ``stdout`` (a line each), ``s3://bucket/prefix/`` or a local folder (batched)."""
+    CAPTURE_PERCENT = "CAPTURE_PERCENT"
+    CAPTURE_FLUSH_SECONDS = "CAPTURE_FLUSH_SECONDS"
+    BACKEND_NAME = "BACKEND_NAME"
+    MONITOR_REPORT = "MONITOR_REPORT"
+    """The server: the latest monitoring report (``report.html``) its page links to."""
+    BASELINE_URI = "BASELINE_URI"
+    CAPTURE_URI = "CAPTURE_URI"
+    GROUND_TRUTH_URI = "GROUND_TRUTH_URI"
+    REPORT_URI = "REPORT_URI"
+    MONITOR_WINDOW_HOURS = "MONITOR_WINDOW_HOURS"
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -57,6 +70,30 @@ class S3Settings(NamedTuple):
 
 
 DEFAULT_S3 = S3Settings()
+_BACKEND_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class CaptureSettings(NamedTuple):
+    """Data capture (``inference.capture``): off while ``destination`` is None."""
+
+    destination: str | None = None
+    percent: float = 100.0
+    flush_seconds: float = 60.0
+    """How often batched records are written (an S3 object or a file per hour of records, per flush)."""
+
+
+class MonitorSettings(NamedTuple):
+    """The monitor job (``lambda_image/monitor_handler.py``): where it reads and writes."""
+
+    baseline_uri: str | None = None
+    """None: ``baseline.json`` beside the model."""
+    capture_uri: str | None = None
+    ground_truth_uri: str | None = None
+    report_uri: str | None = None
+    window_hours: int = 1
+
+
+NO_CAPTURE, DEFAULT_MONITOR = CaptureSettings(), MonitorSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +117,11 @@ class Settings:
     graceful_shutdown_seconds: int = 20
     request_timeout_seconds: int = 15
     access_log: bool = False
+    backend_name: str | None = None
+    """This backend's name in captured records and their prefix (``lambda-arm64``, ``fargate``...)."""
+    capture: CaptureSettings = NO_CAPTURE
+    monitor_report: str | None = None
+    monitor: MonitorSettings = DEFAULT_MONITOR
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +149,20 @@ class Settings:
             graceful_shutdown_seconds=read.integer(Env.GRACEFUL_SHUTDOWN_SECONDS, 20, 1, 3600),
             request_timeout_seconds=read.integer(Env.REQUEST_TIMEOUT_SECONDS, 15, 1, 300),
             access_log=read.flag(Env.ACCESS_LOG),
+            backend_name=read.name(Env.BACKEND_NAME),
+            capture=CaptureSettings(
+                read.text(Env.CAPTURE_DESTINATION),
+                read.number(Env.CAPTURE_PERCENT, 100.0, 0.0, 100.0),
+                read.number(Env.CAPTURE_FLUSH_SECONDS, 60.0, 0.1, 3600.0),
+            ),
+            monitor_report=read.text(Env.MONITOR_REPORT),
+            monitor=MonitorSettings(
+                read.text(Env.BASELINE_URI),
+                read.text(Env.CAPTURE_URI),
+                read.text(Env.GROUND_TRUTH_URI),
+                read.text(Env.REPORT_URI),
+                read.integer(Env.MONITOR_WINDOW_HOURS, 1, 1, 24 * 31),
+            ),
         )
 
 
@@ -140,6 +196,13 @@ class _Reader:
         value = (self._raw(name) or default).upper()
         if value not in allowed:
             raise SettingsError(f"{name} must be {', '.join(allowed[:-1])} or {allowed[-1]}, got {value!r}")
+        return value
+
+    def name(self, name: str) -> str | None:
+        """Lower-case letters, digits and dashes, at most 32 (a path segment of captured records)."""
+        value = self.text(name)
+        if value is not None and not _BACKEND_NAME.fullmatch(value):
+            raise SettingsError(f"{name} must be 1 to 32 lower-case letters, digits or dashes, got {value!r}")
         return value
 
     def flag(self, name: str) -> bool:

@@ -15,6 +15,7 @@ import urllib.parse
 from typing import Any
 
 from inference import InferenceError, InvalidInput, Predictor
+from inference.capture import Capture
 from inference.logs import JsonLogFormatter, log_fields
 from inference.routes import INTERNAL_ERROR, TABLE, Request, Response, answer, error_response
 from inference.settings import Settings
@@ -33,14 +34,15 @@ def _configure_logging(level: str) -> logging.Logger:
 SETTINGS = Settings.from_environ()
 LOGGER = _configure_logging(SETTINGS.log_level)
 PREDICTOR = Predictor.from_settings(SETTINGS)
+CAPTURE = Capture.from_settings(SETTINGS, "lambda")
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda entry point (``CMD ["handler.handler"]``)."""
-    return handle(event, context, PREDICTOR)
+    return handle(event, context, PREDICTOR, CAPTURE)
 
 
-def handle(event: Any, context: Any, predictor: Predictor) -> dict[str, Any]:
+def handle(event: Any, context: Any, predictor: Predictor, capture: Capture | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     route = "unknown"
     try:
@@ -55,7 +57,12 @@ def handle(event: Any, context: Any, predictor: Predictor) -> dict[str, Any]:
             route, response = found.path, TABLE.not_allowed(found, method)
         else:
             route = found.path
-            response = answer(found, predictor, Request(method, path, query, headers, _body(event)))
+            request = Request(method, path, query, headers, _body(event))
+            response = answer(found, predictor, request)
+            if capture is not None:
+                event_id = getattr(context, "aws_request_id", None)
+                response = capture.record(route, request, response, model_version=predictor.model_version,
+                                          event_id=event_id)  # fmt: skip
     except InferenceError as error:  # a body marked base64 that is not
         response = error_response(error)
     except Exception:

@@ -25,8 +25,9 @@ LAYERS = [
     ("inference.protocols.formats",),
     ("inference.protocols.codecs",),
     ("inference.protocols.api", "inference.protocols.sagemaker"),
-    ("inference.service", "inference.logs"),
-    ("inference.routes", "inference"),
+    ("inference.service", "inference.logs", "inference.emf", "inference.capture_sinks"),
+    ("inference.routes", "inference", "inference.capture"),
+    ("inference.monitoring",),
 ]
 """From the ground up; a module may import its own layer's modules (without a loop) and any layer below."""
 
