@@ -23,7 +23,7 @@ DATASET ?= california_housing
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
-.PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
+.PHONY: help install browser screenshot data model local monitor test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + sc
 
 local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
 	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
+
+monitor: $(STAMP_PY) ## Report the drift of what `make local` captured (build/capture/) against the model's baseline: build/monitor/report.html
+	$(PY) -m scripts.monitor --model $(MODEL_DIR)/model.tar.gz
 
 # Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
 browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)

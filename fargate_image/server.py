@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,7 +21,7 @@ from starlette.responses import Response as HttpResponse
 from starlette.routing import Route as StarletteRoute
 
 from fargate_image.openapi import openapi_document
-from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
+from fargate_image.page import NO_REPORT, PAGE_ASSETS, PAGE_SECURITY_HEADERS, REPORT_PATH, REPORT_SECURITY_HEADERS
 from inference import InferenceError, Predictor
 from inference.capture import Capture
 from inference.errors import RequestTimeout
@@ -50,7 +51,7 @@ def create_app(
     settings = settings or Settings.from_environ()
     model = predictor if predictor is not None else Predictor.from_settings(settings)
     capture = capture if capture is not None else Capture.from_settings(settings, "server")
-    table = server_table()
+    table = server_table(settings.monitor_report)
     timeout = settings.request_timeout_seconds
 
     def endpoint(route: Route) -> Any:
@@ -89,8 +90,9 @@ def create_app(
     return app
 
 
-def server_table() -> RouteTable:
-    """Every backend's routes, the OpenAPI document of the loaded schema and the page."""
+def server_table(report: str | None = None) -> RouteTable:
+    """Every backend's routes, the OpenAPI document of the loaded schema, the page, and ``report``: the latest
+    monitoring report, read at each request (``make monitor`` rewrites it), or a page that says where it is."""
     documents: dict[int, bytes] = {}
 
     def openapi(predictor: Predictor, request: Request) -> Response:
@@ -104,8 +106,15 @@ def server_table() -> RouteTable:
         media_type, content = PAGE_ASSETS[request.path]
         return Response(200, content, media_type, PAGE_SECURITY_HEADERS)
 
+    def monitoring_report(predictor: Predictor, request: Request) -> Response:
+        path = Path(report) if report else None
+        content = path.read_bytes() if path is not None and path.is_file() else NO_REPORT
+        return Response(200, content, "text/html; charset=utf-8", REPORT_SECURITY_HEADERS)
+
     return TABLE.extended(
-        Route("/openapi.json", ("GET",), openapi), *(Route(path, ("GET",), page) for path in PAGE_ASSETS)
+        Route("/openapi.json", ("GET",), openapi),
+        *(Route(path, ("GET",), page) for path in PAGE_ASSETS),
+        Route(REPORT_PATH, ("GET",), monitoring_report),
     )
 
 

@@ -24,6 +24,13 @@ from inference.errors import ModelFormatError
 from inference.model.bundle import default_schema_uri, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CAPTURE_DIR = REPO_ROOT / "build/capture"
+REPORT = REPO_ROOT / "build/monitor/report.html"
+
+
+def capture_environment(backend: str) -> dict[str, str]:
+    """Capture every request into build/capture/<backend>/yyyy/mm/dd/hh/, written within a second."""
+    return {"CAPTURE_DESTINATION": str(CAPTURE_DIR), "CAPTURE_FLUSH_SECONDS": "1", "BACKEND_NAME": backend}
 
 
 def sample_request(model: Path) -> dict[str, Any]:
@@ -34,7 +41,8 @@ def sample_request(model: Path) -> dict[str, Any]:
 
 def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local",
-           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # fmt: skip
+           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"), "MONITOR_REPORT": str(REPORT),
+           **capture_environment("local-server")}  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "fargate_image.serve"], cwd=REPO_ROOT, env=env)
 
 
@@ -62,7 +70,8 @@ def post_json(url: str, payload: dict[str, Any]) -> Any:
 
 def lambda_answer(model: Path, payload: dict[str, Any]) -> Any:
     """The same request through the Lambda handler, invoked in-process with an HTTP API (v2) event."""
-    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"))
+    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
+                      **capture_environment("local-lambda"))  # fmt: skip
     sys.path.insert(0, str(REPO_ROOT / "lambda_image"))
     import handler
 
@@ -98,7 +107,8 @@ def main() -> None:
             return
         print(
             f"\nServing on {base_url}: open {base_url}/ in a browser to predict and explain "
-            f"(API: {base_url}/openapi.json). Press Ctrl-C to stop.",
+            f"(API: {base_url}/openapi.json). Every request is captured under {CAPTURE_DIR.relative_to(REPO_ROOT)}/: "
+            "`make monitor` reports its drift. Press Ctrl-C to stop.",
             flush=True,
         )
         server.wait()

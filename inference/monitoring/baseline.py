@@ -56,7 +56,7 @@ class Bins:
         """A name per bin, for reports: ``< 1.5``, ``1.5 to 3``, ``>= 3`` (or the categories), missing, unseen."""
         if self.categories is not None:
             return [*self.categories, "missing", "unseen"]
-        edges = [f"{edge:.4g}" for edge in self.edges or ()]
+        edges = [f"{edge:,.0f}" if abs(edge) >= 1000 else f"{edge:.3g}" for edge in self.edges or ()]
         if not edges:
             return ["all", "missing", "unseen"]
         inner = [f"{low} to {high}" for low, high in itertools.pairwise(edges)]

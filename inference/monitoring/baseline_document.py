@@ -45,7 +45,7 @@ def baseline_of(document: object, origin: str = "baseline") -> Baseline:
 def _feature(item: object, where: str) -> FeatureBaseline:
     document = _object(item, where)
     return FeatureBaseline(_text(document.get("name"), f"{where}.name"), _bins(document, where),
-                           _number(document.get("threshold"), f"{where}.threshold", positive=True))  # fmt: skip
+                           number(document.get("threshold"), f"{where}.threshold", positive=True))  # fmt: skip
 
 
 def _answers(item: object, where: str) -> AnswerBaseline:
@@ -54,19 +54,19 @@ def _answers(item: object, where: str) -> AnswerBaseline:
     if kind not in ANSWER_KINDS:
         raise BaselineError(f"{where}.kind must be one of {', '.join(ANSWER_KINDS)}, got {kind!r}")
     return AnswerBaseline(kind, _bins(document, where), _text(document.get("metric"), f"{where}.metric"),
-                          _optional_number(document.get("validation"), f"{where}.validation"),
+                          _optionalnumber(document.get("validation"), f"{where}.validation"),
                           _count(document.get("rows"), f"{where}.rows"),
-                          _number(document.get("threshold"), f"{where}.threshold", positive=True))  # fmt: skip
+                          number(document.get("threshold"), f"{where}.threshold", positive=True))  # fmt: skip
 
 
 def _bins(document: dict[str, Any], where: str) -> Bins:
     edges, categories = document.get("edges"), document.get("categories")
     if (edges is None) == (categories is None):
         raise BaselineError(f"{where} must have either edges (numeric) or categories (categorical)")
-    shares = _each(document.get("shares"), f"{where}.shares", _number)
-    missing = _number(document.get("missing"), f"{where}.missing")
+    shares = _each(document.get("shares"), f"{where}.shares", number)
+    missing = number(document.get("missing"), f"{where}.missing")
     if edges is not None:
-        bounds = tuple(_each(edges, f"{where}.edges", _number))
+        bounds = tuple(_each(edges, f"{where}.edges", number))
         if list(bounds) != sorted(set(bounds)):
             raise BaselineError(f"{where}.edges must ascend strictly")
         expected = len(bounds) + 1
@@ -102,15 +102,15 @@ def _text(value: object, where: str) -> str:
     return value
 
 
-def _number(value: object, where: str, *, positive: bool = False) -> float:
+def number(value: object, where: str, *, positive: bool = False) -> float:
     number = float(value) if type(value) in (int, float) else math.nan  # type: ignore[arg-type]
     if not math.isfinite(number) or (positive and number <= 0):
         raise BaselineError(f"{where} must be a finite{' positive' if positive else ''} number, got {value!r}")
     return number
 
 
-def _optional_number(value: object, where: str) -> float | None:
-    return None if value is None else _number(value, where)
+def _optionalnumber(value: object, where: str) -> float | None:
+    return None if value is None else number(value, where)
 
 
 def _count(value: object, where: str) -> int:

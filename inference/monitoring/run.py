@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +19,17 @@ from typing import Any
 import numpy as np
 
 from inference.emf import emf_line
+from inference.errors import ModelFormatError
+from inference.model.artifact import MAX_SCHEMA_BYTES, fetch
 from inference.model.bundle import ModelBundle
-from inference.monitoring.baseline import Baseline
+from inference.monitoring.baseline import BASELINE_NAME, Baseline, BaselineError
+from inference.monitoring.baseline_document import parse_baseline
 from inference.monitoring.page import render
 from inference.monitoring.records import RecordError, RecordReader, read_ground_truth
 from inference.monitoring.report import report_document
 from inference.monitoring.stats import WindowStats
 from inference.monitoring.store import HOUR_FORMAT, Store, Window
+from inference.settings import Env, Settings
 
 GROUND_TRUTH_HOURS_AFTER = 7 * 24
 """Ground truth uploaded up to a week after a window (and before the run) joins that window's records."""
@@ -62,6 +67,21 @@ def ground_truth(store: Store | None, reader: RecordReader, window: Window | Non
         except (*RecordError, ValueError):
             continue  # a malformed ground-truth line joins nothing
     return labels
+
+
+def load_subject(settings: Settings) -> tuple[ModelBundle, Baseline]:
+    """The served model (``MODEL_URI``, ``SCHEMA_URI``, ``COMPILED_MODEL_URI``) and its baseline (``BASELINE_URI``,
+    else ``baseline.json`` beside the model); ``ModelFormatError`` or ``BaselineError`` say what is wrong."""
+    if not settings.model_uri:
+        raise ModelFormatError(f"{Env.MODEL_URI} is not set: the monitor compares with the served model")
+    bundle = ModelBundle.load(settings.model_uri, settings.model_version, schema_uri=settings.schema_uri,
+                              compiled_uri=settings.compiled_model_uri, s3=settings.s3)  # fmt: skip
+    uri = settings.monitor.baseline_uri or posixpath.join(posixpath.dirname(settings.model_uri), BASELINE_NAME)
+    baseline = parse_baseline(fetch(uri, max_bytes=MAX_SCHEMA_BYTES, what="baseline", s3=settings.s3).data, uri)
+    baseline.check_schema(bundle.schema)
+    if baseline.answers is None:
+        raise BaselineError(f"{uri} has no answers: it is the data's baseline; use the one written beside the model")
+    return bundle, baseline
 
 
 def monitor(bundle: ModelBundle, baseline: Baseline, sources: Sources, window: Window | None,

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from inference.model.compile import write
-from inference.model.s3 import split_uri
 
 HOUR_FORMAT = "%Y/%m/%d/%H"
 
@@ -93,6 +92,8 @@ class Store:
         return f"s3://{bucket}/{prefix}{key}"
 
     def _bucket_prefix(self) -> tuple[str, str]:
+        from inference.model.s3 import split_uri  # boto3 is imported only for an s3:// root
+
         bucket, prefix = split_uri(self.root + "x")  # split_uri wants a key; the prefix is what precedes it
         return bucket, prefix[:-1]
 

@@ -37,7 +37,7 @@ def capture_lines(predictor: Predictor, schema: Schema, rows: np.ndarray, *, bac
     for start in range(0, len(rows), per_request):
         body = json.dumps({"instances": [named(schema, row) for row in rows[start : start + per_request]]})
         request = Request("POST", "/predict", {}, {"content-type": "application/json"}, body.encode())
-        event_id = f"event-{start}"
+        event_id = f"{backend}-{start}"
         line = capture.line("api", "/predict", request, answer(route, predictor, request), predictor.model_version,
                             event_id)  # fmt: skip
         yield event_id, line
