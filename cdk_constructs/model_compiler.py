@@ -15,6 +15,7 @@ from constructs import Construct
 from cdk_constructs.image_context import lambda_image_code
 from cdk_constructs.nag import acknowledge, function_versions_finding, logical_id
 from inference.model.compiled import COMPILED_NAME, FORMAT
+from inference.monitoring.baseline import BASELINE_FORMAT, BASELINE_NAME
 
 COMMAND = "compile_handler.custom_resource_handler"
 """The Lambda image's other handler (``lambda_image/compile_handler.py``)."""
@@ -34,15 +35,18 @@ _INVOKE_REASON = (
 
 class ModelCompiler(Construct):
     """``lambda_image`` run with ``COMMAND`` as a custom resource (Provider framework, no waiter): Create and
-    Update compile ``model_uri``, checked against ``schema_uri``, into ``model.compiled.npz`` beside it; Delete
-    keeps the archive. Both URIs are properties, so a new training job (or schema) means a new compile, and a
-    model that cannot be compiled fails the deployment with the reason. So does a new archive ``FORMAT``.
+    Update compile ``model_uri``, checked against ``schema_uri``, into ``model.compiled.npz`` beside it, and
+    write ``baseline.json`` there (the data's baseline at ``data_baseline_key`` plus the model's answers on the
+    channel at ``validation_key`` and ``metric`` on them); Delete keeps both. The URIs are properties, so a new
+    training job (or schema, or data) means a new compile, and a model that cannot be compiled fails the
+    deployment with the reason. So does a new archive ``FORMAT`` or ``BASELINE_FORMAT``.
 
-    The function may read only the tarballs of jobs under ``job_outputs`` (``models/xgboost-*/output/``) and the
-    schema at ``schema_key``, and write only ``model.compiled.npz`` there: patterns that stay the same from one
-    job to the next, so the policy never changes just before a compile (IAM is eventually consistent).
-    Attributes: ``compiled_uri``, ``compiled_key``, ``source_sha256`` (tokens), ``function``, ``role``,
-    ``provider``, ``resource``, ``log_group``.
+    The function may read only the tarballs of jobs under ``job_outputs`` (``models/xgboost-*/output/``), the
+    schema, the data's baseline and the validation channel, and write only ``model.compiled.npz`` and
+    ``baseline.json`` there: patterns that stay the same from one job to the next, so the policy never changes
+    just before a compile (IAM is eventually consistent). Attributes: ``compiled_uri``, ``compiled_key``,
+    ``source_sha256``, ``baseline_key`` (tokens), ``function``, ``role``, ``provider``, ``resource``,
+    ``log_group``.
     """
 
     def __init__(
@@ -54,6 +58,9 @@ class ModelCompiler(Construct):
         model_uri: str,
         schema_uri: str,
         schema_key: str,
+        data_baseline_key: str,
+        validation_key: str,
+        metric: str,
         job_outputs: str,
         repo_root: Path,
         log_retention: logs.RetentionDays,
@@ -61,7 +68,7 @@ class ModelCompiler(Construct):
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
         self.role = self._lambda_role("Role")
-        self._grant_objects(bucket, schema_key, job_outputs)
+        self._grant_objects(bucket, [schema_key, data_baseline_key, validation_key], job_outputs)
         self.function = lambda_.DockerImageFunction(
             self,
             "Function",
@@ -84,16 +91,21 @@ class ModelCompiler(Construct):
             log_group=self.log_group,
             framework_on_event_role=framework_role,
         )
+        uri = f"s3://{bucket.bucket_name}/"
+        properties = {"ModelUri": model_uri, "SchemaUri": schema_uri, "ArchiveFormat": str(FORMAT),
+                      "DataBaselineUri": uri + data_baseline_key, "ValidationUri": uri + validation_key,
+                      "Metric": metric, "BaselineFormat": str(BASELINE_FORMAT)}  # fmt: skip
         self.resource = CustomResource(
             self,
             "Compiled",
             service_token=self.provider.service_token,
             resource_type="Custom::CompiledModel",
-            properties={"ModelUri": model_uri, "SchemaUri": schema_uri, "ArchiveFormat": str(FORMAT)},
+            properties=properties,
         )
         self.compiled_uri = self.resource.get_att_string("CompiledUri")
         self.compiled_key = self.resource.get_att_string("CompiledKey")
         self.source_sha256 = self.resource.get_att_string("SourceSha256")
+        self.baseline_key = self.resource.get_att_string("BaselineKey")
         acknowledge(
             framework_role.node.find_child("DefaultPolicy"), {function_versions_finding(self.function): _INVOKE_REASON}
         )
@@ -104,12 +116,13 @@ class ModelCompiler(Construct):
         self.log_group.grant_write(role)
         return role
 
-    def _grant_objects(self, bucket: s3.IBucket, schema_key: str, job_outputs: str) -> None:
-        tarballs, archives = f"{job_outputs}{TARBALL_NAME}", f"{job_outputs}{COMPILED_NAME}"
-        readable = [bucket.arn_for_objects(tarballs), bucket.arn_for_objects(schema_key)]
+    def _grant_objects(self, bucket: s3.IBucket, inputs: list[str], job_outputs: str) -> None:
+        tarballs = f"{job_outputs}{TARBALL_NAME}"
+        written = [f"{job_outputs}{COMPILED_NAME}", f"{job_outputs}{BASELINE_NAME}"]
+        readable = [bucket.arn_for_objects(tarballs), *(bucket.arn_for_objects(key) for key in inputs)]
         iam.Grant.add_to_principal(grantee=self.role, actions=["s3:GetObject"], resource_arns=readable)
         iam.Grant.add_to_principal(
-            grantee=self.role, actions=["s3:PutObject"], resource_arns=[bucket.arn_for_objects(archives)]
+            grantee=self.role, actions=["s3:PutObject"], resource_arns=[bucket.arn_for_objects(k) for k in written]
         )
         if bucket.encryption_key is not None:
             bucket.encryption_key.grant_encrypt_decrypt(self.role)
@@ -119,12 +132,8 @@ class ModelCompiler(Construct):
             "ran; only this project's jobs match; a policy naming the job would change (and wait on IAM "
             "propagation) right before each compile."
         )
-        acknowledge(
-            self.role.node.find_child("DefaultPolicy"),
-            {
-                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{tarballs}]": f"Read-only. {why}",
-                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{archives}]": (
-                    f"Write-only, and only the {COMPILED_NAME} beside a job's {TARBALL_NAME}, never the model. {why}"
-                ),
-            },
-        )
+        findings = {f"AwsSolutions-IAM5[Resource::{bucket_arn}/{tarballs}]": f"Read-only. {why}"}
+        findings |= {f"AwsSolutions-IAM5[Resource::{bucket_arn}/{key}]": (
+            f"Write-only, and only the {key.rsplit('/', 1)[1]} beside a job's {TARBALL_NAME}, never the model. {why}"
+        ) for key in written}  # fmt: skip
+        acknowledge(self.role.node.find_child("DefaultPolicy"), findings)

@@ -1,9 +1,12 @@
-"""The Lambda image's second command: compile a trained ``model.tar.gz`` into ``model.compiled.npz``.
+"""The Lambda image's second command: compile a trained ``model.tar.gz`` into ``model.compiled.npz``, and write
+its whole ``baseline.json`` beside it.
 
 ``CMD ["compile_handler.custom_resource_handler"]`` is TrainingStack's step after the training job (a
 CloudFormation custom resource, the Provider framework's ``onEvent``); ``compile_handler.lambda_handler`` the
-same step as a plain function. The work is ``inference.model.compile``'s; the role needs s3:GetObject on the
-tarball and the schema and s3:PutObject on the archive.
+same step as a plain function. The work is ``inference.model.compile``'s and
+``inference.monitoring.model_baseline``'s (the data's baseline plus the model's answers on the validation
+channel: this step is the one on AWS that holds the trained model). The role needs s3:GetObject on the tarball,
+the schema, the data's baseline and the validation channel, and s3:PutObject on the archive and the baseline.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from inference.errors import ModelFormatError
 from inference.model.compile import compile_uri
+from inference.monitoring.model_baseline import write_model_baseline
 
 LOGGER = logging.getLogger("inference.compile_handler")
 
@@ -40,8 +44,20 @@ def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, An
     except ModelFormatError as error:
         raise ModelFormatError(f"{model_uri} cannot be compiled, so it is not served: {error}") from error
     LOGGER.info("compiled %s (sha256 %s) into %s", model_uri, source, written)
-    key = written.removeprefix("s3://").partition("/")[2]
-    return {"PhysicalResourceId": written, "Data": {"CompiledUri": written, "CompiledKey": key, "SourceSha256": source}}
+    data = {"CompiledUri": written, "CompiledKey": _key(written), "SourceSha256": source}
+    if "DataBaselineUri" in properties:
+        baseline = write_model_baseline(
+            model_uri=model_uri, schema_uri=schema_uri, compiled_uri=written,
+            data_baseline_uri=_property(properties, "DataBaselineUri"),
+            validation_uri=_property(properties, "ValidationUri"), metric=_property(properties, "Metric"),
+        )  # fmt: skip
+        LOGGER.info("wrote the baseline of %s into %s", model_uri, baseline)
+        data |= {"BaselineUri": baseline, "BaselineKey": _key(baseline)}
+    return {"PhysicalResourceId": written, "Data": data}
+
+
+def _key(uri: str) -> str:
+    return uri.removeprefix("s3://").partition("/")[2]
 
 
 def _property(properties: dict[str, Any], name: str) -> str:
