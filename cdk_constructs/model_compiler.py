@@ -6,20 +6,19 @@ from pathlib import Path
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from cdk_constructs.image_context import lambda_image_code
+from cdk_constructs.image_context import COMMAND_ARCHITECTURE, image_command_function
 from cdk_constructs.nag import acknowledge, function_versions_finding, logical_id
 from inference.model.compiled import COMPILED_NAME, FORMAT
 from inference.monitoring.baseline import BASELINE_FORMAT, BASELINE_NAME
 
 COMMAND = "compile_handler.custom_resource_handler"
 """The Lambda image's other handler (``lambda_image/compile_handler.py``)."""
-ARCHITECTURE = lambda_.Architecture.ARM_64
+ARCHITECTURE = COMMAND_ARCHITECTURE
 """The default backend's (lambda-arm64) and the training provider's: one image serves and compiles, and the
 archive is the same bytes on either architecture (little-endian arrays, verified when written and loaded)."""
 MEMORY_MB = 1024
@@ -69,20 +68,11 @@ class ModelCompiler(Construct):
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
         self.role = self._lambda_role("Role")
         self._grant_objects(bucket, [schema_key, data_baseline_key, validation_key], job_outputs)
-        self.function = lambda_.DockerImageFunction(
-            self,
-            "Function",
-            code=lambda_image_code(repo_root, ARCHITECTURE, cmd=[COMMAND]),
-            architecture=ARCHITECTURE,
-            role=self.role,
-            memory_size=MEMORY_MB,
-            timeout=TIMEOUT,
-            logging_format=lambda_.LoggingFormat.JSON,
-            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
-            system_log_level_v2=lambda_.SystemLogLevel.INFO,
-            log_group=self.log_group,
+        self.function = image_command_function(
+            self, "Function", repo_root=repo_root, command=COMMAND, role=self.role, log_group=self.log_group,
+            memory_mb=MEMORY_MB, timeout=TIMEOUT,
             description="Compiles a trained model.tar.gz into model.compiled.npz (custom resource)",
-        )
+        )  # fmt: skip
         framework_role = self._lambda_role("FrameworkOnEventRole")
         self.provider = cr.Provider(
             self,

@@ -54,6 +54,9 @@ DEFAULTS: dict[str, object] = {
     "modelSchemaUri": None,
     "compiledModelUri": None,
     "sagemakerInferenceOutput": None,
+    "dataCapturePercent": 100,
+    "captureRetentionDays": 30,
+    "monitorSchedule": "rate(1 hour)",
 }
 CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)
 

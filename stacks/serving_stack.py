@@ -7,15 +7,20 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_constructs.alarm_topic import AlarmTopic
+from cdk_constructs.capture_bucket import CAPTURE_PREFIX, GROUND_TRUTH_PREFIX, REPORTS_PREFIX, CaptureBucket
 from cdk_constructs.fargate_service import FargateService
 from cdk_constructs.inference_api import InferenceApi
 from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.model_artifact import ModelArtifact
+from cdk_constructs.model_monitoring import ModelMonitoring
 from cdk_constructs.private_network import PrivateNetwork
 from inference.settings import Env
 from stacks.config import ServingConfig
@@ -43,7 +48,15 @@ class ServingStack(Stack):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: ServingConfig, model: ModelArtifact, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ServingConfig,
+        model: ModelArtifact,
+        alarm_topic: sns.ITopic | None = None,
+        dashboard: cloudwatch.Dashboard | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         # MODEL_URI/SCHEMA_URI/MODEL_VERSION may be deploy-time references to TrainingStack, which read the
@@ -60,6 +73,9 @@ class ServingStack(Stack):
         readers += [self.fargate.task_definition.task_role] if self.fargate else []
         for reader in readers:
             model.grant_read(reader)
+        self.monitoring = None
+        if config.monitoring.enabled:
+            self.monitoring = self._build_monitoring(config, model, retention, alarm_topic, dashboard)
         routes = self._integrations()
         self.route_names = tuple(routes)
         self.api = InferenceApi(
@@ -113,6 +129,24 @@ class ServingStack(Stack):
         network.allow_endpoints_from(service.security_group)
         return service
 
+    def _build_monitoring(
+        self,
+        config: ServingConfig,
+        model: ModelArtifact,
+        retention: logs.RetentionDays,
+        topic: sns.ITopic | None,
+        dashboard: cloudwatch.Dashboard | None,
+    ) -> ModelMonitoring:
+        """Capture on every backend and the drift monitor, alarming on ``topic``."""
+        if topic is None:  # TEMPORARY (issue 19): issue 18's topic is passed in at the merge
+            topic = AlarmTopic(self, "AlarmTopic").topic
+        settings = config.monitoring
+        return ModelMonitoring(self, "Monitoring", model=model, lambdas=self.functions, fargate=self.fargate,
+                               repo_root=config.repo_root, capture_percent=settings.capture_percent,
+                               retention_days=settings.capture_retention_days, schedule=settings.monitor_schedule,
+                               window_hours=settings.monitor_window_hours, topic=topic, log_retention=retention,
+                               dashboard=dashboard)  # fmt: skip
+
     def _integrations(self) -> Integrations:
         """Route name -> operation -> integration. A Lambda takes every operation through one integration
         (the handler routes on the path's last segment); the ALB gets the path rewritten to ``/<operation>``."""
@@ -147,12 +181,22 @@ class ServingStack(Stack):
         CfnOutput(self, "ModelUri", value=model.model_uri, description="The model artifact every backend serves")
         CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
         CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")
+        if self.monitoring is not None:
+            self._add_monitoring_outputs(self.monitoring.storage)
         CfnOutput(
             self,
             "CompiledModelUri",
             value=model.compiled_uri or "none",
             description="COMPILED_MODEL_URI of every backend: the compiled form it serves ('none': the tarball)",
         )
+
+    def _add_monitoring_outputs(self, storage: CaptureBucket) -> None:
+        outputs = {"CaptureUri": (CAPTURE_PREFIX, "Captured records: <backend>/yyyy/mm/dd/hh/"),
+                   "GroundTruthUri": (GROUND_TRUTH_PREFIX, "Upload ground truth here: yyyy/mm/dd/hh/*.jsonl"),
+                   "MonitoringReportUri": (f"{REPORTS_PREFIX}latest/report.html", "The latest drift report"),
+                   }  # fmt: skip
+        for output_id, (prefix, description) in outputs.items():
+            CfnOutput(self, output_id, value=storage.uri(prefix), description=description)
 
 
 Integrations = dict[str, dict[str, apigwv2.HttpRouteIntegration]]

@@ -149,11 +149,10 @@ TRAINED_OBJECTS = {
 
 def test_trained_model_schema_and_compiled_grants_name_the_keys_training_stack_outputs(default: Synthesized) -> None:
     roles = s3_statements(default)
-    assert set(roles) == _readers(default)
     outputs = default.training_template.to_json()["Outputs"]
     resources = default.training_template.to_json()["Resources"]
-    for statements in roles.values():
-        [statement] = statements
+    for role in _readers(default):  # what else they may do (write captured records): test_serving_capture.py
+        [statement] = [s for s in roles[role] if s["Action"] == "s3:GetObject"]
         assert (statement["Effect"], statement["Action"]) == ("Allow", "s3:GetObject")
         keys = {}
         for resource in statement["Resource"]:
