@@ -67,8 +67,9 @@ browser: ## Install Chromium from Debian's packages when missing (as root: CI, o
 test: $(STAMP_PY) $(STAMP_SCAN) browser ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
 
-screenshot: $(STAMP_PY) browser ## Redraw docs/page.png: the page in Chromium after Predict and Explain
+screenshot: $(STAMP_PY) browser ## Redraw docs/page.png (the page after Predict and Explain) and docs/monitoring-report.png
 	PAGE_SCREENSHOT=$(CURDIR)/docs/page.png $(PY) -m pytest tests/integration/test_page_browser.py -q -k edits_a_field
+	REPORT_SCREENSHOT=$(CURDIR)/docs/monitoring-report.png $(PY) -m pytest tests/integration/test_report_browser.py -q -k links_to_the_report
 
 check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
 	$(VENV)/bin/ruff check .
@@ -114,11 +115,13 @@ soak: model ## 60 s, 64 connections against the real server: zero errors, RSS gr
 scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
 	$(PY) scripts/scan_templates.py --templates cdk.out
 
-bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
+bench: model ## Ours vs a naive xgboost+pandas baseline, capture's cost, the monitor's rate (~6-8 min; the first run fetches ~1.2 GB of wheels); writes the README table
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench.run
 	$(PY) -m bench.measure_explain
 	$(PY) -m bench.measure_explain_handler
+	$(PY) -m bench.measure_capture
+	$(PY) -m bench.measure_monitor
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out

@@ -56,7 +56,7 @@ class Bins:
         """A name per bin, for reports: ``< 1.5``, ``1.5 to 3``, ``>= 3`` (or the categories), missing, unseen."""
         if self.categories is not None:
             return [*self.categories, "missing", "unseen"]
-        edges = [f"{edge:,.0f}" if abs(edge) >= 1000 else f"{edge:.3g}" for edge in self.edges or ()]
+        edges = _distinct_texts(self.edges or ())
         if not edges:
             return ["all", "missing", "unseen"]
         inner = [f"{low} to {high}" for low, high in itertools.pairwise(edges)]
@@ -68,6 +68,15 @@ class Bins:
         if self.categories is not None:
             document["categories"] = list(self.categories)
         return document | {"shares": list(self.shares[:-2]), "missing": self.missing}
+
+
+def _distinct_texts(edges: Sequence[float]) -> list[str]:
+    """Edges with as few digits as keep them apart (3 at least; thousands without decimals)."""
+    for digits in range(3, 10):
+        texts = [f"{edge:,.0f}" if abs(edge) >= 10**digits else f"{edge:.{digits}g}" for edge in edges]
+        if len(set(texts)) == len(texts):
+            return texts
+    return [repr(edge) for edge in edges]
 
 
 @dataclass(frozen=True)

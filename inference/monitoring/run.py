@@ -104,7 +104,10 @@ def monitor(bundle: ModelBundle, baseline: Baseline, sources: Sources, window: W
 
 
 def metric_lines(document: dict[str, Any], timestamp: float | None = None) -> list[str]:
-    """The report's metrics as embedded-metric lines."""
+    """The report's metrics as embedded-metric lines; none for a window without rows (an idle model publishes
+    nothing, so its metrics cost nothing, and the alarms treat the gap as not breaching)."""
+    if not document["rows"]:
+        return []
     summary = {"DriftedFeatures": float(len(document["drifted_features"])), "MonitoredRows": float(document["rows"])}
     answers, quality = document["answers"], document["quality"]
     if answers is not None and answers["psi"] is not None:

@@ -161,3 +161,16 @@ def test_the_answers_distribution_is_of_the_right_kind(schema, kind, model_tarba
     answers = baseline_for(bundle, metric).answers
     assert answers is not None and answers.kind == kind and answers.validation is not None
     assert (answers.bins.categories is not None) == (kind == "class")
+
+
+def test_a_window_without_rows_publishes_no_metric_and_one_with_rows_publishes_each(
+    fraud: tuple[Predictor, ModelBundle],
+) -> None:
+    from inference.monitoring.run import metric_lines
+
+    predictor, bundle = fraud
+    empty = report_document(WindowStats(baseline_for(bundle, "logloss"), bundle, {}), None, NOW)
+    assert metric_lines(empty) == []  # an idle model costs no custom metric
+    lines = [json.loads(line) for line in metric_lines(report_of(predictor, rows_for(FRAUD, 300, seed=17)))]
+    assert {line.get("Feature") for line in lines} == {None, *FRAUD.names}
+    assert all(line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "XgboostServerless/Monitoring" for line in lines)
