@@ -73,6 +73,15 @@ def test_a_pinned_compiled_form_is_the_environment_of_every_backend(pinned: Synt
     assert revision == hashlib.sha256(f"{PINNED_URI}\n{PINNED_SCHEMA_URI}".encode()).hexdigest()[:16]
 
 
+def test_a_models_baseline_is_its_own_key_or_the_one_beside_it() -> None:
+    stack = Stack(App(), "Probe")
+    bucket = s3.Bucket.from_bucket_name(stack, "Models", "models")
+    pinned = ModelArtifact(bucket, "models/job-1/output/model.tar.gz", bucket, "data/1/schema.json", "v", "r")
+    assert stack.resolve(pinned.baseline_uri) == "s3://models/models/job-1/output/baseline.json"
+    trained = ModelArtifact(bucket, "m.tar.gz", bucket, "s.json", "v", "r", baseline_key="models/j/output/b.json")
+    assert stack.resolve(trained.baseline_uri) == "s3://models/models/j/output/b.json"
+
+
 def test_a_compiled_key_needs_its_bucket() -> None:
     stack = Stack(App(), "Probe")
     bucket = s3.Bucket.from_bucket_name(stack, "Models", "models")
