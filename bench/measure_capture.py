@@ -1,23 +1,24 @@
 """What data capture adds to a single-row request: ``python -m bench.measure_capture [--quick]``.
 
 - Lambda handler, in-process (the model loads once, as on Lambda): one named JSON row per HTTP API event to
-  ``/predict``, distinct held-out rows. Three configurations alternate round by round: capture off, a line on
-  stdout (what the functions do), a batch in memory (what the server does). The handler's log line and the
+  ``/predict``, distinct held-out rows. Three configurations alternate request by request: capture off, a line
+  on stdout (what the functions do), a batch in memory (what the server does). The handler's log line and the
   record go to /dev/null, so their cost is the write itself.
-- Server, over loopback: ``python -m fargate_image.serve`` started with capture off and on (batches written to
-  a temporary folder every second), alternately; each round sends the same rows one request at a time on one
-  keep-alive connection and takes the p50 a client sees.
+- Server, over loopback: ``python -m fargate_image.serve`` twice at once, capture off and on (batches written to a
+  temporary folder every second); requests alternate between the two one by one, each on its keep-alive
+  connection, so a change of machine load hits both alike; the p50 a client sees, per round.
 - For comparison, the delivery not chosen: a synchronous Firehose ``PutRecord`` per request (boto3 to a
   loopback endpoint, moto's server): a floor for what it would add, before any network.
 
 Per configuration: the median of the rounds' p50s and their range; the added p50 is computed round by round
-(with, minus without), so a change of machine load between rounds mostly cancels. Writes
+(with, minus without). Writes
 bench/results/capture.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import importlib
 import json
@@ -66,58 +67,64 @@ def handler_rounds(rows: list[dict[str, Any]], rounds: int, calls: int) -> dict[
     captures = {"off": None, "stdout line": line, "memory batch": batch}
     p50s: dict[str, list[float]] = {name: [] for name in captures}
     for _ in range(rounds):
-        for name, capture in captures.items():
-            samples = []
-            for i in range(calls):
-                event = events[i % len(events)]
+        samples: dict[str, list[float]] = {name: [] for name in captures}
+        for i in range(calls):  # the configurations alternate request by request: load changes hit all alike
+            event = events[i % len(events)]
+            for name, capture in captures.items():
                 started = time.perf_counter()
                 handler.handle(event, None, predictor, capture)
-                samples.append(time.perf_counter() - started)
-            p50s[name].append(p50_us(samples))
+                samples[name].append(time.perf_counter() - started)
+        for name, values in samples.items():
+            p50s[name].append(p50_us(values))
     added = {name: summary([on - off for on, off in zip(p50s[name], p50s["off"], strict=True)])
              for name in captures if name != "off"}  # fmt: skip
     return {"p50": {name: summary(values) for name, values in p50s.items()}, "added_p50": added}
 
 
 def server_rounds(rows: list[dict[str, Any]], rounds: int, calls: int) -> dict[str, Any]:
+    """Both servers run at once; requests alternate between them one by one, so a change of load hits both."""
     bodies = [json.dumps({"instances": [row]}) for row in rows]
     folder = Path(tempfile.mkdtemp(prefix="capture-bench-server-"))
     environments = {"off": {"MODEL_URI": str(MODEL)},
                     "batched to files": {"MODEL_URI": str(MODEL), "CAPTURE_DESTINATION": str(folder / "capture"),
                                          "CAPTURE_FLUSH_SECONDS": "1", "BACKEND_NAME": "fargate"}}  # fmt: skip
-    p50s: dict[str, list[float]] = {name: [] for name in environments}
     argv = [sys.executable, "-m", "fargate_image.serve"]
-    for round_ in range(rounds):
+    p50s: dict[str, list[float]] = {name: [] for name in environments}
+    with contextlib.ExitStack() as servers:
+        connections = {}
         for name, environment in environments.items():
             port = free_port()
             settings = child_environment({**environment, "LOG_LEVEL": "WARNING", "HOST": "127.0.0.1", "PORT": str(port),
                                           "PYTHONPATH": str(REPO_ROOT)})  # fmt: skip
-            with serving(argv, settings, port, folder / f"server-{round_}-{port}.log"):
-                p50s[name].append(p50_us(_requests(port, bodies, calls)))
+            servers.enter_context(serving(argv, settings, port, folder / f"server-{port}.log"))
+            connections[name] = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(rounds):
+            samples: dict[str, list[float]] = {name: [] for name in environments}
+            for i in range(calls + 200):  # the first 200 warm the connections and the processes up
+                for name, connection in connections.items():
+                    elapsed = _request(connection, bodies[i % len(bodies)])
+                    if i >= 200:
+                        samples[name].append(elapsed)
+            for name, values in samples.items():
+                p50s[name].append(p50_us(values))
     added = summary([on - off for on, off in zip(p50s["batched to files"], p50s["off"], strict=True)])
     return {"p50": {name: summary(values) for name, values in p50s.items()}, "added_p50": added}
+
+
+def _request(connection: http.client.HTTPConnection, body: str) -> float:
+    started = time.perf_counter()
+    connection.request("POST", "/predict", body, {"content-type": "application/json"})
+    response = connection.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    assert response.status == 200
+    return elapsed
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _requests(port: int, bodies: list[str], calls: int) -> list[float]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"content-type": "application/json"}
-    samples = []
-    for i in range(calls + 200):  # the first 200 warm the connection and the process up
-        started = time.perf_counter()
-        connection.request("POST", "/predict", bodies[i % len(bodies)], headers)
-        response = connection.getresponse()
-        response.read()
-        if i >= 200:
-            samples.append(time.perf_counter() - started)
-        assert response.status == 200
-    connection.close()
-    return samples
 
 
 def firehose_put(calls: int) -> dict[str, float]:
@@ -160,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds, calls = (2, 300) if args.quick else (9, 3000)
     results = {"load_average": os.getloadavg(), "rounds": rounds, "calls_per_round": calls,
                "handler": handler_rounds(rows, rounds, calls),
-               "server": server_rounds(rows, max(3, rounds // 2), calls // 3),
+               "server": server_rounds(rows, rounds, calls // 3),
                "firehose_put_record_loopback": firehose_put(200 if args.quick else 1000)}  # fmt: skip
     results["load_average_after"] = os.getloadavg()
     text = json.dumps(results, indent=2)
