@@ -26,7 +26,7 @@ DATASET ?= california_housing
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
-.PHONY: compare help install browser wrk screenshot data model local test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv protocol-venv clean
+.PHONY: compare help install browser wrk screenshot data model local monitor test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv protocol-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + sc
 local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
 	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
+monitor: $(STAMP_PY) ## Report the drift of what `make local` captured (build/capture/) against the model's baseline: build/monitor/report.html
+	$(PY) -m scripts.monitor --model $(MODEL_DIR)/model.tar.gz
+
 # Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
 browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -79,8 +82,9 @@ wrk:
 test: $(STAMP_PY) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
 
-screenshot: $(STAMP_PY) browser ## Redraw docs/page.png: the page in Chromium after Predict and Explain
+screenshot: $(STAMP_PY) browser ## Redraw docs/page.png (the page after Predict and Explain) and docs/monitoring-report.png
 	PAGE_SCREENSHOT=$(CURDIR)/docs/page.png $(PY) -m pytest tests/integration/test_page_browser.py -q -k edits_a_field
+	REPORT_SCREENSHOT=$(CURDIR)/docs/monitoring-report.png $(PY) -m pytest tests/integration/test_report_browser.py -q -k links_to_the_report
 
 check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
 	$(VENV)/bin/ruff check .
@@ -131,10 +135,12 @@ scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against secur
 compare: model ## This tree vs BASE=<a checkout of another commit>: the Lambda handler's warm p50 and cold start, alternating
 	$(PY) -m bench.compare_trees --base "$(BASE)"
 
-bench: model wrk ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run fetches ~1.2 GB of wheels); writes the README table
+bench: model wrk ## Ours vs a naive xgboost+pandas baseline, capture's cost, the monitor's rate (~6-8 min; the first run fetches ~1.2 GB of wheels); writes the README table
 	$(PY) -m bench.run
 	$(PY) -m bench.measure_explain
 	$(PY) -m bench.measure_explain_handler
+	$(PY) -m bench.measure_capture
+	$(PY) -m bench.measure_monitor
 	$(PY) -m bench.ping_under_load
 	$(PY) -m bench.crafted_archives
 

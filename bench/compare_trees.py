@@ -31,7 +31,7 @@ FIRST_ANSWER = ("import json, sys; sys.path.insert(0, 'lambda_image'); import ha
 def environment(tree: Path, model: Path) -> dict[str, str]:
     image = image_environment(tree / "lambda_image" / "Dockerfile")
     return {**image, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(tree), "MODEL_URI": str(model), "LOG_LEVEL": "INFO",
-            "METRICS_BACKEND": "lambda-x86"}  # fmt: skip
+            "BACKEND_NAME": "lambda-x86"}  # fmt: skip
 
 
 def warm_p50_us(tree: Path, model: Path, invocations: int) -> float:

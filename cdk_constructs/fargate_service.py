@@ -36,7 +36,7 @@ PING_COMMAND = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1
 ENVIRONMENT_REASON = (
     "The container environment holds no secret: MODEL_URI, SCHEMA_URI and COMPILED_MODEL_URI (bucket/keys "
     "already in this template), MODEL_SHA256 and COMPILED_MODEL_SHA256 (digests of the objects the role reads), "
-    "MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY, METRICS_BACKEND and PORT. S3 access comes from the task role, "
+    "MODEL_VERSION, MODEL_REVISION, WEB_CONCURRENCY, BACKEND_NAME and PORT. S3 access comes from the task role, "
     "not from a credential."
 )
 EXECUTION_ROLE_REASON = (
@@ -86,7 +86,7 @@ class FargateService(Construct):
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
         )
-        environment = {**environment, Env.WEB_CONCURRENCY: str(workers), Env.METRICS_BACKEND: BACKEND}
+        environment = {**environment, Env.WEB_CONCURRENCY: str(workers), Env.BACKEND_NAME: BACKEND}
         self.container = self._add_server_container(repo_root, architecture, environment)
         self.execution_role = self.task_definition.obtain_execution_role()
         image: ecr_assets.DockerImageAsset = self.container.node.find_child("AssetImage")  # type: ignore[assignment]

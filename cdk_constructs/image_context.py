@@ -9,16 +9,20 @@ into that image changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from aws_cdk import IgnoreMode
+from aws_cdk import Duration, IgnoreMode
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 CpuArchitecture = Literal["arm64", "x86_64"]
+COMMAND_ARCHITECTURE = lambda_.Architecture.ARM_64
 
 SHARED_PACKAGES = ("inference",)
 NEVER_STAGED = ("**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache")
@@ -60,4 +64,26 @@ def fargate_container_image(repo_root: Path, architecture: CpuArchitecture) -> e
         platform=PLATFORMS[architecture],
         ignore_mode=IgnoreMode.DOCKER,
         exclude=context_excludes("fargate_image"),
+    )
+
+
+def image_command_function(scope: Construct, id_: str, *, repo_root: Path, command: str, role: iam.IRole,
+                           log_group: logs.ILogGroup, memory_mb: int, timeout: Duration, description: str,
+                           environment: Mapping[str, str] | None = None) -> lambda_.DockerImageFunction:  # fmt: skip
+    """The arm64 ``lambda_image`` running ``command`` instead of serving: the compile step, the drift monitor.
+    arm64 like the default backend's, so one image serves, compiles and monitors."""
+    return lambda_.DockerImageFunction(
+        scope,
+        id_,
+        code=lambda_image_code(repo_root, COMMAND_ARCHITECTURE, cmd=[command]),
+        architecture=COMMAND_ARCHITECTURE,
+        role=role,
+        memory_size=memory_mb,
+        timeout=timeout,
+        environment=dict(environment) if environment else None,
+        logging_format=lambda_.LoggingFormat.JSON,
+        application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+        system_log_level_v2=lambda_.SystemLogLevel.INFO,
+        log_group=log_group,
+        description=description,
     )

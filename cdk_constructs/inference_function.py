@@ -59,7 +59,7 @@ class InferenceFunction(Construct):
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
             reserved_concurrent_executions=reserved_concurrency,
-            environment={**environment, Env.LOG_LEVEL: "INFO", Env.METRICS_BACKEND: backend},
+            environment={**environment, Env.LOG_LEVEL: "INFO", Env.BACKEND_NAME: backend},
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,

@@ -4,11 +4,13 @@ and optionally the model's compiled form (``model.compiled.npz``), a third."""
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from dataclasses import dataclass
 
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
+from inference.monitoring.baseline import BASELINE_NAME
 from inference.settings import Env
 
 
@@ -44,6 +46,8 @@ class ModelArtifact:
     from one, with other bytes. None: not checked."""
     compiled_sha256: str | None = None
     """SHA-256 of the compiled form (``COMPILED_MODEL_SHA256``): the backends refuse an archive with other bytes."""
+    baseline_key: str | None = None
+    """The model's ``baseline.json`` in ``model_bucket`` (what the monitor compares with); None: beside the model."""
 
     def __post_init__(self) -> None:
         if (self.compiled_bucket is None) != (self.compiled_key is None):
@@ -66,6 +70,14 @@ class ModelArtifact:
         if self.compiled_bucket is None:
             return None
         return f"s3://{self.compiled_bucket.bucket_name}/{self.compiled_key}"
+
+    @property
+    def baseline_uri(self) -> str:
+        return f"s3://{self.model_bucket.bucket_name}/{self.baseline_object}"
+
+    @property
+    def baseline_object(self) -> str:
+        return self.baseline_key or posixpath.join(posixpath.dirname(self.model_key), BASELINE_NAME)
 
     def environment(self) -> dict[str, str]:
         environment = {
@@ -118,6 +130,13 @@ class ModelArtifact:
         if self.compiled_bucket is not None and self.compiled_key is not None:
             objects.append((self.compiled_bucket, self.compiled_key))
         return objects
+
+    def grant_read_baseline(self, grantee: iam.IGrantable) -> None:
+        """``s3:GetObject`` on the baseline object, and nothing else (the monitor's, not the backends')."""
+        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"],
+                                   resource_arns=[self.model_bucket.arn_for_objects(self.baseline_object)])  # fmt: skip
+        if self.model_bucket.encryption_key is not None:
+            self.model_bucket.encryption_key.grant_decrypt(grantee)
 
 
 def pinned_revision(model_uri: str, schema_uri: str, compiled_uri: str | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -20,44 +22,47 @@ class ModelBucket(Construct):
     def __init__(self, scope: Construct, id_: str, *, access_log_days: int, destroy: bool = False) -> None:
         super().__init__(scope, id_)
         removal_policy = RemovalPolicy.DESTROY if destroy else RemovalPolicy.RETAIN
-        self.log_bucket = self._build_log_bucket(removal_policy, destroy, access_log_days)
-        self.bucket = s3.Bucket(
+        self.log_bucket = access_log_bucket(
+            self, "AccessLogs", of_what="the model bucket", days=access_log_days, destroy=destroy
+        )
+        self.bucket = private_bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.log_bucket,
             server_access_logs_prefix=ACCESS_LOGS_PREFIX,
             removal_policy=removal_policy,
             auto_delete_objects=destroy,
         )
 
-    def _build_log_bucket(self, removal_policy: RemovalPolicy, destroy: bool, days: int) -> s3.Bucket:
-        log_bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=removal_policy,
-            auto_delete_objects=destroy,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=Duration.days(days),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+
+def private_bucket(scope: Construct, id_: str, **options: Any) -> s3.Bucket:
+    """An SSE-S3 encrypted, TLS-only bucket with no public access and no ACLs, plus ``options``."""
+    return s3.Bucket(
+        scope,
+        id_,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        **options,
+    )
+
+
+def access_log_bucket(scope: Construct, id_: str, *, of_what: str, days: int, destroy: bool) -> s3.Bucket:
+    """A private bucket for the server access logs of ``of_what``, expired after ``days`` (kept unless ``destroy``)."""
+    removal_policy = RemovalPolicy.DESTROY if destroy else RemovalPolicy.RETAIN
+    expiry = s3.LifecycleRule(
+        id="ExpireAccessLogs", expiration=Duration.days(days), abort_incomplete_multipart_upload_after=Duration.days(1)
+    )
+    log_bucket = private_bucket(
+        scope, id_, removal_policy=removal_policy, auto_delete_objects=destroy, lifecycle_rules=[expiry]
+    )
+    Validations.of(log_bucket).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-S1",
+            reason=f"This bucket is the access-log destination of {of_what}; logging its own "
+            "access would log into itself or need a third bucket with the same finding.",
         )
-        Validations.of(log_bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This bucket is the access-log destination of the model bucket; logging its own "
-                "access would log into itself or need a third bucket with the same finding.",
-            )
-        )
-        return log_bucket
+    )
+    return log_bucket

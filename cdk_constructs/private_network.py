@@ -88,6 +88,10 @@ class PrivateNetwork(Construct):
             endpoint.add_to_policy(_allow([puller], IMAGE_PULL, [repository_arn]))
         self.interface_endpoints["LogsEndpoint"].add_to_policy(_allow([puller], LOG_WRITE, [log_group_arn]))
 
+    def allow_writes(self, *, writer: iam.IRole, objects: Sequence[str]) -> None:
+        """The S3 gateway also lets ``writer`` put ``objects`` (the tasks' captured records), nothing else."""
+        self.s3_endpoint.add_to_policy(_allow([writer], ["s3:PutObject"], objects))
+
     def _build_flow_log(self, log_retention: logs.RetentionDays) -> None:
         log_group = logs.LogGroup(self, "FlowLogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
         self.vpc.add_flow_log(

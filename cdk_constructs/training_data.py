@@ -20,8 +20,8 @@ DATA_HASH_LENGTH = 16
 """Hex digits of the content hash used in the prefix (64 bits: collisions are not a practical concern)."""
 
 
-SCHEMA_ENTRY = "schema"
-"""The schema's name among the uploaded files (next to the channel names)."""
+SCHEMA_ENTRY, BASELINE_ENTRY = "schema", "baseline"
+"""The schema's and the baseline's names among the uploaded files (next to the channel names)."""
 
 
 def data_sha256(data_dir: Path, files: Mapping[str, str]) -> str:
@@ -34,13 +34,14 @@ def data_sha256(data_dir: Path, files: Mapping[str, str]) -> str:
 
 
 class TrainingData(Construct):
-    """Uploads ``channel_files`` (channel -> path under ``data_dir``) and ``schema_file`` to ``data/<hash>/<path>``
-    at deploy time.
+    """Uploads ``channel_files`` (channel -> path under ``data_dir``), ``schema_file`` and ``baseline_file`` to
+    ``data/<hash>/<path>`` at deploy time.
 
     The hash covers the channels and the schema, so the prefix changes only when either does: a new data
     set (or a schema edit) never overwrites what an earlier model was trained on and is served with, and
     unchanged data means an unchanged template. Only these files are staged as the asset; anything else in
-    ``data_dir`` (test split, manifest) stays local. ``schema_key``/``schema_uri`` name the uploaded schema.
+    ``data_dir`` (test split, manifest) stays local. ``schema_key``/``schema_uri`` name the uploaded schema,
+    ``baseline_key`` the data's baseline, ``channel_key(channel)`` a channel's file.
     """
 
     def __init__(
@@ -52,18 +53,21 @@ class TrainingData(Construct):
         data_dir: Path,
         channel_files: Mapping[str, str],
         schema_file: str,
+        baseline_file: str,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
-        if SCHEMA_ENTRY in channel_files:
-            raise ValueError(f"{SCHEMA_ENTRY!r} cannot be a channel name: it names the schema file")
+        for entry in (SCHEMA_ENTRY, BASELINE_ENTRY):
+            if entry in channel_files:
+                raise ValueError(f"{entry!r} cannot be a channel name: it names the {entry} file")
         self.bucket = bucket
         self.channel_files = dict(channel_files)
-        uploaded = {**channel_files, SCHEMA_ENTRY: schema_file}
+        uploaded = {**channel_files, SCHEMA_ENTRY: schema_file, BASELINE_ENTRY: baseline_file}
         self.data_hash = data_sha256(data_dir, uploaded)[:DATA_HASH_LENGTH]
         self.prefix = f"data/{self.data_hash}/"
         self.schema_key = f"{self.prefix}{schema_file}"
         self.schema_uri = f"s3://{bucket.bucket_name}/{self.schema_key}"
+        self.baseline_key = f"{self.prefix}{baseline_file}"
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
         self.asset = s3_assets.Asset(self, "Files", path=str(data_dir), exclude=_everything_but(uploaded.values()))
         self.upload_role = self._build_upload_role()
@@ -84,6 +88,10 @@ class TrainingData(Construct):
         """``s3://bucket/data/<hash>/<channel dir>/``: the S3Prefix a training channel reads."""
         directory = self.channel_files[channel].rsplit("/", 1)[0]
         return f"s3://{self.bucket.bucket_name}/{self.prefix}{directory}/"
+
+    def channel_key(self, channel: str) -> str:
+        """``data/<hash>/<channel file>``: the key of a channel's CSV."""
+        return f"{self.prefix}{self.channel_files[channel]}"
 
     def grant_read(self, grantee: iam.IGrantable) -> None:
         """List the data prefix and get its objects; nothing else in the bucket."""

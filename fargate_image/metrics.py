@@ -84,7 +84,7 @@ class ServerMetrics:
         self.recorder: Recorder | None = None
         if settings.metrics == "emf":
             version = self.version
-            self.recorder = Recorder(settings.metrics_backend, settings.metrics_flush_seconds, version)
+            self.recorder = Recorder((settings.backend_name or "local"), settings.metrics_flush_seconds, version)
             write(
                 self.recorder.cold_start(predictor.load_seconds, time.perf_counter() - (started or time.perf_counter()))
             )

@@ -19,6 +19,17 @@ PAGE_ASSETS: dict[str, tuple[str, bytes]] = {
     "/page.css": ("text/css; charset=utf-8", (_FOLDER / "page.css").read_bytes()),
 }
 """Path -> (media type, bytes), read once at import."""
+REPORT_PATH = "/monitor"
+"""The latest monitoring report (``MONITOR_REPORT``), which the page links to; this page where there is none."""
+NO_REPORT = (_FOLDER / "no-report.html").read_bytes()
+REPORT_SECURITY_HEADERS = {
+    # The report is one self-contained page: its own inline style and SVG, nothing to fetch, no script.
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-cache",
+}
 PAGE_SECURITY_HEADERS = {
     # Only this server's own script and style; requests to this server or, for a deployed API typed into the
     # page's "API" field, to an https origin.

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
@@ -26,8 +27,9 @@ from starlette.routing import Route as StarletteRoute
 
 from fargate_image.metrics import PROMETHEUS_TYPE, ServerMetrics
 from fargate_image.openapi import openapi_document
-from fargate_image.page import PAGE_ASSETS, PAGE_SECURITY_HEADERS
+from fargate_image.page import NO_REPORT, PAGE_ASSETS, PAGE_SECURITY_HEADERS, REPORT_PATH, REPORT_SECURITY_HEADERS
 from inference import InferenceError, Predictor
+from inference.capture import Capture
 from inference.errors import RequestTimeout
 from inference.lanes import Admission, lanes_for
 from inference.model.schema import Schema
@@ -48,13 +50,17 @@ LOGGER = logging.getLogger("inference.http_server")
 T = TypeVar("T")
 
 
-def create_app(predictor: Predictor | None = None, settings: Settings | None = None) -> Starlette:
-    """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...)."""
+def create_app(
+    predictor: Predictor | None = None, settings: Settings | None = None, capture: Capture | None = None
+) -> Starlette:
+    """The ASGI app; without a predictor, loads one from the environment (``MODEL_URI``...), and captures
+    requests as the environment says unless given ``capture``."""
     started = time.perf_counter()
     settings = settings or Settings.from_environ()
     model = predictor if predictor is not None else Predictor.from_settings(settings)
+    capture = capture if capture is not None else Capture.from_settings(settings, "server")
     metrics = ServerMetrics(settings, model, started=started)
-    table = server_table(metrics)
+    table = server_table(metrics, settings.monitor_report)
     timeout = settings.request_timeout_seconds
     lanes = lanes_for(settings)
 
@@ -72,6 +78,8 @@ def create_app(predictor: Predictor | None = None, settings: Settings | None = N
                     table_request = await read_request(request, route, path, matched.params, timeout)
                     work = partial(timed_answer, route, model, table_request)
                     response, model_seconds = await run(admission, work, table_request)
+                if capture is not None:
+                    response = capture.record(route.path, table_request, response, model_version=model.model_version)
             except InferenceError as error:  # a full lane, a body too large or too slow
                 response = route.refuse(error, {})
             except ClientDisconnect:
@@ -108,9 +116,10 @@ MEASURED = frozenset(route.path for route in TABLE)
 UNKNOWN_ROUTE = "unknown"
 
 
-def server_table(metrics: ServerMetrics | None = None) -> RouteTable:
-    """Every backend's routes, the OpenAPI document of the loaded schema, the page and (with ``metrics``)
-    ``GET /metrics`` in Prometheus's text format."""
+def server_table(metrics: ServerMetrics | None = None, report: str | None = None) -> RouteTable:
+    """Every backend's routes, the OpenAPI document of the loaded schema, the page, (with ``metrics``)
+    ``GET /metrics`` in Prometheus's text format, and ``report``: the latest monitoring report, read at each
+    request (``make monitor`` rewrites it), or a page that says where it is."""
     documents: dict[int, bytes] = {}
 
     def openapi(predictor: Predictor, request: Request) -> Response:
@@ -124,10 +133,16 @@ def server_table(metrics: ServerMetrics | None = None) -> RouteTable:
         media_type, content = PAGE_ASSETS[request.path]
         return Response(200, content, media_type, PAGE_SECURITY_HEADERS)
 
+    def monitoring_report(predictor: Predictor, request: Request) -> Response:
+        path = Path(report) if report else None
+        content = path.read_bytes() if path is not None and path.is_file() else NO_REPORT
+        return Response(200, content, "text/html; charset=utf-8", REPORT_SECURITY_HEADERS)
+
     # No model work on these: answered on the event loop (lane None).
     own = [
         Route("/openapi.json", ("GET",), openapi, lane=None),
         *(Route(path, ("GET",), page, lane=None) for path in PAGE_ASSETS),
+        Route(REPORT_PATH, ("GET",), monitoring_report, lane=None),
     ]
     if metrics is not None:
         exposition = metrics.prometheus

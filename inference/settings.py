@@ -8,6 +8,7 @@ CDK side writes the variables by the names in ``Env``, never as literals of its 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -44,8 +45,6 @@ class Env:
     ACCESS_LOG = "ACCESS_LOG"
     METRICS = "METRICS"
     """``emf``: CloudWatch embedded metric format lines on stdout (``inference.metrics``); unset or ``off``: none."""
-    METRICS_BACKEND = "METRICS_BACKEND"
-    """The ``Backend`` dimension of those metrics (``lambda-x86``, ``lambda-arm64``, ``fargate``)."""
     METRICS_FLUSH_SECONDS = "METRICS_FLUSH_SECONDS"
     """How often the server writes what it counted (the Lambda writes one document per request)."""
     CHECKED_FUNCTION = "CHECKED_FUNCTION"
@@ -58,6 +57,20 @@ class Env:
     PREDICT_QUEUE = "PREDICT_QUEUE"
     EXPLAIN_THREADS = "EXPLAIN_THREADS"
     EXPLAIN_QUEUE = "EXPLAIN_QUEUE"
+    CAPTURE_DESTINATION = "CAPTURE_DESTINATION"
+    """Where captured records go: ``stdout`` (a line each), ``s3://bucket/prefix/`` or a local folder (batched)."""
+    CAPTURE_PERCENT = "CAPTURE_PERCENT"
+    CAPTURE_FLUSH_SECONDS = "CAPTURE_FLUSH_SECONDS"
+    BACKEND_NAME = "BACKEND_NAME"
+    """This backend's name (``lambda-x86``, ``lambda-arm64``, ``fargate``): the metrics' ``Backend`` dimension, and
+    the backend of captured records and their prefix."""
+    MONITOR_REPORT = "MONITOR_REPORT"
+    """The server: the latest monitoring report (``report.html``) its page links to."""
+    BASELINE_URI = "BASELINE_URI"
+    CAPTURE_URI = "CAPTURE_URI"
+    GROUND_TRUTH_URI = "GROUND_TRUTH_URI"
+    REPORT_URI = "REPORT_URI"
+    MONITOR_WINDOW_HOURS = "MONITOR_WINDOW_HOURS"
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -79,6 +92,30 @@ class S3Settings(NamedTuple):
 
 
 DEFAULT_S3 = S3Settings()
+_BACKEND_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class CaptureSettings(NamedTuple):
+    """Data capture (``inference.capture``): off while ``destination`` is None."""
+
+    destination: str | None = None
+    percent: float = 100.0
+    flush_seconds: float = 60.0
+    """How often batched records are written (an S3 object or a file per hour of records, per flush)."""
+
+
+class MonitorSettings(NamedTuple):
+    """The monitor job (``lambda_image/monitor_handler.py``): where it reads and writes."""
+
+    baseline_uri: str | None = None
+    """None: ``baseline.json`` beside the model."""
+    capture_uri: str | None = None
+    ground_truth_uri: str | None = None
+    report_uri: str | None = None
+    window_hours: int = 1
+
+
+NO_CAPTURE, DEFAULT_MONITOR = CaptureSettings(), MonitorSettings()
 
 
 class Digests(NamedTuple):
@@ -133,13 +170,17 @@ class Settings:
     access_log: bool = False
     metrics: str = "off"
     """``emf`` or ``off`` (``METRICS``)."""
-    metrics_backend: str = "local"
     metrics_flush_seconds: float = 5.0
     prometheus_multiproc_dir: str | None = None
     checked_function: str | None = None
     expected_answers_uri: str | None = None
     predict_lane: LaneSize = PREDICT_LANE
     explain_lane: LaneSize = EXPLAIN_LANE
+    backend_name: str | None = None
+    """This backend's name in captured records and their prefix (``lambda-arm64``, ``fargate``...)."""
+    capture: CaptureSettings = NO_CAPTURE
+    monitor_report: str | None = None
+    monitor: MonitorSettings = DEFAULT_MONITOR
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -169,7 +210,6 @@ class Settings:
             request_timeout_seconds=read.integer(Env.REQUEST_TIMEOUT_SECONDS, 15, 1, 300),
             access_log=read.flag(Env.ACCESS_LOG),
             metrics=read.choice(Env.METRICS, "off", METRICS_FORMATS, upper=False),
-            metrics_backend=read.name(Env.METRICS_BACKEND, "local"),
             metrics_flush_seconds=read.number(Env.METRICS_FLUSH_SECONDS, 5.0, 0.1, 60.0),
             prometheus_multiproc_dir=read.text(Env.PROMETHEUS_MULTIPROC_DIR),
             checked_function=read.text(Env.CHECKED_FUNCTION),
@@ -178,6 +218,20 @@ class Settings:
                                   read.integer(Env.PREDICT_QUEUE, PREDICT_LANE.queue, 0, 4096)),
             explain_lane=LaneSize(read.integer(Env.EXPLAIN_THREADS, EXPLAIN_LANE.threads, 1, 64),
                                   read.integer(Env.EXPLAIN_QUEUE, EXPLAIN_LANE.queue, 0, 4096)),
+            backend_name=read.name(Env.BACKEND_NAME),
+            capture=CaptureSettings(
+                read.text(Env.CAPTURE_DESTINATION),
+                read.number(Env.CAPTURE_PERCENT, 100.0, 0.0, 100.0),
+                read.number(Env.CAPTURE_FLUSH_SECONDS, 60.0, 0.1, 3600.0),
+            ),
+            monitor_report=read.text(Env.MONITOR_REPORT),
+            monitor=MonitorSettings(
+                read.text(Env.BASELINE_URI),
+                read.text(Env.CAPTURE_URI),
+                read.text(Env.GROUND_TRUTH_URI),
+                read.text(Env.REPORT_URI),
+                read.integer(Env.MONITOR_WINDOW_HOURS, 1, 1, 24 * 31),
+            ),
         )  # fmt: skip
 
 
@@ -220,12 +274,11 @@ class _Reader:
             raise SettingsError(f"{name} must be {', '.join(allowed[:-1])} or {allowed[-1]}, got {value!r}")
         return value
 
-    def name(self, name: str, default: str) -> str:
-        """A short name fit for a metric dimension: letters, digits, ``-``, ``_`` and ``.``, 1-64 of them."""
-        value = self._raw(name) or default
-        bare = value.replace("-", "").replace("_", "").replace(".", "")
-        if not (len(value) <= 64 and bare.isascii() and bare.isalnum()):
-            raise SettingsError(f"{name} must be 1-64 letters, digits, '-', '_' or '.', got {value!r}")
+    def name(self, name: str) -> str | None:
+        """Lower-case letters, digits and dashes, at most 32 (a path segment of captured records)."""
+        value = self.text(name)
+        if value is not None and not _BACKEND_NAME.fullmatch(value):
+            raise SettingsError(f"{name} must be 1 to 32 lower-case letters, digits or dashes, got {value!r}")
         return value
 
     def flag(self, name: str) -> bool:

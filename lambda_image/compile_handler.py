@@ -1,9 +1,12 @@
-"""The Lambda image's second command: compile a trained ``model.tar.gz`` into ``model.compiled.npz``.
+"""The Lambda image's second command: compile a trained ``model.tar.gz`` into ``model.compiled.npz``, and write
+its whole ``baseline.json`` beside it.
 
 ``CMD ["compile_handler.custom_resource_handler"]`` is TrainingStack's step after the training job (a
 CloudFormation custom resource, the Provider framework's ``onEvent``); ``compile_handler.lambda_handler`` the
-same step as a plain function. The work is ``inference.model.compile``'s; the role needs s3:GetObject on the
-tarball and the schema and s3:PutObject on the archive.
+same step as a plain function. The work is ``inference.model.compile``'s and
+``inference.monitoring.model_baseline``'s (the data's baseline plus the model's answers on the validation
+channel: this step is the one on AWS that holds the trained model). The role needs s3:GetObject on the tarball,
+the schema, the data's baseline and the validation channel, and s3:PutObject on the archive and the baseline.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from inference.errors import ModelFormatError
 from inference.expected import write_expected
 from inference.model.compile import compile_uri
+from inference.monitoring.model_baseline import write_model_baseline
 
 LOGGER = logging.getLogger("inference.compile_handler")
 
@@ -50,6 +54,14 @@ def custom_resource_handler(event: dict[str, Any], context: Any) -> dict[str, An
                 written.source_sha256, written.uri, written.sha256, expected)  # fmt: skip
     data = {"CompiledUri": written.uri, "CompiledKey": _key(written.uri), "SourceSha256": written.source_sha256,
             "CompiledSha256": written.sha256, "ExpectedUri": expected, "ExpectedKey": _key(expected)}  # fmt: skip
+    if "DataBaselineUri" in properties:
+        baseline = write_model_baseline(
+            model_uri=model_uri, schema_uri=schema_uri, compiled_uri=written.uri,
+            data_baseline_uri=_property(properties, "DataBaselineUri"),
+            validation_uri=_property(properties, "ValidationUri"), metric=_property(properties, "Metric"),
+        )  # fmt: skip
+        LOGGER.info("wrote the baseline of %s into %s", model_uri, baseline)
+        data |= {"BaselineUri": baseline, "BaselineKey": _key(baseline)}
     return {"PhysicalResourceId": written.uri, "Data": data}
 
 

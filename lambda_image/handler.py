@@ -20,6 +20,7 @@ import urllib.parse  # noqa: E402
 from typing import Any  # noqa: E402
 
 from inference import InferenceError, InvalidInput, Predictor  # noqa: E402
+from inference.capture import Capture  # noqa: E402
 from inference.logs import JsonLogFormatter, log_fields  # noqa: E402
 from inference.metrics.names import UNMEASURED  # noqa: E402
 from inference.metrics.recorder import Recorder  # noqa: E402
@@ -41,7 +42,7 @@ def _configure_logging(level: str) -> logging.Logger:
 SETTINGS = Settings.from_environ()
 LOGGER = _configure_logging(SETTINGS.log_level)
 PREDICTOR = Predictor.from_settings(SETTINGS)
-RECORDER = (Recorder(SETTINGS.metrics_backend, SETTINGS.metrics_flush_seconds, lambda: PREDICTOR.model_version)
+RECORDER = (Recorder(SETTINGS.backend_name or "local", SETTINGS.metrics_flush_seconds, lambda: PREDICTOR.model_version)
             if SETTINGS.metrics == "emf" else None)  # fmt: skip
 """EMF lines (``inference.metrics``): the requests of the last ``METRICS_FLUSH_SECONDS`` (5), written by the request
 that finds them due (Lambda runs nothing between requests, and tells a runtime without extensions nothing before it
@@ -63,17 +64,19 @@ if RECORDER is not None:
 
 DIRECT = "direct"
 """The route a direct invocation is counted under."""
+CAPTURE = Capture.from_settings(SETTINGS, "lambda")
+"""Data capture (``inference.capture``), when ``CAPTURE_DESTINATION`` names where records go."""
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda entry point (``CMD ["handler.handler"]``)."""
-    return handle(event, context, PREDICTOR)
+    return handle(event, context, PREDICTOR, CAPTURE)
 
 
-def handle(event: Any, context: Any, predictor: Predictor, *, recorder: Recorder | None = None,
-           write: Any = _write) -> dict[str, Any]:  # fmt: skip
-    """``recorder`` (default: the process's, when ``METRICS=emf``) counts the request; ``write`` writes its
-    documents when they are due."""
+def handle(event: Any, context: Any, predictor: Predictor, capture: Capture | None = None, *,
+           recorder: Recorder | None = None, write: Any = _write) -> dict[str, Any]:  # fmt: skip
+    """``capture`` records the request (``inference.capture``); ``recorder`` (default: the process's, when
+    ``METRICS=emf``) counts it, and ``write`` writes its documents when they are due."""
     recorder = recorder or RECORDER
     started = _clock()
     model_seconds = 0.0
@@ -94,6 +97,10 @@ def handle(event: Any, context: Any, predictor: Predictor, *, recorder: Recorder
             before = _clock()
             response = answer(matched.route, predictor, request)
             model_seconds = _clock() - before
+            if capture is not None:
+                event_id = getattr(context, "aws_request_id", None)
+                response = capture.record(route, request, response, model_version=predictor.model_version,
+                                          event_id=event_id)  # fmt: skip
     except InferenceError as error:  # a body marked base64 that is not
         response = error_response(error)
     except Exception:

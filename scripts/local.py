@@ -24,6 +24,13 @@ from inference.errors import ModelFormatError
 from inference.model.bundle import default_schema_uri, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CAPTURE_DIR = REPO_ROOT / "build/capture"
+REPORT = REPO_ROOT / "build/monitor/report.html"
+
+
+def capture_environment(folder: Path, backend: str) -> dict[str, str]:
+    """Capture every request into <folder>/<backend>/yyyy/mm/dd/hh/, written within a second."""
+    return {"CAPTURE_DESTINATION": str(folder), "CAPTURE_FLUSH_SECONDS": "1", "BACKEND_NAME": backend}
 
 
 def sample_request(model: Path) -> dict[str, Any]:
@@ -32,9 +39,10 @@ def sample_request(model: Path) -> dict[str, Any]:
     return {"instances": [{name: value for name, value in schema.example.items() if value is not None}]}
 
 
-def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(model: Path, port: int, capture: Path = CAPTURE_DIR, report: Path = REPORT) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local",
-           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # fmt: skip
+           "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"), "MONITOR_REPORT": str(report),
+           **capture_environment(capture, "local-server")}  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "fargate_image.serve"], cwd=REPO_ROOT, env=env)
 
 
@@ -60,9 +68,10 @@ def post_json(url: str, payload: dict[str, Any]) -> Any:
         return json.load(response)
 
 
-def lambda_answer(model: Path, payload: dict[str, Any]) -> Any:
+def lambda_answer(model: Path, payload: dict[str, Any], capture: Path = CAPTURE_DIR) -> Any:
     """The same request through the Lambda handler, invoked in-process with an HTTP API (v2) event."""
-    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"))
+    os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
+                      **capture_environment(capture, "local-lambda"))  # fmt: skip
     sys.path.insert(0, str(REPO_ROOT / "lambda_image"))
     import handler
 
@@ -78,6 +87,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/model/model.tar.gz")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.add_argument("--once", action="store_true", help="stop after showing the sample answers")
+    parser.add_argument("--capture", type=Path, default=CAPTURE_DIR, help="where requests are captured")
+    parser.add_argument("--report", type=Path, default=REPORT, help="the monitoring report the page links to")
     args = parser.parse_args()
     if not args.model.is_file():
         raise SystemExit(f"{args.model} does not exist: run `make local` (it trains first)")
@@ -86,19 +97,20 @@ def main() -> None:
         sample = sample_request(args.model.resolve())
     except ModelFormatError as error:
         raise SystemExit(f"{error}: run `make local` (it prepares the data and trains first)") from None
-    server = start_server(args.model.resolve(), args.port)
+    server = start_server(args.model.resolve(), args.port, args.capture.resolve(), args.report.resolve())
     try:
         wait_until_ready(server, base_url)
         curl = f"curl -s -X POST {base_url}/predict -H 'Content-Type: application/json'"
         print(f"\n$ {curl} \\\n    -d '{json.dumps(sample)}'")
         print(json.dumps(post_json(f"{base_url}/predict", sample)))
         print("\nThe same request through the Lambda handler (HTTP API v2 event, in-process):")
-        print(json.dumps(lambda_answer(args.model.resolve(), sample)))
+        print(json.dumps(lambda_answer(args.model.resolve(), sample, args.capture.resolve())))
         if args.once:
             return
         print(
             f"\nServing on {base_url}: open {base_url}/ in a browser to predict and explain "
-            f"(API: {base_url}/openapi.json). Press Ctrl-C to stop.",
+            f"(API: {base_url}/openapi.json). Every request is captured under {args.capture}/: `make monitor` "
+            "reports its drift. Press Ctrl-C to stop.",
             flush=True,
         )
         server.wait()

@@ -60,6 +60,9 @@ DEFAULTS: dict[str, object] = {
     "alarm5xxPercent": 1,
     "alarmLatencyP99Ms": 100,
     "lambdaDeploymentConfig": "canary10Percent5Minutes",
+    "dataCapturePercent": 100,
+    "captureRetentionDays": 30,
+    "monitorSchedule": "rate(1 hour)",
 }
 CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from inference.model.schema import Schema, SchemaError
+from inference.monitoring.baseline import BASELINE_NAME
 from stacks import config_values as values
 from stacks.config_values import ConfigError
 from training import spec as dataset_spec
@@ -26,6 +27,8 @@ CHANNEL_FILES: dict[str, str] = {"train": "train/train.csv", "validation": "vali
 """The channels the training job reads, relative to the training data directory."""
 SCHEMA_FILE = "schema.json"
 """The schema document ``python -m training.data`` writes beside the channels (serving reads it beside the model)."""
+BASELINE_FILE = BASELINE_NAME
+"""The data's baseline ``python -m training.data`` writes beside the schema (the compile step adds the answers)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ def dataset_inputs(ctx: Mapping[str, object], repo_root: Path) -> DatasetInputs:
     command = f"`make data DATASET={given}` (python -m training.data --dataset {given} --out {ctx['trainingDataDir']})"
     data_dir = _training_data_dir("trainingDataDir", ctx["trainingDataDir"], repo_root, command)
     _check_schema(data_dir, spec.schema, str(given), command)
+    if not (data_dir / BASELINE_FILE).is_file():
+        raise ConfigError(f"the training data in {data_dir} has no {BASELINE_FILE} (it was prepared before models had "
+                          f"baselines). Run {command} to prepare it again.")  # fmt: skip
     return DatasetInputs(
         name=spec.name,
         data_dir=data_dir,

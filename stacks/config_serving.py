@@ -9,6 +9,7 @@ from typing import Literal, cast
 
 from inference.protocols.sagemaker.answers import KEY_ORDER
 from stacks import config_values as values
+from stacks.config_monitoring import MonitoringConfig, monitoring_config
 from stacks.config_operations import DEFAULT_OPERATIONS, OperationsConfig, operations_config
 from stacks.config_pinned import ModelArtifactLocation, S3ObjectLocation, model_version_from_key, pinned_model
 from stacks.config_values import ConfigError
@@ -16,6 +17,7 @@ from stacks.config_values import ConfigError
 __all__ = ["FARGATE_MEMORY_MB", "ModelArtifactLocation", "S3ObjectLocation", "ServingConfig", "inference_output"]
 __all__ += ["model_version_from_key", "pinned_model", "serving_config"]
 
+MONITORING_OFF = MonitoringConfig(0.0, 30, "rate(1 hour)", 1)
 FARGATE_MEMORY_MB: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4097, 1024)),
@@ -54,6 +56,8 @@ class ServingConfig:
     """``SAGEMAKER_INFERENCE_OUTPUT`` of every backend: the /invocations output keys (None: the default answer)."""
     operations: OperationsConfig = DEFAULT_OPERATIONS
     """Alarms, their topic's e-mail subscription, and how a new Lambda version gets traffic."""
+    monitoring: MonitoringConfig = MONITORING_OFF
+    """Data capture on every backend and the drift monitor."""
 
 
 def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_days: int) -> ServingConfig:
@@ -107,6 +111,7 @@ def serving_config(ctx: Mapping[str, object], repo_root: Path, log_retention_day
         ),
         inference_output=inference_output("sagemakerInferenceOutput", ctx["sagemakerInferenceOutput"]),
         operations=operations_config(ctx),
+        monitoring=monitoring_config(ctx),
     )
 
 

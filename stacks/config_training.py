@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Literal, cast
 
 from stacks import config_values as values
-from stacks.config_dataset import CHANNEL_FILES, SCHEMA_FILE, dataset_inputs
+from stacks.config_dataset import BASELINE_FILE, CHANNEL_FILES, SCHEMA_FILE, dataset_inputs
 from stacks.config_values import ConfigError
 from training.quality_gate import QualityGate
 
-__all__ = ["CHANNEL_FILES", "MAX_TRAINING_RUNTIME_SECONDS", "SCHEMA_FILE", "XGBOOST_VERSIONS", "TrainingConfig"]
+__all__ = ["BASELINE_FILE", "CHANNEL_FILES", "MAX_TRAINING_RUNTIME_SECONDS", "SCHEMA_FILE", "XGBOOST_VERSIONS"]
+__all__ += ["TrainingConfig"]
 __all__ += ["training_config"]
 
 XGBOOST_VERSIONS = ("3.2-0", "3.0-5")

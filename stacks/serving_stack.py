@@ -11,10 +11,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk_constructs.capture_bucket import CAPTURE_PREFIX, GROUND_TRUTH_PREFIX, REPORTS_PREFIX, CaptureBucket
 from cdk_constructs.fargate_service import FargateService
 from cdk_constructs.inference_api import InferenceApi
 from cdk_constructs.inference_function import InferenceFunction
 from cdk_constructs.model_artifact import ModelArtifact
+from cdk_constructs.model_monitoring import ModelMonitoring
 from cdk_constructs.monitoring import Monitoring
 from cdk_constructs.private_network import PrivateNetwork
 from inference.routes import SHARED
@@ -50,7 +52,13 @@ class ServingStack(Stack):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: ServingConfig, model: ModelArtifact, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ServingConfig,
+        model: ModelArtifact,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         # MODEL_URI/SCHEMA_URI/MODEL_VERSION may be deploy-time references to TrainingStack, which read the
@@ -69,6 +77,13 @@ class ServingStack(Stack):
         readers += [self.fargate.task_definition.task_role] if self.fargate else []
         for reader in readers:
             model.grant_read(reader)
+        self.monitoring = Monitoring(self, "Monitoring", alarm_email=config.operations.alarm_email)
+        self.model_monitoring = (
+            self._build_model_monitoring(config, model, retention) if config.monitoring.enabled else None
+        )
+        if self.model_monitoring is not None and self.fargate is not None and self.network is not None:
+            writer = self.fargate.task_definition.task_role
+            self.network.allow_writes(writer=writer, objects=self.model_monitoring.fargate_writes)
         routes = self._integrations()
         self.route_names = tuple(routes)
         self.api = InferenceApi(
@@ -81,7 +96,6 @@ class ServingStack(Stack):
             throttle_burst_limit=config.api_throttle_burst_limit,
             log_retention=retention,
         )
-        self.monitoring = Monitoring(self, "Monitoring", alarm_email=config.operations.alarm_email)
         self.alarms = operations.build_alarms(self.monitoring, config.operations, model, self.functions, self.fargate,
                                               self.api)  # fmt: skip
         self.rollouts = operations.build_rollouts(config, model, self.functions, self.alarms, retention)
@@ -137,6 +151,18 @@ class ServingStack(Stack):
         )
         return service
 
+    def _build_model_monitoring(
+        self, config: ServingConfig, model: ModelArtifact, retention: logs.RetentionDays
+    ) -> ModelMonitoring:
+        """Capture on every backend and the drift monitor, alarming on the operations' topic, charted on their
+        dashboard."""
+        settings = config.monitoring
+        return ModelMonitoring(self, "ModelMonitoring", model=model, lambdas=self.functions, fargate=self.fargate,
+                               repo_root=config.repo_root, capture_percent=settings.capture_percent,
+                               retention_days=settings.capture_retention_days, schedule=settings.monitor_schedule,
+                               window_hours=settings.monitor_window_hours, monitoring=self.monitoring,
+                               log_retention=retention)  # fmt: skip
+
     def _integrations(self) -> Integrations:
         """Route name -> operation -> integration. A Lambda takes every operation through one integration
         (the handler routes on the path's last segments); the ALB gets the path rewritten to ``/<operation>``,
@@ -177,12 +203,22 @@ class ServingStack(Stack):
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name, description="The dashboard")
         CfnOutput(self, "SchemaUri", value=model.schema_uri, description="The schema every backend serves it with")
         CfnOutput(self, "ModelVersion", value=model.version, description="MODEL_VERSION of every backend")
+        if self.model_monitoring is not None:
+            self._add_monitoring_outputs(self.model_monitoring.storage)
         CfnOutput(
             self,
             "CompiledModelUri",
             value=model.compiled_uri or "none",
             description="COMPILED_MODEL_URI of every backend: the compiled form it serves ('none': the tarball)",
         )
+
+    def _add_monitoring_outputs(self, storage: CaptureBucket) -> None:
+        outputs = {"CaptureUri": (CAPTURE_PREFIX, "Captured records: <backend>/yyyy/mm/dd/hh/"),
+                   "GroundTruthUri": (GROUND_TRUTH_PREFIX, "Upload ground truth here: yyyy/mm/dd/hh/*.jsonl"),
+                   "MonitoringReportUri": (f"{REPORTS_PREFIX}latest/report.html", "The latest drift report"),
+                   }  # fmt: skip
+        for output_id, (prefix, description) in outputs.items():
+            CfnOutput(self, output_id, value=storage.uri(prefix), description=description)
 
 
 Integrations = dict[str, dict[str, apigwv2.HttpRouteIntegration]]

@@ -14,7 +14,7 @@ from cdk_constructs.model_compiler import ModelCompiler
 from cdk_constructs.training_data import TrainingData
 from cdk_constructs.training_job import JOB_OUTPUTS, TrainingJob
 from stacks.config import TrainingConfig
-from stacks.config_training import CHANNEL_FILES, SCHEMA_FILE
+from stacks.config_training import BASELINE_FILE, CHANNEL_FILES, SCHEMA_FILE
 from stacks.retention import RETENTION
 
 
@@ -50,6 +50,7 @@ class TrainingStack(Stack):
             data_dir=config.training_data_dir,
             channel_files=CHANNEL_FILES,
             schema_file=SCHEMA_FILE,
+            baseline_file=BASELINE_FILE,
             log_retention=retention,
         )
         job = TrainingJob(
@@ -81,6 +82,9 @@ class TrainingStack(Stack):
             model_uri=self.model_artifact_uri,
             schema_uri=self.schema_uri,
             schema_key=data.schema_key,
+            data_baseline_key=data.baseline_key,
+            validation_key=data.channel_key("validation"),
+            metric=config.quality_gate.metric,
             job_outputs=JOB_OUTPUTS,
             repo_root=config.repo_root,
             log_retention=retention,
@@ -102,6 +106,7 @@ class TrainingStack(Stack):
             expected_key=compiler.expected_key,
             model_sha256=self.model_sha256,
             compiled_sha256=self.compiled_model_sha256,
+            baseline_key=compiler.baseline_key,
         )
         self._add_outputs(data, config)
 

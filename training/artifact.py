@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from inference.model.compiled import COMPILED_NAME
+from inference.monitoring.baseline import BASELINE_NAME
 from training.channels import SCHEMA_NAME
 from training.plots import PLOT_NAMES
 
 MODEL_MEMBER = "xgboost-model"
 ARTIFACT_NAME = "model.tar.gz"
 METRICS_NAME = "metrics.json"
-OUTPUT_NAMES = (*PLOT_NAMES, SCHEMA_NAME, ARTIFACT_NAME, COMPILED_NAME, METRICS_NAME)
+OUTPUT_NAMES = (*PLOT_NAMES, SCHEMA_NAME, BASELINE_NAME, ARTIFACT_NAME, COMPILED_NAME, METRICS_NAME)
 """Every file training owns in the output directory, in the order ``publish`` moves them (metrics last)."""
 FORMAT_VERSION = 2
 """Bump when what training writes changes for the same inputs."""
@@ -89,11 +90,11 @@ def write_model_tarball(booster: Any, out: Path) -> Path:
 
 
 def is_up_to_date(out: Path, expected_fingerprint: str, plot_name: str) -> bool:
-    """True when ``out`` holds an intact artifact, compiled form, schema, metrics and plot trained from the same
-    inputs."""
+    """True when ``out`` holds an intact artifact, compiled form, schema, baseline, metrics and plot trained from
+    the same inputs."""
     tarball, metrics_path, schema = out / ARTIFACT_NAME, out / METRICS_NAME, out / SCHEMA_NAME
-    compiled = out / COMPILED_NAME
-    if not all(path.is_file() for path in (tarball, compiled, metrics_path, schema, out / plot_name)):
+    compiled, baseline = out / COMPILED_NAME, out / BASELINE_NAME
+    if not all(path.is_file() for path in (tarball, compiled, baseline, metrics_path, schema, out / plot_name)):
         return False
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -105,6 +106,7 @@ def is_up_to_date(out: Path, expected_fingerprint: str, plot_name: str) -> bool:
         and metrics.get("model_sha256") == sha256_bytes_of(tarball)
         and metrics.get("schema_sha256") == sha256_bytes_of(schema)
         and metrics.get("compiled_sha256") == sha256_bytes_of(compiled)
+        and metrics.get("baseline_sha256") == sha256_bytes_of(baseline)
     )
 
 

@@ -9,15 +9,16 @@ missing value is an empty field, which XGBoost's CSV reader (the container's) re
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from inference.monitoring.channel import ChannelError, parse_channel
 from training.sources import sha256_file
+
+__all__ = ["CHANNEL_FILES", "ChannelError", "read_channel"]
 
 CHANNEL_FILES: dict[str, str] = {
     "train": "train/train.csv",
@@ -87,27 +88,8 @@ def files_match(directory: Path, manifest: dict[str, Any]) -> bool:
     return True
 
 
-_EMPTY_FIELD = re.compile(r"(?<![^,\n])(?![^,\n])")
-"""A field with nothing in it (between two commas, or at the start or end of a line)."""
-
-
-class ChannelError(ValueError):
-    """A channel file is absent or not shaped like the schema (label + one column per feature)."""
-
-
 def read_channel(path: Path, feature_count: int) -> tuple[np.ndarray, np.ndarray]:
     """(labels, features) from a channel CSV as float32, like the container's DMatrix; an empty field is NaN."""
     if not path.is_file():
         raise ChannelError(f"channel file not found: {path} (run `python -m training.data` first)")
-    if path.stat().st_size == 0:
-        raise ChannelError(f"{path} is empty")
-    text = _EMPTY_FIELD.sub("nan", path.read_text(encoding="utf-8").rstrip("\n"))
-    try:
-        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float32, ndmin=2)
-    except ValueError as error:
-        raise ChannelError(f"{path}: not a channel file ({error})") from None
-    if table.shape[1] != 1 + feature_count:
-        raise ChannelError(f"{path}: expected rows of label + {feature_count} features, got {table.shape[1]} columns")
-    if np.isnan(table[:, 0]).any():
-        raise ChannelError(f"{path}: a row has no label (column 0 is empty)")
-    return table[:, 0], table[:, 1:]
+    return parse_channel(path.read_text(encoding="utf-8"), feature_count, str(path))

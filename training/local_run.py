@@ -12,6 +12,8 @@ from inference.expected import write_expected
 from inference.model.compile import compile_to
 from inference.model.compiled import COMPILED_NAME
 from inference.model.schema import Schema
+from inference.monitoring.baseline import BASELINE_NAME
+from inference.monitoring.model_baseline import write_model_baseline
 from training import artifact, hyperparameters, spec
 from training.channels import CHANNEL_FILES, SCHEMA_NAME, read_channel, read_manifest
 from training.evaluation import booster_facts, held_out_metrics, predictions, unit_suffix
@@ -102,13 +104,18 @@ def train_checked(data: Path, out: Path, dataset: str | None = None, *, force: b
 
 
 def train_into(stage: Path, inputs: TrainingInputs, num_round: int, params: dict[str, Any]) -> dict[str, Any]:
-    """Train, then write the tarball, the schema, the compiled form the services load first, and the plot into
-    ``stage``; returns the metrics."""
+    """Train, then write the tarball, the schema, the compiled form the services load first, the baseline (the
+    data's, with the model's answers on the validation channel) and the plot into ``stage``; returns the metrics."""
     booster, history = boost(inputs, num_round, params, log_every=max(1, num_round // 10))
     tarball = artifact.write_model_tarball(booster, stage)
     shutil.copyfile(inputs.data / SCHEMA_NAME, stage / SCHEMA_NAME)
     compiled = compile_to(str(tarball), str(stage / COMPILED_NAME), str(stage / SCHEMA_NAME))
     write_expected(str(tarball), str(stage / SCHEMA_NAME))  # what the pre-traffic hook checks deployments with
+    baseline = write_model_baseline(
+        model_uri=str(tarball), schema_uri=str(stage / SCHEMA_NAME), compiled_uri=compiled,
+        data_baseline_uri=str(inputs.data / BASELINE_NAME),
+        validation_uri=str(inputs.data / CHANNEL_FILES["validation"]), metric=inputs.spec.gate.metric,
+    )  # fmt: skip
     target = inputs.schema.target
     describe: dict[str, Any] = {"dataset": inputs.schema.name, "task": target.task}
     describe |= (
@@ -126,6 +133,7 @@ def train_into(stage: Path, inputs: TrainingInputs, num_round: int, params: dict
         **evaluate(booster, inputs, stage),
         "model_sha256": artifact.sha256_bytes_of(tarball),
         "compiled_sha256": artifact.sha256_bytes_of(Path(compiled)),
+        "baseline_sha256": artifact.sha256_bytes_of(Path(baseline)),
     }
 
 

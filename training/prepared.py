@@ -1,4 +1,5 @@
-"""What data preparation writes (channels, ``schema.json``, ``manifest.json``) and the fingerprint of its inputs."""
+"""What data preparation writes (channels, ``schema.json``, ``baseline.json``, ``manifest.json``) and the
+fingerprint of its inputs. The baseline is the train channel's: what the model learns from."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from inference.monitoring.baseline import BASELINE_NAME, feature_baseline
 from training.channels import (
     CHANNEL_FILES,
     SCHEMA_NAME,
@@ -25,7 +27,7 @@ from training.rows import encode_rows
 from training.sources import RawData, sha256_file, source_file
 from training.spec import DatasetSpec
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bump when the written files change for the same inputs, so existing outputs are rebuilt."""
 
 
@@ -50,9 +52,11 @@ def expected_fingerprint(spec: DatasetSpec, data_home: Path | None, seed: int) -
 
 
 def outputs_match(out: Path, manifest: dict[str, Any]) -> bool:
-    """Every channel file and the schema exist with the sha256 the manifest records."""
-    schema = out / SCHEMA_NAME
-    return files_match(out, manifest) and schema.is_file() and sha256_file(schema) == manifest.get("schema_sha256")
+    """Every channel file, the schema and the baseline exist with the sha256 the manifest records."""
+    documents = ((out / SCHEMA_NAME, "schema_sha256"), (out / BASELINE_NAME, "baseline_sha256"))
+    return files_match(out, manifest) and all(
+        path.is_file() and sha256_file(path) == manifest.get(key) for path, key in documents
+    )
 
 
 def write_prepared(spec: DatasetSpec, raw: RawData, out: Path, seed: int) -> dict[str, Any]:
@@ -72,6 +76,8 @@ def write_prepared(spec: DatasetSpec, raw: RawData, out: Path, seed: int) -> dic
     document = dataclasses.replace(spec.schema, data=data).to_document()
     schema_text = json.dumps(document, indent=2, ensure_ascii=False)
     write_atomically(out / SCHEMA_NAME, schema_text + "\n")
+    baseline = feature_baseline(spec.schema, rows.features[split.train], spec.drift_thresholds, spec.psi_threshold)
+    write_atomically(out / BASELINE_NAME, json.dumps(baseline.to_document(), indent=2) + "\n")
     manifest = {
         "format_version": FORMAT_VERSION,
         "dataset": spec.name,
@@ -89,6 +95,7 @@ def write_prepared(spec: DatasetSpec, raw: RawData, out: Path, seed: int) -> dic
         "files": files,
         "data_sha256": data["sha256"],
         "schema_sha256": sha256_file(out / SCHEMA_NAME),
+        "baseline_sha256": sha256_file(out / BASELINE_NAME),
     }
     write_manifest(out, manifest)
     return manifest

@@ -13,7 +13,9 @@ tables for features, and no dependency. A spec holds everything dataset-specific
   for a categorical one that may be missing ``unknown_categories = "missing"`` to read a name it does not list
   as missing instead of refusing it (the default, ``"refuse"``: a 400 naming the feature and its categories);
 - ``[example]``: one valid row; ``[training]``: ``hyperparameters`` (a table, or a JSON file path),
-  ``seed``, and ``[training.quality_gate]`` with ``metric`` and ``threshold``.
+  ``seed``, and ``[training.quality_gate]`` with ``metric`` and ``threshold``;
+- ``[monitoring]``: ``psi_threshold`` (default 0.2), the drift threshold of every feature and of the answers;
+  a feature's own ``drift_threshold`` in its ``[[features]]`` table.
 
 Every error names the file and the key.
 """
@@ -22,18 +24,22 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from inference.model.schema import Schema, SchemaError, Target
+from inference.monitoring.baseline import DEFAULT_PSI_THRESHOLD
+from training import spec_monitoring
 from training.hyperparameters import HyperparameterError, load_strings, parse, stringify
 from training.quality_gate import GateError, QualityGate, parse_gate
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 DEFAULT_DATASET = "california_housing"
 SKLEARN_LOADERS = ("california_housing", "breast_cancer", "iris")
-_TOP_KEYS = {"name", "description", "source", "target", "features", "example", "training"}
+_TOP_KEYS = {"name", "description", "source", "target", "features", "example", "training", "monitoring"}
+_NOT_SCHEMA_KEYS = {"column", spec_monitoring.FEATURE_KEY}
+"""Feature keys of the spec that the schema does not hold."""
 _TRAINING_KEYS = {"hyperparameters", "seed", "quality_gate"}
 
 
@@ -61,6 +67,9 @@ class DatasetSpec:
     seed: int
     target_column: str = ""
     """The target's source column (``target.column``, else the target's name)."""
+    psi_threshold: float = DEFAULT_PSI_THRESHOLD
+    drift_thresholds: Mapping[str, float] = field(default_factory=dict)
+    """The features that have a threshold of their own (else ``psi_threshold``)."""
 
     @property
     def name(self) -> str:
@@ -96,7 +105,7 @@ def load(name_or_path: str) -> DatasetSpec:
         raise SpecError(f"{path}: cannot read the spec: {error}") from None
     try:
         return _spec(document, path)
-    except (SchemaError, HyperparameterError, GateError) as error:
+    except (SchemaError, HyperparameterError, GateError, spec_monitoring.MonitoringKeyError) as error:
         raise SpecError(str(error) if str(error).startswith(str(path)) else f"{path}: {error}") from None
 
 
@@ -106,7 +115,8 @@ def _spec(document: dict[str, Any], path: Path) -> DatasetSpec:
         raise SpecError(f"{path}: {unknown[0]} is not a known key (known: {', '.join(sorted(_TOP_KEYS))})")
     features = document.get("features")
     columns = _columns(features, path)
-    stripped = [{k: v for k, v in f.items() if k != "column"} for f in features] if isinstance(features, list) else []
+    stripped = [{k: v for k, v in f.items() if k not in _NOT_SCHEMA_KEYS} if isinstance(f, dict) else f
+                for f in features] if isinstance(features, list) else []  # fmt: skip
     schema = Schema.from_document({**document, "features": stripped or features}, origin=str(path))
     training = document.get("training", {})
     if not isinstance(training, dict) or set(training) - _TRAINING_KEYS:
@@ -120,7 +130,8 @@ def _spec(document: dict[str, Any], path: Path) -> DatasetSpec:
     target = document["target"]
     target_column = str(target.get("column") or schema.target.name)
     return DatasetSpec(path, schema, str(document.get("description", "")), source, columns, hyperparameters, gate, seed,
-                       target_column)  # fmt: skip
+                       target_column, spec_monitoring.psi_threshold(document, path),
+                       spec_monitoring.drift_thresholds(features, path))  # fmt: skip
 
 
 def _columns(features: object, path: Path) -> tuple[str, ...]:

@@ -33,8 +33,11 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 class Columns:
     """The loaded schema's features as converters and vectorized range checks."""
 
-    def __init__(self, schema: Schema) -> None:
+    def __init__(self, schema: Schema, *, unseen: float | None = None) -> None:
         self.schema = schema
+        self.unseen = unseen
+        """What a category name that is not one of the categories reads as (the monitor's reading counts them);
+        None: refused, or missing where the feature may be missing."""
         self.features = schema.features
         self.names = schema.names
         self.index = schema.index
@@ -82,6 +85,8 @@ class Columns:
 
     def _other(self, value: object, row: int, column: int) -> float:
         feature = self.features[column]
+        if self.unseen is not None and feature.categories is not None and type(value) is str:
+            return self.unseen
         if feature.missing and (value is None or (type(value) is str and feature.unknown_is_missing)):
             return math.nan  # null, or an unknown category where the spec opted into reading it as missing
         raise _refusal(feature, value, row)

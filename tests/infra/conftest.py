@@ -21,9 +21,11 @@ if _VENV_NODE.is_file():  # jsii starts `node`: use the venv's Node 24, not an e
     os.environ.setdefault("JSII_NODE", str(_VENV_NODE))
 
 import aws_cdk as cdk  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
+from inference.monitoring.baseline import feature_baseline  # noqa: E402
 from stacks.config import load_config  # noqa: E402
 from stacks.training_stack import TrainingStack  # noqa: E402
 from training import spec as dataset_spec  # noqa: E402
@@ -44,7 +46,8 @@ def write_training_inputs(
     directory: Path, *, dataset: str = "california_housing", label_offset: float = 0.0
 ) -> dict[str, str]:
     """A data directory shaped like ``python -m training.data --dataset <dataset>``'s: channels (label first,
-    then one column per feature of the bundled spec), ``manifest.json`` and that spec's ``schema.json``.
+    then one column per feature of the bundled spec), ``manifest.json``, that spec's ``schema.json`` and the
+    train rows' ``baseline.json``.
 
     Returns the context keys that point at it. ``label_offset`` changes the data (and so its hash).
     """
@@ -58,6 +61,9 @@ def write_training_inputs(
         path.write_text("".join(",".join(f"{v:g}" for v in row) + "\n" for row in rows), encoding="utf-8")
     (data_dir / "manifest.json").write_text(json.dumps({"rows": {"kept": 4}}), encoding="utf-8")
     write_schema(data_dir, schema.to_document())
+    train = np.array([[0.5 * (row + column) for column in range(len(schema.features))] for row in range(2)])
+    baseline = feature_baseline(schema, train).to_document()
+    (data_dir / "baseline.json").write_text(json.dumps(baseline, indent=2), encoding="utf-8")
     return {"trainingDataDir": str(data_dir), "dataset": dataset}
 
 

@@ -117,5 +117,7 @@ OPEN_AND_LAMBDA_ONLY = {
 PINNED_X86 = {
     "modelArtifactUri": PINNED_URI, "modelSchemaUri": PINNED_SCHEMA_URI, "fargateArchitecture": "x86_64",
     "fargateWorkers": 3, "fargateCpu": 512, "fargateMemoryMb": 1024, "fargateMinTasks": 2, "fargateMaxTasks": 6,
+    "dataCapturePercent": 0,
 }  # fmt: skip
+"""A pinned model, Fargate on x86_64, and no capture: the model wiring alone (capture: test_serving_capture.py)."""
 PINNED_COMPILED = {**PINNED_X86, "compiledModelUri": PINNED_COMPILED_URI}

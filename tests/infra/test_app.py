@@ -159,7 +159,9 @@ def test_a_pinned_model_is_served_without_training_stack(training_inputs) -> Non
 
 def test_a_pinned_schema_may_live_in_another_bucket(training_inputs) -> None:  # type: ignore[no-untyped-def]
     schema = "s3://shared-schemas/iris/schema.json"
-    _, template = _serving_template(training_inputs, modelArtifactUri=PINNED, modelSchemaUri=schema)
+    _, template = _serving_template(
+        training_inputs, modelArtifactUri=PINNED, modelSchemaUri=schema, dataCapturePercent=0
+    )  # the backends' grants alone, no monitor
     resources = [
         resource
         for policy in template.find_resources("AWS::IAM::Policy").values()
@@ -174,7 +176,11 @@ def test_a_pinned_schema_may_live_in_another_bucket(training_inputs) -> None:  #
 def test_a_pinned_compiled_form_may_live_in_a_third_bucket(training_inputs) -> None:  # type: ignore[no-untyped-def]
     compiled = "s3://compiled-models/xgboost-0123/model.compiled.npz"
     _, template = _serving_template(
-        training_inputs, modelArtifactUri=PINNED, modelSchemaUri=PINNED_SCHEMA, compiledModelUri=compiled
+        training_inputs,
+        modelArtifactUri=PINNED,
+        modelSchemaUri=PINNED_SCHEMA,
+        compiledModelUri=compiled,
+        dataCapturePercent=0,
     )
     rendered = json.dumps(template.to_json())
     assert f'"COMPILED_MODEL_URI": "{compiled}"' in rendered and "TrainingStack" not in rendered
@@ -200,7 +206,7 @@ def test_a_pinned_models_digests_are_what_every_backend_checks(training_inputs) 
         environments.append(
             {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
         )
-    backends = [environment for environment in environments if "MODEL_URI" in environment]  # not the hooks
+    backends = [environment for environment in environments if "BACKEND_NAME" in environment]  # not hooks or monitor
     assert len(backends) == 3
     for environment in backends:
         assert (environment["MODEL_SHA256"], environment["COMPILED_MODEL_SHA256"]) == ("0a" * 32, "1b" * 32)

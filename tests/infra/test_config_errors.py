@@ -69,6 +69,21 @@ RANGE = "context key {!r} must be an integer between {} and {}"
             "fast",
             "context key 'apiThrottleRateLimit' must be a number between 1 and 10000, got 'fast'",
         ),
+        ("dataCapturePercent", 150, "context key 'dataCapturePercent' must be a number between 0 and 100, got 150"),
+        ("dataCapturePercent", "all", "context key 'dataCapturePercent' must be a number between 0 and 100, got 'all'"),
+        ("captureRetentionDays", 0, RANGE.format("captureRetentionDays", 1, 3650) + ", got 0"),
+        (
+            "monitorSchedule",
+            "cron(0 * * * ? *)",
+            "context key 'monitorSchedule' must be rate(1 hour), rate(N hours), rate(1 day) or rate(N days), at most "
+            "168 hours (each run reads that many hours of records), got 'cron(0 * * * ? *)'",
+        ),
+        (
+            "monitorSchedule",
+            "rate(1 hours)",
+            "context key 'monitorSchedule' must be rate(1 hour), rate(N hours), rate(1 day) or rate(N days), at most "
+            "168 hours (each run reads that many hours of records), got 'rate(1 hours)'",
+        ),
         (
             "modelArtifactUri",
             "https://x",

@@ -6,15 +6,14 @@ import pytest
 
 from stacks.config import ConfigError, load_config
 from tests.infra.conftest import REPO_ROOT, app_context
+from tests.infra.test_serving_stack import image_functions
 
 
 def test_the_keys_reach_every_backend_as_sagemaker_inference_output(training_inputs) -> None:
     from tests.infra.serving_app import synthesize
 
     synthesized = synthesize(training_inputs, sagemakerInferenceOutput="predicted_score", fargateEnabled=False)
-    functions = synthesized.resources("AWS::Lambda::Function")
-    environments = [f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions.values()]
-    served = [env for env in environments if "MODEL_URI" in env]
+    served = [f["Environment"]["Variables"] for f in image_functions(synthesized).values()]
     assert len(served) == 2 and all(env["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_score" for env in served)
 
 

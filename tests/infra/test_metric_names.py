@@ -85,12 +85,12 @@ def test_every_metric_the_alarms_and_the_dashboard_read_is_written(
 
 
 def test_every_backend_an_alarm_names_writes_under_that_name(default: Synthesized) -> None:
-    told = {f["Properties"]["Environment"]["Variables"]["METRICS_BACKEND"]
+    told = {f["Properties"]["Environment"]["Variables"]["BACKEND_NAME"]
             for f in default.resources("AWS::Lambda::Function").values()
-            if "METRICS_BACKEND" in f["Properties"].get("Environment", {}).get("Variables", {})}  # fmt: skip
+            if "BACKEND_NAME" in f["Properties"].get("Environment", {}).get("Variables", {})}  # fmt: skip
     for task in default.resources("AWS::ECS::TaskDefinition").values():
         told |= {e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]
-                 if e["Name"] == "METRICS_BACKEND"}  # fmt: skip
+                 if e["Name"] == "BACKEND_NAME"}  # fmt: skip
     named = set()
     for alarm in default.resources("AWS::CloudWatch::Alarm").values():
         properties = alarm["Properties"]

@@ -11,6 +11,7 @@ from aws_cdk.assertions import Template
 from inference.expected import EXPECTED_NAME
 from inference.expected import FORMAT as EXPECTED_FORMAT
 from inference.model.compiled import COMPILED_NAME, FORMAT
+from inference.monitoring.baseline import BASELINE_FORMAT
 from tests.infra.serving_app import Synthesized
 from tests.infra.test_serving_stack import image_functions
 
@@ -60,18 +61,39 @@ def test_the_step_is_the_serving_image_so_one_image_is_built(default: Synthesize
 
 
 def test_the_step_compiles_the_jobs_model_with_the_jobs_schema(training_stack) -> None:  # type: ignore[no-untyped-def]
-    _, template = training_stack()
+    stack, template = training_stack()
     job_id = next(iter(template.find_resources(JOB)))
     [resource] = template.find_resources(COMPILED).values()
     properties = dict(resource["Properties"])
     token = properties.pop("ServiceToken")
-    assert properties == {  # a new job, schema or archive format changes them: CloudFormation compiles again
+    data = stack.node.find_child("TrainingData")
+    bucket = stack.resolve(stack.model_bucket.bucket_name)
+
+    def uri(key: str) -> dict[str, Any]:
+        return {"Fn::Join": ["", ["s3://", bucket, f"/{key}"]]}
+
+    assert properties == {  # a new job, schema, data or format changes them: CloudFormation compiles again
         "ModelUri": {"Fn::GetAtt": [job_id, "ModelArtifactUri"]},
         "SchemaUri": {"Fn::GetAtt": [job_id, "SchemaUri"]},
         "ArchiveFormat": str(FORMAT),
         "ExpectedFormat": str(EXPECTED_FORMAT),  # a new expected-answers format writes them again too
         # a new answer asks the step again
-        "Answers": "CompiledUri,CompiledKey,SourceSha256,CompiledSha256,ExpectedUri,ExpectedKey",
+        "Answers": ",".join(
+            (
+                "CompiledUri",
+                "CompiledKey",
+                "SourceSha256",
+                "CompiledSha256",
+                "ExpectedUri",
+                "ExpectedKey",
+                "BaselineUri",
+                "BaselineKey",
+            )
+        ),
+        "DataBaselineUri": uri(f"{data.prefix}baseline.json"),
+        "ValidationUri": uri(f"{data.prefix}validation/validation.csv"),
+        "Metric": "rmse",  # the quality gate's: the baseline's validation figure is the gate's metric
+        "BaselineFormat": str(BASELINE_FORMAT),
     }
     framework = template.find_resources(FUNCTION)[token["Fn::GetAtt"][0]]["Properties"]
     compile_id, _ = _compile_function(template)
@@ -79,12 +101,13 @@ def test_the_step_compiles_the_jobs_model_with_the_jobs_schema(training_stack) -
     assert (resource["DeletionPolicy"], token["Fn::GetAtt"][1]) == ("Delete", "Arn")  # Delete calls a no-op
 
 
-def test_the_step_reads_tarballs_and_the_schema_and_writes_archives_and_expected_answers(training_stack) -> None:  # type: ignore[no-untyped-def]
+def test_the_step_reads_only_its_inputs_and_writes_only_archives_expected_answers_and_baselines(training_stack) -> None:  # type: ignore[no-untyped-def]
     stack, template = training_stack()
     _, function = _compile_function(template)
     role_id, log_group_id = function["Role"]["Fn::GetAtt"][0], function["LoggingConfig"]["LogGroup"]["Ref"]
     bucket_arn = {"Fn::GetAtt": [stack.resolve(stack.model_bucket.bucket_arn)["Fn::GetAtt"][0], "Arn"]}
-    schema_key = stack.node.find_child("TrainingData").schema_key
+    data = stack.node.find_child("TrainingData")
+    schema_key = data.schema_key
 
     def objects(key: str) -> dict[str, Any]:
         return {"Fn::Join": ["", [bucket_arn, f"/{key}"]]}
@@ -93,9 +116,12 @@ def test_the_step_reads_tarballs_and_the_schema_and_writes_archives_and_expected
         {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow",
          "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]}},
         {"Action": "s3:GetObject", "Effect": "Allow",
-         "Resource": [objects(schema_key), objects("models/xgboost-*/output/model.tar.gz")]},
-        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": [objects(f"models/xgboost-*/output/{COMPILED_NAME}"),
-                                                                    objects(f"models/xgboost-*/output/{EXPECTED_NAME}")]},
+         "Resource": [objects(f"{data.prefix}baseline.json"), objects(schema_key),
+                      objects(f"{data.prefix}validation/validation.csv"),
+                      objects("models/xgboost-*/output/model.tar.gz")]},
+        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": [objects("models/xgboost-*/output/baseline.json"),
+                                                                  objects(f"models/xgboost-*/output/{COMPILED_NAME}"),
+                                                                  objects(f"models/xgboost-*/output/{EXPECTED_NAME}")]},
     ]  # fmt: skip
     assert _sorted(_statements(template, role_id)) == _sorted(expected)
     assert schema_key == f"{stack.node.find_child('TrainingData').prefix}schema.json"  # this job's, exactly

@@ -37,7 +37,8 @@ def test_every_backend_carries_the_same_literal_revision(training_inputs: dict[s
     [revision] = _revisions(template)
     assert len(revision) == 16 and int(revision, 16) >= 0
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    assert sum("MODEL_REVISION" in f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions) == 2
+    # both serving functions, and the drift monitor, which compares with the served model
+    assert sum("MODEL_REVISION" in f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions) == 3
 
 
 def test_new_training_data_changes_serving_template(training_inputs: dict[str, str], tmp_path: Path) -> None:

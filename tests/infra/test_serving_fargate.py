@@ -151,13 +151,13 @@ def _endpoint_statements(synthesized: Synthesized) -> dict[str, list[dict[str, A
             for e in synthesized.resources("AWS::EC2::VPCEndpoint").values()}  # fmt: skip
 
 
-def test_endpoint_policies_admit_only_the_model_the_image_layers_the_repository_and_the_log_group(
+def test_endpoint_policies_admit_only_the_model_the_records_the_image_layers_the_repository_and_the_log_group(
     default: Synthesized,
 ) -> None:
     _, task = one(default, "AWS::ECS::TaskDefinition")
     task_role, execution_role = (task[key]["Fn::GetAtt"][0] for key in ("TaskRoleArn", "ExecutionRoleArn"))
     policies = _endpoint_statements(default)
-    [layers, model] = policies[".s3"]
+    [layers, model, records] = policies[".s3"]
     layer_bucket = render(layers["Resource"])
     assert (layers["Principal"], layers["Action"], layer_bucket) == (
         {"AWS": "*"},
@@ -167,8 +167,12 @@ def test_endpoint_policies_admit_only_the_model_the_image_layers_the_repository_
     assert (model["Principal"], model["Action"]) == ({"AWS": {"Fn::GetAtt": [task_role, "Arn"]}}, "s3:GetObject")
     policies_of_task_role = [p for p in default.resources("AWS::IAM::Policy").values()
                              if p["Properties"]["Roles"] == [{"Ref": task_role}]]  # fmt: skip
-    [reader] = [s for p in policies_of_task_role for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    granted = [s for p in policies_of_task_role for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    [reader] = [s for s in granted if s["Action"] == "s3:GetObject"]
     assert model["Resource"] == reader["Resource"]  # exactly the objects the task role may read
+    [writer] = [s for s in granted if s["Action"] == "s3:PutObject"]  # captured records (issue 19)
+    assert (records["Principal"], records["Action"]) == ({"AWS": {"Fn::GetAtt": [task_role, "Arn"]}}, "s3:PutObject")
+    assert records["Resource"] == writer["Resource"]  # exactly the prefix the task role may write
     puller = {"AWS": {"Fn::GetAtt": [execution_role, "Arn"]}}
     pulling = [s for p in default.resources("AWS::IAM::Policy").values()
                if p["Properties"]["Roles"] == [{"Ref": execution_role}]

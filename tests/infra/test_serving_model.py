@@ -51,10 +51,10 @@ def test_pinned_model_and_schema_are_the_environment_of_every_backend(pinned: Sy
     backends = {"x86_64": "lambda-x86", "arm64": "lambda-arm64"}
     for architecture, properties in image_functions(pinned).items():
         variables = properties["Environment"]["Variables"]
-        assert variables == {**expected, "LOG_LEVEL": "INFO", "METRICS_BACKEND": backends[architecture]}
+        assert variables == {**expected, "LOG_LEVEL": "INFO", "BACKEND_NAME": backends[architecture]}
     [task] = pinned.resources("AWS::ECS::TaskDefinition").values()
     environment = {e["Name"]: e["Value"] for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]}
-    assert environment == {**expected, "WEB_CONCURRENCY": "3", "PORT": "8080", "METRICS_BACKEND": "fargate"}
+    assert environment == {**expected, "WEB_CONCURRENCY": "3", "PORT": "8080", "BACKEND_NAME": "fargate"}
     assert len(revision) == 16 and int(revision, 16) >= 0
     assert pinned.json()["Outputs"]["CompiledModelUri"]["Value"] == "none"  # no COMPILED_MODEL_URI: the tarball
 
@@ -73,6 +73,15 @@ def test_a_pinned_compiled_form_is_the_environment_of_every_backend(pinned: Synt
     assert pinned_compiled.json()["Outputs"]["CompiledModelUri"]["Value"] == PINNED_COMPILED_URI
     # a pinned pair without a compiled form keeps the revision it had before compiled forms existed
     assert revision == hashlib.sha256(f"{PINNED_URI}\n{PINNED_SCHEMA_URI}".encode()).hexdigest()[:16]
+
+
+def test_a_models_baseline_is_its_own_key_or_the_one_beside_it() -> None:
+    stack = Stack(App(), "Probe")
+    bucket = s3.Bucket.from_bucket_name(stack, "Models", "models")
+    pinned = ModelArtifact(bucket, "models/job-1/output/model.tar.gz", bucket, "data/1/schema.json", "v", "r")
+    assert stack.resolve(pinned.baseline_uri) == "s3://models/models/job-1/output/baseline.json"
+    trained = ModelArtifact(bucket, "m.tar.gz", bucket, "s.json", "v", "r", baseline_key="models/j/output/b.json")
+    assert stack.resolve(trained.baseline_uri) == "s3://models/models/j/output/b.json"
 
 
 def test_a_compiled_key_needs_its_bucket() -> None:
@@ -177,11 +186,12 @@ def test_trained_model_schema_and_compiled_grants_name_the_keys_training_stack_o
     default: Synthesized, hooks, objects
 ) -> None:
     roles = s3_statements(default, hooks=hooks)
-    assert len(roles) == 2 if hooks else set(roles) == _readers(default)
+    readers = set(roles) if hooks else _readers(default)
+    assert len(readers) == 2 if hooks else readers <= set(roles)
     outputs = default.training_template.to_json()["Outputs"]
     resources = default.training_template.to_json()["Resources"]
-    for statements in roles.values():
-        [statement] = statements
+    for role in readers:  # what else they may do (write captured records): test_serving_capture.py
+        [statement] = [s for s in roles[role] if s["Action"] == "s3:GetObject"]
         assert (statement["Effect"], statement["Action"]) == ("Allow", "s3:GetObject")
         keys = {}
         for resource in [statement["Resource"]] if isinstance(statement["Resource"], dict) else statement["Resource"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +12,12 @@ from stacks.serving_stack import OPERATION_METHODS
 from tests.infra.conftest import normalize_template
 from tests.infra.serving_app import Synthesized
 
-EXPECTED_ACKNOWLEDGEMENTS = {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-ECS2", "AwsSolutions-ELB2"}
+EXPECTED_ACKNOWLEDGEMENTS = {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-ECS2", "AwsSolutions-ELB2",
+                             "AwsSolutions-S1"}  # fmt: skip
+CAPTURE_BUCKET_PREFIX = re.compile(r"AwsSolutions-IAM5\[Resource::<ModelMonitoringStorageBucket[0-9A-F]{8}\.Arn>/.+\]")
+CAPTURE_PREFIXES = ["capture-errors/lambda-arm64/*]", "capture-errors/lambda-x86/*]", "capture/*]",
+                    "capture/fargate/*]", "capture/lambda-arm64/*]", "capture/lambda-x86/*]", "ground-truth/*]",
+                    "monitoring/*]"]  # fmt: skip
 
 
 def hook_invokes(synthesized: Synthesized) -> set[str]:
@@ -23,12 +29,13 @@ def hook_invokes(synthesized: Synthesized) -> set[str]:
 
 
 def image_functions(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
-    """Architecture -> properties of the container-image functions (not CDK's own helper functions)."""
+    """Architecture -> properties of the serving functions (the image's own command; not the drift monitor, which
+    runs another, nor CDK's own helper functions)."""
     functions = synthesized.resources("AWS::Lambda::Function").values()
     found = {
         f["Properties"]["Architectures"][0]: f["Properties"]
         for f in functions
-        if "MODEL_URI" in f["Properties"].get("Environment", {}).get("Variables", {})  # not the hooks, not CDK's
+        if f["Properties"].get("PackageType") == "Image" and "ImageConfig" not in f["Properties"]  # inference only
     }
     assert len(found) == 2, found
     return found
@@ -76,13 +83,17 @@ def test_no_unacknowledged_cdk_nag_findings(variant: str, request: pytest.Fixtur
 
 
 def test_acknowledgements_are_the_documented_ones(default: Synthesized, open_lambda_only: Synthesized) -> None:
-    assert set(default.acknowledged) == EXPECTED_ACKNOWLEDGEMENTS | hook_invokes(default)
+    capture = {finding for finding in default.acknowledged if CAPTURE_BUCKET_PREFIX.match(finding)}
+    assert set(default.acknowledged) - capture == EXPECTED_ACKNOWLEDGEMENTS | hook_invokes(default)
+    prefixes = sorted(finding.rsplit(".Arn>/", 1)[1] for finding in capture)
+    assert prefixes == CAPTURE_PREFIXES  # the writers' and the monitor's prefixes, and nothing wider
     wildcards = default.acknowledged["AwsSolutions-IAM5[Resource::*]"]
     assert len(wildcards) == 4  # two function roles, one execution role, the S3 prefix list lookup
     assert all(path.endswith(("/DefaultPolicy", "/CustomResourcePolicy")) for path in wildcards)
-    assert set(open_lambda_only.acknowledged) == {
+    assert set(open_lambda_only.acknowledged) - capture == {
         "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-APIG4",
+        "AwsSolutions-S1",  # the capture bucket's access logs
     } | hook_invokes(open_lambda_only)
     routes = 3 * sum(map(len, OPERATION_METHODS.values()))  # each open route: 3 Lambda prefixes x every operation
     assert len(open_lambda_only.acknowledged["AwsSolutions-APIG4"]) == routes  # x the methods it takes
@@ -93,7 +104,7 @@ def test_each_function_name_is_an_output(default: Synthesized) -> None:
     logical_ids = {
         resource["Properties"]["Architectures"][0]: logical_id
         for logical_id, resource in default.resources("AWS::Lambda::Function").items()
-        if "MODEL_URI" in resource["Properties"].get("Environment", {}).get("Variables", {})
+        if resource["Properties"].get("PackageType") == "Image" and "ImageConfig" not in resource["Properties"]
     }
     outputs = default.json()["Outputs"]
     assert outputs["LambdaX86FunctionName"]["Value"] == {"Ref": logical_ids["x86_64"]}

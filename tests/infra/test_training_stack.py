@@ -23,7 +23,7 @@ JOB_ATTRIBUTES = {
     "quality_gate_value": "QualityGateValue",
     "schema_uri": "SchemaUri",
 }
-UPLOADED = {**CHANNEL_FILES, "schema": "schema.json"}
+UPLOADED = {**CHANNEL_FILES, "schema": "schema.json", "baseline": "baseline.json"}
 
 
 def test_template_matches_snapshot(training_stack, snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -87,7 +87,7 @@ def test_removal_policy_applies_to_both_buckets(training_stack, policy, deletion
     template.resource_count_is("Custom::S3AutoDeleteObjects", auto_delete_resources)
 
 
-def test_channels_and_schema_are_uploaded_under_their_content_hash(training_stack, training_inputs) -> None:  # type: ignore[no-untyped-def]
+def test_channels_schema_and_baseline_are_uploaded_under_their_content_hash(training_stack, training_inputs) -> None:  # type: ignore[no-untyped-def]
     stack, template = training_stack()
     expected = data_sha256(Path(training_inputs["trainingDataDir"]), UPLOADED)[:DATA_HASH_LENGTH]
     template.has_resource_properties(
@@ -116,7 +116,7 @@ def test_a_schema_change_alone_moves_the_data_to_a_new_prefix(training_stack, tm
     assert before != after and before_channels != after_channels  # a new job trains with (and for) the new schema
 
 
-def test_only_the_channel_files_and_the_schema_are_staged(training_stack) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_channel_files_the_schema_and_the_baseline_are_staged(training_stack) -> None:  # type: ignore[no-untyped-def]
     stack, _ = training_stack()
     assembly_dir = Path(stack.node.root.synth().directory)  # type: ignore[attr-defined]
     staged = sorted(

@@ -92,7 +92,7 @@ def test_lambda_image_contents_answer_an_http_api_event(tmp_path, model_tarball)
     variables = {"LAMBDA_TASK_ROOT": LAMBDA_TASK_ROOT}
     task_root = copy_like_dockerfile(REPO_ROOT / "lambda_image/Dockerfile", tmp_path / "image", "/var/task", variables)
     assert sorted(p.name for p in task_root.iterdir()) == ["compile_handler.py", "handler.py", "inference",
-                                                           "pre_traffic_handler.py"]  # fmt: skip
+                                                           "monitor_handler.py", "pre_traffic_handler.py"]  # fmt: skip
     invoke = (
         "import json, sys, handler; print('RESULT', json.dumps(handler.handler(json.load(open(sys.argv[1])), None)))"
     )
@@ -106,6 +106,30 @@ def test_lambda_image_contents_answer_an_http_api_event(tmp_path, model_tarball)
     expected = Predictor(str(model_tarball)).predict_payload(json.loads(json.loads(EVENT.read_text())["body"]))
     assert json.loads(response["body"]) == expected  # the same values as this venv's runtime, not just a count
     assert_forbidden_modules_absent(python, task_root)
+    assert_the_monitor_runs(python, task_root, model_tarball, tmp_path)
+
+
+def assert_the_monitor_runs(python: Path, task_root: Path, model_tarball: Path, tmp_path: Path) -> None:
+    """The image's third command writes a report (Jinja2 and the template are in the image)."""
+    from inference import Predictor
+    from tests.support.datasets import HOUSING, rows_for
+    from tests.support.monitoring import baseline_for, capture_lines
+
+    predictor = Predictor(str(model_tarball), "m1")
+    (tmp_path / "baseline.json").write_text(json.dumps(baseline_for(predictor.bundle, "rmse").to_document()))
+    hour = tmp_path / "capture" / "lambda-arm64" / "2026/05/01/09"
+    hour.mkdir(parents=True)
+    lines = [line for _, line in capture_lines(predictor, HOUSING, rows_for(HOUSING, 20))]
+    (hour / "r.jsonl").write_text("\n".join(lines) + "\n")
+    env = clean_env(MODEL_URI=str(model_tarball), BASELINE_URI=str(tmp_path / "baseline.json"),
+                    CAPTURE_URI=str(tmp_path / "capture"), REPORT_URI=str(tmp_path / "reports"))  # fmt: skip
+    invoke = "import json, monitor_handler; print('RESULT', json.dumps(monitor_handler.handler({'time': "
+    invoke += "'2026-05-01T10:20:00Z'}, None)))"
+    result = subprocess.run([str(python), "-c", invoke], cwd=task_root, env=env, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.split("RESULT ", 1)[1])["rows"] == 20
+    assert (tmp_path / "reports" / "latest" / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 @pytest.mark.slow

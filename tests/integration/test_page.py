@@ -16,7 +16,7 @@ def test_page_loads_only_its_own_assets(http_server, path):
     assert "default-src 'none'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     page = reply.body.decode()
     sources = [s for s in re.findall(r'(?:src|href)="([^"]+)"', page) if s != "data:,"]  # no favicon request
-    assert sorted(sources) == ["openapi.json", "page.css", "page.js"], "no CDN, no external font"
+    assert sorted(sources) == ["monitor", "openapi.json", "page.css", "page.js"], "no CDN, no external font"
     assert "<script>" not in page, "no inline script (the CSP would block it)"
 
 

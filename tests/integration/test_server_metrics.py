@@ -33,7 +33,7 @@ def test_two_workers_count_every_request_and_write_emf_lines(
     start_server: Callable[..., RunningServer], model_tarball: Path, tmp_path: Path
 ) -> None:
     env = {"MODEL_URI": str(model_tarball), "MODEL_VERSION": "m1", "WEB_CONCURRENCY": "2", "METRICS": "emf",
-           "METRICS_BACKEND": "fargate", "METRICS_FLUSH_SECONDS": "0.2",
+           "BACKEND_NAME": "fargate", "METRICS_FLUSH_SECONDS": "0.2",
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}  # fmt: skip
     server = start_server(env)
     good, bad = json.dumps({"instances": [ROW, ROW, ROW]}), json.dumps({"instances": [{**ROW, "MedInc": "x"}]})

@@ -209,6 +209,37 @@ def test_the_custom_resource_compiles_after_a_job_fails_with_why_and_keeps_the_a
     assert s3.get_object(Bucket=bucket, Key=answer["Data"]["CompiledKey"])["Body"].read() == written  # kept
 
 
+def test_the_custom_resource_writes_the_models_baseline_beside_it(aws_env, model_tarball) -> None:  # type: ignore[no-untyped-def]
+    import boto3
+
+    from inference.monitoring.baseline import feature_baseline
+    from inference.monitoring.baseline_document import baseline_of
+
+    s3, bucket = boto3.client("s3"), "models-baseline"
+    s3.create_bucket(Bucket=bucket)
+    s3.upload_file(str(model_tarball), bucket, "models/xgboost-2/output/model.tar.gz")
+    s3.upload_file(str(model_tarball.with_name("schema.json")), bucket, "data/0123/schema.json")
+    data = feature_baseline(HOUSING, synthetic_rows(300, seed=4))
+    s3.put_object(Bucket=bucket, Key="data/0123/baseline.json", Body=json.dumps(data.to_document()))
+    validation = synthetic_rows(100, seed=5)
+    csv = "".join(f"{label},{','.join(map(repr, row.tolist()))}\n"
+                  for label, row in zip(synthetic_target(validation).tolist(), validation, strict=True))  # fmt: skip
+    s3.put_object(Bucket=bucket, Key="data/0123/validation/validation.csv", Body=csv)
+    properties = {"ModelUri": f"s3://{bucket}/models/xgboost-2/output/model.tar.gz", "ArchiveFormat": "1",
+                  "SchemaUri": f"s3://{bucket}/data/0123/schema.json", "Metric": "rmse", "BaselineFormat": "1",
+                  "DataBaselineUri": f"s3://{bucket}/data/0123/baseline.json",
+                  "ValidationUri": f"s3://{bucket}/data/0123/validation/validation.csv"}  # fmt: skip
+    answer = custom_resource_handler(_custom_resource_event("Create", properties), None)
+    assert answer["Data"]["BaselineKey"] == "models/xgboost-2/output/baseline.json"
+    assert answer["Data"]["BaselineUri"] == f"s3://{bucket}/models/xgboost-2/output/baseline.json"
+    written = baseline_of(json.loads(s3.get_object(Bucket=bucket, Key=answer["Data"]["BaselineKey"])["Body"].read()))
+    assert written.features == data.features and written.answers is not None
+    predicted = Predictor.from_env({"MODEL_URI": str(model_tarball)}).bundle.ensemble.predict(validation)
+    expected = float(np.sqrt(np.mean((predicted - synthetic_target(validation)) ** 2)))
+    assert (written.answers.metric, written.answers.rows) == ("rmse", 100)
+    assert written.answers.validation == pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.parametrize(
     ("request_type", "properties", "message"),
     [("Create", {"SchemaUri": "s3://b/s.json"}, "resource property ModelUri must be a non-empty string, got None"),

@@ -25,8 +25,17 @@ LAYERS = [
     ("inference.protocols.formats", "inference.protocols.v2.tensors"),
     ("inference.protocols.codecs",),
     ("inference.protocols.api", "inference.protocols.sagemaker", "inference.protocols.v2"),
-    ("inference.service", "inference.logs", "inference.metrics", "inference.expected", "inference.lanes"),
-    ("inference.routes", "inference.exchange", "inference", "inference.pre_traffic"),
+    (
+        "inference.service",
+        "inference.logs",
+        "inference.metrics",
+        "inference.expected",
+        "inference.lanes",
+        "inference.emf",
+        "inference.capture_sinks",
+    ),
+    ("inference.routes", "inference.exchange", "inference", "inference.pre_traffic", "inference.capture"),
+    ("inference.monitoring",),
 ]
 """From the ground up; a module may import its own layer's modules (without a loop) and any layer below."""
 

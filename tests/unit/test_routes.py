@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fargate_image.page import PAGE_ASSETS
+from fargate_image.page import PAGE_ASSETS, REPORT_PATH
 from fargate_image.server import server_table
 from inference import InvalidInput, Predictor
 from inference.routes import INTERNAL_ERROR, TABLE, Request, Route, answer
@@ -82,7 +82,8 @@ def test_a_wrong_method_is_a_405_with_the_methods_allowed() -> None:
 
 def test_the_server_adds_its_pages_and_refuses_the_rest_as_the_table_does() -> None:
     table = server_table()
-    assert {route.path for route in table} == {*(route.path for route in TABLE), "/openapi.json", *PAGE_ASSETS}
+    assert {route.path for route in table} == {*(route.path for route in TABLE), "/openapi.json", *PAGE_ASSETS,
+                                               REPORT_PATH}  # fmt: skip
     assert table.refusal("GET", "/nowhere") == TABLE.not_found()
     assert dict(table.refusal("POST", "/openapi.json").headers) == {"allow": "GET"}
 

@@ -73,7 +73,11 @@ def test_a_hyperparameters_file_is_relative_to_the_spec(tmp_path: Path) -> None:
 
 MISTAKES = [
     ('colour = "red"\n' + BASE,
-     "colour is not a known key (known: description, example, features, name, source, target, training)"),
+     "colour is not a known key (known: description, example, features, monitoring, name, source, target, training)"),
+    (BASE + "[monitoring]\npsi_threshold = 0\n", "monitoring.psi_threshold must be a finite positive number, got 0"),
+    (BASE + "[monitoring]\npsi = 0.3\n", "monitoring must be a table with the key psi_threshold"),
+    (BASE.replace("maximum = 10", 'maximum = 10\ndrift_threshold = "high"'),
+     "features[0].drift_threshold must be a finite positive number, got 'high'"),
     (BASE.replace('task = "binary"', 'task = "binary"\nobjective = "reg:squarederror"'),
      "target.objective 'reg:squarederror' is a regression objective, but the task is 'binary'"),
     (BASE.replace('task = "binary"', 'task = "ranking"'),
@@ -118,6 +122,14 @@ def test_a_mistake_is_refused_naming_the_file_and_the_key(tmp_path: Path, text: 
     with pytest.raises(SpecError) as error:
         load_text(tmp_path, text)
     assert str(error.value) == f"{tmp_path / 't.toml'}: {message}"
+
+
+def test_drift_thresholds_are_the_specs_default_or_a_features_own(tmp_path: Path) -> None:
+    assert (load_text(tmp_path, BASE).psi_threshold, load_text(tmp_path, BASE).drift_thresholds) == (0.2, {})
+    text = BASE.replace("maximum = 10", "maximum = 10\ndrift_threshold = 0.5") + "[monitoring]\npsi_threshold = 0.1\n"
+    loaded = load_text(tmp_path, text)
+    assert (loaded.psi_threshold, dict(loaded.drift_thresholds)) == (0.1, {"x": 0.5})
+    assert loaded.schema.features[0].name == "x"  # the schema does not hold the threshold
 
 
 def test_a_dataset_is_a_bundled_name_or_an_existing_spec_path(tmp_path: Path) -> None:

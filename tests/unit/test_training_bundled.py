@@ -58,5 +58,5 @@ def test_bundled_examples_pass_their_quality_gate(tmp_path: Path, dataset: str, 
     assert result.verdict.startswith(f"validation:{metric} = ") and "passes the quality gate" in result.verdict
     assert metrics["test_accuracy"] > 0.9 and metrics["test_logloss"] < 0.4
     assert sorted(path.name for path in (tmp_path / "model").iterdir()) == [
-        "confusion_matrix.png", "metrics.json", "model.compiled.npz", "model.tar.gz", "schema.json"
+        "baseline.json", "confusion_matrix.png", "metrics.json", "model.compiled.npz", "model.tar.gz", "schema.json"
     ]  # fmt: skip

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from inference.model.schema import Schema
+from inference.monitoring.baseline_document import baseline_of
 from training import data as data_cli
 from training import spec
 from training.channels import CHANNEL_FILES, channel_lines, read_channel
@@ -194,6 +195,23 @@ def test_prepare_encodes_categories_and_missing_values_and_writes_the_schema(tmp
     assert json.loads((out / "manifest.json").read_text()) == manifest
     for name, entry in manifest["files"].items():
         assert entry["rows"] == len((out / name).read_text().splitlines())
+
+
+def test_prepare_writes_the_train_channels_baseline_with_the_specs_thresholds(tmp_path: Path) -> None:
+    text = spec_text("binary").replace('name = "age"', 'name = "age"\ndrift_threshold = 0.35')
+    spec_path = write_dataset(tmp_path, "binary")
+    spec_path.write_text(text + "[monitoring]\npsi_threshold = 0.25\n")
+    manifest, _ = prepare(str(spec_path), tmp_path / "out")
+    baseline = baseline_of(json.loads((tmp_path / "out" / "baseline.json").read_text()))
+    _, train = read_channel(tmp_path / "out" / CHANNEL_FILES["train"], 3)
+    assert baseline.rows == len(train) == 280 and manifest["baseline_sha256"]
+    size, colour, age = baseline.features
+    assert [f.threshold for f in baseline.features] == [0.25, 0.25, 0.35]
+    assert size.bins.missing == pytest.approx(np.isnan(train[:, 0]).mean(), abs=1e-6)
+    assert colour.bins.categories == COLOURS
+    shares = [np.mean(train[:, 1] == code) for code in range(len(COLOURS))]
+    assert colour.bins.shares[: len(COLOURS)] == pytest.approx(shares, abs=1e-6)
+    assert age.bins.count(train[:, 2]).tolist()[:-2] == [round(s * 280) for s in age.bins.shares[:-2]]
 
 
 @pytest.mark.parametrize(("task", "labels"), [("regression", None), ("multiclass", {"0.0", "1.0", "2.0"})])

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from inference.model.bundle import ModelBundle, load_forest
+from inference.monitoring.baseline_document import baseline_of
 from tests.unit.test_training_data import write_dataset
 from training import train_local
 from training.channels import CHANNEL_FILES, read_channel
@@ -49,6 +50,7 @@ def test_regression_writes_the_artifact_schema_metrics_and_plot(tmp_path: Path) 
     assert result.trained and json.loads((out / "metrics.json").read_text()) == metrics
     assert (out / "schema.json").read_bytes() == (data / "schema.json").read_bytes()
     assert sorted(p.name for p in out.iterdir()) == [
+        "baseline.json",
         "metrics.json",
         "model.compiled.npz",
         "model.tar.gz",
@@ -72,6 +74,22 @@ def test_regression_writes_the_artifact_schema_metrics_and_plot(tmp_path: Path) 
     assert 0 < metrics["train_rmse"] < 40 and 0 < metrics["validation_rmse"] == metrics["quality_gate"]["value"] < 40
     assert metrics["hyperparameters"]["eval_metric"] == "rmse"
     assert (out / "predicted_vs_actual.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_baseline_beside_the_model_adds_its_answers_and_the_validation_metric(tmp_path: Path) -> None:
+    spec_path, data = prepared(tmp_path, "binary", rounds=10)
+    out = tmp_path / "model"
+    metrics = train_checked(data, out, str(spec_path)).metrics
+    baseline = baseline_of(json.loads((out / "baseline.json").read_text()))
+    assert baseline.features == baseline_of(json.loads((data / "baseline.json").read_text())).features
+    answers = baseline.answers
+    assert answers is not None and (answers.kind, answers.metric, answers.rows) == ("probability", "auc", 60)
+    assert answers.validation == pytest.approx(metrics["validation_auc"], abs=1e-6)  # the monitor's AUC, xgboost's
+    _, features = read_channel(data / CHANNEL_FILES["validation"], 3)
+    served = ModelBundle.load(str(out / "model.tar.gz")).ensemble.predict(features)  # the validation rows' answers
+    assert served == pytest.approx(booster_of(out / "model.tar.gz").inplace_predict(features), abs=1e-6)
+    assert answers.bins.count(served).tolist()[:-2] == [round(s * 60) for s in answers.bins.shares[:-2]]
+    assert metrics["baseline_sha256"] == hashlib.sha256((out / "baseline.json").read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(("task", "labels"), [("binary", ["no", "yes"]), ("multiclass", ["low", "mid", "high"])])
