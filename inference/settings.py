@@ -37,6 +37,12 @@ class Env:
     GRACEFUL_SHUTDOWN_SECONDS = "GRACEFUL_SHUTDOWN_SECONDS"
     REQUEST_TIMEOUT_SECONDS = "REQUEST_TIMEOUT_SECONDS"
     ACCESS_LOG = "ACCESS_LOG"
+    BATCH_INPUT_URI = "BATCH_INPUT_URI"
+    """The S3 prefix batch jobs may read (the stack's role reaches no other)."""
+    BATCH_OUTPUT_URI = "BATCH_OUTPUT_URI"
+    """The S3 prefix batch jobs may write."""
+    BATCH_RANGE_MB = "BATCH_RANGE_MB"
+    """The size of the byte ranges one batch worker scores at a time."""
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -80,6 +86,9 @@ class Settings:
     graceful_shutdown_seconds: int = 20
     request_timeout_seconds: int = 15
     access_log: bool = False
+    batch_input_uri: str | None = None
+    batch_output_uri: str | None = None
+    batch_range_mb: int = 64
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +116,9 @@ class Settings:
             graceful_shutdown_seconds=read.integer(Env.GRACEFUL_SHUTDOWN_SECONDS, 20, 1, 3600),
             request_timeout_seconds=read.integer(Env.REQUEST_TIMEOUT_SECONDS, 15, 1, 300),
             access_log=read.flag(Env.ACCESS_LOG),
+            batch_input_uri=read.text(Env.BATCH_INPUT_URI),
+            batch_output_uri=read.text(Env.BATCH_OUTPUT_URI),
+            batch_range_mb=read.integer(Env.BATCH_RANGE_MB, 64, 1, 1024),
         )
 
 

@@ -25,6 +25,7 @@ LAYERS = [
     ("inference.protocols.formats",),
     ("inference.protocols.codecs",),
     ("inference.protocols.api", "inference.protocols.sagemaker"),
+    ("inference.batch",),
     ("inference.service", "inference.logs"),
     ("inference.routes", "inference"),
 ]

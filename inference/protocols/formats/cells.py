@@ -34,9 +34,9 @@ def data_lines(text: str) -> list[str]:
     return lines
 
 
-def checked_matrix(rows: list[list[float]], columns: Columns) -> np.ndarray:
+def checked_matrix(rows: list[list[float]] | np.ndarray, columns: Columns) -> np.ndarray:
     """The float32 matrix of decoded rows: missing only where allowed, category codes 0..k-1, ranges kept."""
-    matrix = np.array(rows, dtype=np.float64)
+    matrix = np.asarray(rows, dtype=np.float64)
     absent = np.isnan(matrix) & ~columns.may_miss
     if absent.any():
         row, column = (int(i) for i in np.argwhere(absent)[0])
@@ -46,7 +46,7 @@ def checked_matrix(rows: list[list[float]], columns: Columns) -> np.ndarray:
     for column, feature in enumerate(columns.features):
         if feature.categories is not None:
             _check_codes(matrix[:, column], column, columns)
-    return columns.matrix(rows)
+    return columns.checked(matrix)
 
 
 def _check_codes(codes: np.ndarray, column: int, columns: Columns) -> None:

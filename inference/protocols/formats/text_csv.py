@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,11 @@ import numpy as np
 from inference.errors import InvalidInput
 from inference.model.columns import Columns
 from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines, number
-from inference.protocols.limits import check_row_count
+from inference.protocols.limits import MAX_ROWS, check_row_count
 
 MEDIA_TYPE = "text/csv"
+_NOT_PLAIN = re.compile(r"[^0-9.,eE+\-\n\r]")
+"""Anything but what plain numbers, commas and line ends are written with."""
 
 
 def read_named(text: str, columns: Columns, *, field: str = FIELD) -> np.ndarray:
@@ -38,12 +41,34 @@ def read_named(text: str, columns: Columns, *, field: str = FIELD) -> np.ndarray
 
 def read_coded(text: str, columns: Columns) -> np.ndarray:
     """SageMaker's CSV: numbers only (a category by its code), an empty field or ``nan`` missing."""
+    plain = plain_matrix(text, columns)
+    if plain is not None:
+        return plain
     rows = []
     for row, line in enumerate(data_lines(text)):
         cells = line.split(",")
         columns.check_length(cells, row, FIELD)
         rows.append([number(cell, row, columns.names[column]) for column, cell in enumerate(cells)])
     return checked_matrix(rows, columns)
+
+
+def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
+    """``read_coded``'s answer at C speed for the common body: every line exactly one plain number a feature,
+    no blank line. None for anything else, refusals included: ``read_coded`` then reads the body value by
+    value and refuses what it refuses, with its own message (so the answers are the same either way)."""
+    if _NOT_PLAIN.search(text):  # no letters (nan, inf), spaces, quotes or underscores: float() = NUMBER here
+        return None
+    lines = text.replace("\r", "").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    width = len(columns.names)
+    if not 0 < len(lines) <= MAX_ROWS or any(line.count(",") != width - 1 for line in lines):
+        return None
+    try:
+        values = np.array(",".join(lines).split(","), dtype=np.float64).reshape(len(lines), width)
+        return checked_matrix(values, columns)
+    except (ValueError, InvalidInput):  # an empty cell (missing), "1.2.3", "e5", a value out of range...
+        return None
 
 
 def write(records: list[dict[str, Any]], keys: list[str] | None) -> bytes:
