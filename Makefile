@@ -23,7 +23,7 @@ DATASET ?= california_housing
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
-.PHONY: help install browser screenshot data model local test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
+.PHONY: help install browser screenshot data model local score test check synth deploy destroy cfn-lint predict hadolint check-images wheels registries bench fuzz soak scan scan-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -57,11 +57,17 @@ model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + sc
 local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
 	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
+# Batch scoring: local files on every core, or s3:// URIs through the deployed BatchStack (ARGS: more options).
+MODEL ?= $(MODEL_DIR)/model.tar.gz
+score: $(STAMP_PY) ## Score a table like Batch Transform: make score INPUT=in.csv OUTPUT=out.csv [ARGS="--header --join id"] (or s3:// URIs)
+	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || (echo "usage: make score INPUT=<file or s3://...> OUTPUT=<file or s3://...> [MODEL=...] [ARGS=...]" >&2; exit 2)
+	$(PY) -m scripts.score "$(INPUT)" "$(OUTPUT)" --model "$(MODEL)" $(ARGS)
+
 # Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
 browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP_PY) $(STAMP_SCAN) browser ## Run the whole test suite
+test: $(STAMP_PY) $(STAMP_NODE) $(STAMP_SCAN) browser ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
 
 screenshot: $(STAMP_PY) browser ## Redraw docs/page.png: the page in Chromium after Predict and Explain
@@ -79,14 +85,14 @@ synth: install data ## Synthesize both stacks for DATASET into cdk.out (offline,
 cfn-lint: synth ## Lint every synthesized template
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
-deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack
-	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening \
+deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack and BatchStack
+	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy --all --require-approval broadening \
 		-c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 predict: $(STAMP_PY) ## Call the deployed API, SigV4-signed: make predict URL=<ApiUrl> [ROUTE=default|lambda-x86|lambda-arm64|fargate]
 	$(PY) scripts/predict.py --url "$(URL)" --route $(or $(ROUTE),default) --json '$(SAMPLE_JSON)'
 
-destroy: install ## Delete both stacks (the model bucket is kept unless configured otherwise)
+destroy: install ## Delete every stack (the model bucket is kept unless configured otherwise)
 	$(CDK) destroy --all -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 hadolint: $(STAMP_PY) ## Lint both Dockerfiles
@@ -116,6 +122,7 @@ bench: model ## Ours vs a naive xgboost+pandas baseline (~2-3 min; the first run
 	$(PY) -m bench.run
 	$(PY) -m bench.measure_explain
 	$(PY) -m bench.measure_explain_handler
+	$(PY) -m bench.measure_score
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -21,7 +21,8 @@ class InferenceFunction(Construct):
     The role starts with nothing but writing to this function's own log group (no
     ``AWSLambdaBasicExecutionRole``, whose log permissions cover every group); grant model access to
     ``function`` from outside. ``environment`` carries ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION``: a new
-    model or schema changes the function configuration, so ``cdk deploy`` rolls it out.
+    model or schema changes the function configuration, so ``cdk deploy`` rolls it out. ``command`` runs
+    another handler of the same image (the batch steps).
     """
 
     def __init__(
@@ -36,6 +37,9 @@ class InferenceFunction(Construct):
         timeout_seconds: int,
         reserved_concurrency: int | None,
         log_retention: logs.RetentionDays,
+        command: Sequence[str] | None = None,
+        description: str | None = None,
+        ephemeral_storage_mb: int | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
@@ -49,7 +53,7 @@ class InferenceFunction(Construct):
         self.function = lambda_.DockerImageFunction(
             self,
             "Function",
-            code=lambda_image_code(repo_root, architecture),
+            code=lambda_image_code(repo_root, architecture, cmd=command),
             architecture=architecture,
             role=self.role,
             memory_size=memory_mb,
@@ -61,7 +65,8 @@ class InferenceFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             log_group=self.log_group,
-            description=f"XGBoost inference ({architecture.name})",
+            description=description or f"XGBoost inference ({architecture.name})",
+            ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mb) if ephemeral_storage_mb else None,
         )
         self._acknowledge_tracing_wildcard()
 
