@@ -20,7 +20,7 @@ from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines,
 from inference.protocols.limits import MAX_ROWS, check_row_count
 
 MEDIA_TYPE = "text/csv"
-_NOT_PLAIN = re.compile(r"[^0-9.,eE+\-\n\r]")
+_NOT_PLAIN = re.compile(r"[^0-9.,eE+\-\n]")
 """Anything but what plain numbers, commas and line ends are written with."""
 
 
@@ -42,8 +42,11 @@ def read_named(text: str, columns: Columns, *, field: str = FIELD) -> np.ndarray
 def read_coded(text: str, columns: Columns) -> np.ndarray:
     """SageMaker's CSV: numbers only (a category by its code), an empty field or ``nan`` missing."""
     plain = plain_matrix(text, columns)
-    if plain is not None:
-        return plain
+    return plain if plain is not None else read_cells(text, columns)
+
+
+def read_cells(text: str, columns: Columns) -> np.ndarray:
+    """``read_coded`` value by value: what it answers, and every refusal, for any body."""
     rows = []
     for row, line in enumerate(data_lines(text)):
         cells = line.split(",")
@@ -56,9 +59,10 @@ def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
     """``read_coded``'s answer at C speed for the common body: every line exactly one plain number a feature,
     no blank line. None for anything else, refusals included: ``read_coded`` then reads the body value by
     value and refuses what it refuses, with its own message (so the answers are the same either way)."""
+    text = text.replace("\r\n", "\n")
     if _NOT_PLAIN.search(text):  # no letters (nan, inf), spaces, quotes or underscores: float() = NUMBER here
         return None
-    lines = text.replace("\r", "").split("\n")
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
     width = len(columns.names)
@@ -76,8 +80,10 @@ def write(records: list[dict[str, Any]], keys: list[str] | None) -> bytes:
     columns), ``\\n``-terminated; with selected ``keys``, their values in the order asked, ``str()`` of each,
     lists quoted, rows joined by ``\\n`` with no final newline."""
     if keys is None:
+        values = [next(iter(record.values())) for record in records]
+        if all(type(value) is float for value in values):  # one float a row: csv.writer writes repr() of each
+            return "".join(f"{value!r}\n" for value in values).encode()
         stream = io.StringIO()
-        values = (next(iter(record.values())) for record in records)
         csv.writer(stream, lineterminator="\n").writerows(v if isinstance(v, list) else [v] for v in values)
         return stream.getvalue().encode()
     lines = (",".join(f'"{row[k]}"' if isinstance(row[k], list) else str(row[k]) for k in keys) for row in records)
