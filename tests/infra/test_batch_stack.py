@@ -190,3 +190,41 @@ def test_input_and_output_may_not_contain_one_another(training_inputs: dict[str,
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_definition_runs_a_job_end_to_end_on_a_local_s3(default: dict[str, Any], aws_env: str,
+                                                             model_tarball: Path) -> None:  # fmt: skip
+    """The synthesized definition's own payloads and paths, walked in order, drive the real steps against
+    moto's S3 server: whatever the Lambda receives is what the state machine would send it."""
+    import boto3
+
+    from inference.batch import steps
+    from inference.model.bundle import ModelBundle
+    from inference.settings import Settings
+    from tests.support import asl
+    from tests.support.batch import housing_rows
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="flow-bucket")
+    lines = housing_rows(30_000)[1]
+    lines[5] = b"not,a,row"
+    s3.put_object(Bucket="flow-bucket", Key="batch/input/a.csv", Body=b"\n".join(lines) + b"\n")
+    config = Settings(batch_input_uri="s3://flow-bucket/batch/input/",
+                      batch_output_uri="s3://flow-bucket/batch/output/", batch_range_mb=1)  # fmt: skip
+    bundle = ModelBundle.load(str(model_tarball))
+    sent: list[Any] = []
+
+    def invoke(payload: Any) -> Any:
+        sent.append(json.loads(json.dumps(payload)))  # what crosses the wire is JSON
+        return steps.run(sent[-1], s3, config, lambda: bundle)
+
+    started = {"input": "s3://flow-bucket/batch/input/", "output": "s3://flow-bucket/batch/output/"}
+    context = {"Execution": {"Name": "job-1", "StartTime": "2026-01-01T00:00:00Z"}}
+    summary = asl.run(definition(default), started, invoke, s3, context)
+    names = [payload["step"] for payload in sent]
+    ranges = names.count("score")
+    assert ranges >= 2 and names == ["plan", *["score"] * ranges, "assemble", "summarize"]
+    assert sorted(payload["range"]["range"] for payload in sent[1 : 1 + ranges]) == list(range(ranges))
+    assert (summary["rows"], summary["failed_rows"], summary["objects"]) == (30_000, 1, 1)
+    answers = s3.get_object(Bucket="flow-bucket", Key="batch/output/a.csv.out")["Body"].read().split(b"\n")
+    assert len(answers) == 30_001 and answers[5] == b"" and all(answers[:5]) and all(answers[6:-1])
