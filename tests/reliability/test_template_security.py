@@ -22,6 +22,21 @@ WILDCARD_RESOURCE_ACTIONS = {
     "xray:PutTelemetryRecords": "X-Ray telemetry has no resource-level permissions",
     "ecr:GetAuthorizationToken": "the registry login token is account-wide; image pulls are scoped to the repository",
     "cloudwatch:PutMetricData": "no resource-level permissions; scoped by the cloudwatch:namespace condition instead",
+    **dict.fromkeys(
+        [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+        ],
+        "a state machine's execution logging (vended log delivery) has no resource-level permissions",
+    ),
+    "xray:GetSamplingRules": "X-Ray sampling rules (a traced state machine) have no resource-level permissions",
+    "xray:GetSamplingTargets": "X-Ray sampling targets (a traced state machine) have no resource-level permissions",
 }
 CONDITION_REQUIRED = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
 MANAGED_POLICIES = {"service-role/AWSLambdaBasicExecutionRole"}  # CDK's own custom-resource provider role only
