@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from inference.protocols.limits import MAX_ROWS, check_row_count
 MEDIA_TYPE = "text/csv"
 _NOT_PLAIN = re.compile(r"[^0-9.,eE+\-\n]")
 """Anything but what plain numbers, commas and line ends are written with."""
+_COMMAS = methodcaller("count", ",")
 
 
 def read_named(text: str, columns: Columns, *, field: str = FIELD) -> np.ndarray:
@@ -66,7 +68,7 @@ def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
     if lines[-1] == "":
         lines.pop()
     width = len(columns.names)
-    if not 0 < len(lines) <= MAX_ROWS or any(line.count(",") != width - 1 for line in lines):
+    if not 0 < len(lines) <= MAX_ROWS or set(map(_COMMAS, lines)) != {width - 1}:
         return None
     try:
         values = np.array(",".join(lines).split(","), dtype=np.float64).reshape(len(lines), width)
@@ -81,8 +83,8 @@ def write(records: list[dict[str, Any]], keys: list[str] | None) -> bytes:
     lists quoted, rows joined by ``\\n`` with no final newline."""
     if keys is None:
         values = [next(iter(record.values())) for record in records]
-        if all(type(value) is float for value in values):  # one float a row: csv.writer writes repr() of each
-            return "".join(f"{value!r}\n" for value in values).encode()
+        if set(map(type, values)) == {float}:  # one float a row: csv.writer writes repr() of each
+            return ("\n".join(map(repr, values)) + "\n").encode()
         stream = io.StringIO()
         csv.writer(stream, lineterminator="\n").writerows(v if isinstance(v, list) else [v] for v in values)
         return stream.getvalue().encode()
