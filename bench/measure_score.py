@@ -25,7 +25,7 @@ from bench.coldstart import ROOT
 from bench.environment import bench_venv, machine_info
 from bench.process_memory import run_measured
 from bench.report import update_readme
-from bench.score_paper import paper_table
+from bench.score_report import markdown
 
 WORK = ROOT / "build" / "bench" / "score"
 ROWS, LARGE_BYTES, TOLERANCE = 1_000_000, 1_000_000_000, 1e-5
@@ -107,39 +107,6 @@ def large_input(model: Path, source: Path) -> dict[str, Any]:
         large.unlink()
         (WORK / "large.csv").unlink(missing_ok=True)
         (WORK / "large.csv.errors.jsonl").unlink(missing_ok=True)
-
-
-def markdown(results: dict[str, Any]) -> str:
-    machine, side = results["machine"], results["side_by_side"]
-    ours, base, equal = side["ours"], side["baseline"], side["equal"]
-    lines = [
-        f"Measured by `make bench` (`python -m bench.measure_score`) on {machine['cpu']} ({machine['cores']} cores, "
-        f"1-min load average {machine['load_average_1min']} at start), {results['repeats']} alternating runs each; "
-        "medians, with min-max.",
-        "",
-        "| 1,000,000 CSV rows in, CSV out | Wall time | Rows/s | Peak memory (all processes) |",
-        "|---|---:|---:|---:|",
-        f"| `make score` (`python -m inference.batch`, {machine['cores']} processes) | {ours['seconds']:.2f} s "
-        f"({ours['seconds_min']:.2f}-{ours['seconds_max']:.2f}) | {ours['rows_per_second']:,.0f} | "
-        f"{ours['peak_mb']:.0f} MB |",
-        f"| pandas `read_csv` + xgboost `inplace_predict` ({machine['cores']} threads) + `to_csv` | "
-        f"{base['seconds']:.2f} s ({base['seconds_min']:.2f}-{base['seconds_max']:.2f}) | "
-        f"{base['rows_per_second']:,.0f} | {base['peak_mb']:.0f} MB |",
-        "",
-        f"- Speed-up: **{side['speedup']['median']:.2f}x** (per-pair {side['speedup']['min']:.2f}-"
-        f"{side['speedup']['max']:.2f}); answers equal within float32 tolerance (rtol=atol=1e-5): "
-        f"{'yes' if equal['within_float32_tolerance'] else '**no**'}, max abs diff {equal['max_abs_diff']:.2g} "
-        f"over {equal['rows']:,} rows.",
-    ]
-    if "large" in results:
-        large = results["large"]
-        lines.append(f"- {large['bytes'] / 1e9:.2f} GB input: peak memory of all processes {large['peak_mb']:.0f} MB "
-                     f"(target: at most 300 MB), {large['seconds']:.0f} s.")  # fmt: skip
-    rate = results["worker"]
-    lines.append(f"- One worker, one range ({rate['rows']:,} rows, {rate['bytes'] / 1e6:.0f} MB), one core: "
-                 f"{rate['rows_per_second']:,.0f} rows/s ({rate['min']:,.0f}-{rate['max']:,.0f}).")  # fmt: skip
-    return "\n".join([*lines, "", paper_table(rate["rows_per_second"], rate["bytes"] / rate["rows"],
-                                              base["rows_per_second"])])  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""100 million rows on AWS, on paper: BatchStack at its default concurrency against Batch Transform.
+"""The batch scoring benchmark's README section: the measured table, and 100 million rows on AWS on paper
+(BatchStack at its default concurrency against Batch Transform).
 
 From measured rates (one worker's rows/s on one core; the pandas + xgboost script's rows/s on this machine's
 cores) and AWS's published on-demand prices for us-east-1 (aws.amazon.com/lambda/pricing,
@@ -9,6 +10,7 @@ assumption is a named constant, so the estimate is easy to redo with other price
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from stacks.config import DEFAULTS
 
@@ -71,3 +73,36 @@ def paper_table(worker_rows_per_second: float, bytes_per_row: float, machine_row
 
 def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    machine, side = results["machine"], results["side_by_side"]
+    ours, base, equal = side["ours"], side["baseline"], side["equal"]
+    lines = [
+        f"Measured by `make bench` (`python -m bench.measure_score`) on {machine['cpu']} ({machine['cores']} cores, "
+        f"1-min load average {machine['load_average_1min']} at start), {results['repeats']} alternating runs each; "
+        "medians, with min-max.",
+        "",
+        "| 1,000,000 CSV rows in, CSV out | Wall time | Rows/s | Peak memory (all processes) |",
+        "|---|---:|---:|---:|",
+        f"| `make score` (`python -m inference.batch`, {machine['cores']} processes) | {ours['seconds']:.2f} s "
+        f"({ours['seconds_min']:.2f}-{ours['seconds_max']:.2f}) | {ours['rows_per_second']:,.0f} | "
+        f"{ours['peak_mb']:.0f} MB |",
+        f"| pandas `read_csv` + xgboost `inplace_predict` ({machine['cores']} threads) + `to_csv` | "
+        f"{base['seconds']:.2f} s ({base['seconds_min']:.2f}-{base['seconds_max']:.2f}) | "
+        f"{base['rows_per_second']:,.0f} | {base['peak_mb']:.0f} MB |",
+        "",
+        f"- Speed-up: **{side['speedup']['median']:.2f}x** (per-pair {side['speedup']['min']:.2f}-"
+        f"{side['speedup']['max']:.2f}); answers equal within float32 tolerance (rtol=atol=1e-5): "
+        f"{'yes' if equal['within_float32_tolerance'] else '**no**'}, max abs diff {equal['max_abs_diff']:.2g} "
+        f"over {equal['rows']:,} rows.",
+    ]
+    if "large" in results:
+        large = results["large"]
+        lines.append(f"- {large['bytes'] / 1e9:.2f} GB input: peak memory of all processes {large['peak_mb']:.0f} MB "
+                     f"(target: at most 300 MB), {large['seconds']:.0f} s.")  # fmt: skip
+    rate = results["worker"]
+    lines.append(f"- One worker, one range ({rate['rows']:,} rows, {rate['bytes'] / 1e6:.0f} MB), one core: "
+                 f"{rate['rows_per_second']:,.0f} rows/s ({rate['min']:,.0f}-{rate['max']:,.0f}).")  # fmt: skip
+    return "\n".join([*lines, "", paper_table(rate["rows_per_second"], rate["bytes"] / rate["rows"],
+                                              base["rows_per_second"])])  # fmt: skip
