@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from types import FrameType
 from pathlib import Path
 
 from inference.batch.local import ERRORS_SUFFIX, score_file
@@ -49,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # as Ctrl-C: the parts beside OUTPUT are removed on the way out
+        signal.signal(stop, _stopped)
     try:
         settings = Settings.from_environ()
         model_uri = args.model or settings.model_uri
@@ -67,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(summary_text(summary), file=sys.stderr)
     return 1 if summary["failed_rows"] else 0
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _header(path: Path) -> str:

@@ -69,8 +69,9 @@ def _score_ranges(scorer: Scorer, source: Path, ranges: list[ByteRange], directo
         head = scorer.header_line()
         answers.write(b"" if head is None else head + b"\n")
         processes = min(workers, len(ranges))
-        with Progress(sum(end - start for start, end in ranges), lambda: int(done.value)), \
-                context.Pool(processes) if processes > 1 else _InProcess() as pool:  # fmt: skip
+        with context.Pool(processes) if processes > 1 else _InProcess() as pool, \
+                Progress(sum(end - start for start, end in ranges), lambda: int(done.value)):  # fmt: skip
+            # The pool forks before the progress thread starts: a fork copies no other thread.
             for index, part in pool.imap(_score_range, enumerate(ranges)):
                 errors.write(renumbered(_take(directory / f"{index}.errors"), counts.lines))
                 with (directory / f"{index}.answers").open("rb") as answered:

@@ -119,3 +119,20 @@ def test_a_job_that_cannot_run_exits_2_with_the_reason(model_tarball: Path, tmp_
     result = score(source, tmp_path / "out.csv", "--model", model_tarball, *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_stopped_job_leaves_no_parts_and_no_output(model_tarball: Path, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    source, output = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(b"\n".join(housing_rows(400_000)[1]) + b"\n")
+    process = subprocess.Popen([sys.executable, "-m", "inference.batch", str(source), str(output), "--model",
+                                str(model_tarball), "--workers", "2"], cwd=REPO_ROOT, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(path.name.startswith(".out.csv.") for path in tmp_path.iterdir()):  # scoring has begun
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv"]
