@@ -11,8 +11,8 @@ import argparse
 import os
 import signal
 import sys
-from types import FrameType
 from pathlib import Path
+from types import FrameType
 
 from inference.batch.local import ERRORS_SUFFIX, score_file
 from inference.batch.options import Options

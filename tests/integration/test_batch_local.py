@@ -127,8 +127,8 @@ def test_a_stopped_job_leaves_no_parts_and_no_output(model_tarball: Path, tmp_pa
 
     source, output = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(b"\n".join(housing_rows(400_000)[1]) + b"\n")
-    process = subprocess.Popen([sys.executable, "-m", "inference.batch", str(source), str(output), "--model",
-                                str(model_tarball), "--workers", "2"], cwd=REPO_ROOT, stderr=subprocess.PIPE)  # fmt: skip
+    command = [sys.executable, "-m", "inference.batch", str(source), str(output), "--model", str(model_tarball)]
+    process = subprocess.Popen([*command, "--workers", "2"], cwd=REPO_ROOT, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not any(path.name.startswith(".out.csv.") for path in tmp_path.iterdir()):  # scoring has begun
         assert time.monotonic() < deadline and process.poll() is None
