@@ -33,6 +33,8 @@ class BatchScoring(Construct):
     over the ranges manifest: each child scores one range with a ranged GET), ``Assemble`` (a Distributed Map
     over the objects manifest: each child joins one object's parts into ``<object>.out`` by multipart upload)
     and ``Summarize`` (``_summary.json``). Every step is ``COMMAND`` of the Lambda image, retried with backoff.
+    The maps are states of the main chain, never branches of a Parallel state, where CDK leaves out a
+    Distributed Map's IAM policy (aws/aws-cdk#29266).
 
     Start an execution with ``{"input": "s3://.../", "output": "s3://.../", "options": {...}}``. The function may
     read only ``input_prefix`` and the model's objects, and write only ``output_prefix`` (jobs outside them are
