@@ -24,10 +24,13 @@ OWN_PREFIXES = {"batchInputUri": "s3://customer-data/scoring/in/", "batchOutputU
 
 @cache
 def _synthesize(inputs: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, object], ...]) -> tuple[Path, Any]:
+    import atexit
+    import shutil
     import tempfile
 
     context = app_context(dict(inputs), **dict(overrides))
     outdir = Path(tempfile.mkdtemp(prefix="batch-synth-"))
+    atexit.register(shutil.rmtree, outdir, ignore_errors=True)
     app = new_app(context, outdir=outdir)
     cdk_app.build(app, load_config(context, repo_root=REPO_ROOT))
     app.synth()  # raises on any unacknowledged cdk-nag finding, in BatchStack as elsewhere
