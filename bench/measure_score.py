@@ -54,22 +54,26 @@ def side_by_side(model: Path, source: Path, repeats: int) -> dict[str, Any]:
             measured = run_measured(command, cwd=ROOT)
             assert measured.returncode == 0, measured.stderr
             runs[name].append(measured)
-            print(f"  {name}: {measured.seconds:.2f} s, peak {measured.peak_mb:.0f} MB", flush=True)
+            print(f"  {name}: {measured.seconds:.2f} s, CPU {measured.cpu_seconds:.2f} s, "
+                  f"peak {measured.peak_mb:.0f} MB", flush=True)  # fmt: skip
     ours = np.loadtxt(WORK / "ours.csv", dtype=np.float64)
     baseline = np.loadtxt(WORK / "baseline.csv", dtype=np.float64)
-    summary = {name: _spread([m.seconds for m in measured], [m.peak_mb for m in measured])
-               for name, measured in runs.items()}  # fmt: skip
-    ratios = [b.seconds / o.seconds for o, b in zip(runs["ours"], runs["baseline"], strict=True)]
-    summary["speedup"] = {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)}
+    summary = {name: _spread(measured) for name, measured in runs.items()}
+    for key, field in (("speedup", "seconds"), ("cpu_ratio", "cpu_seconds")):
+        ratios = [getattr(b, field) / getattr(o, field) for o, b in zip(runs["ours"], runs["baseline"], strict=True)]
+        summary[key] = {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)}
     equal = bool(np.allclose(ours, baseline, rtol=TOLERANCE, atol=TOLERANCE))
     summary["equal"] = {"rows": len(ours), "max_abs_diff": float(np.max(np.abs(ours - baseline))),
                         "within_float32_tolerance": equal}  # fmt: skip
     return summary
 
 
-def _spread(seconds: list[float], peaks: list[float]) -> dict[str, Any]:
+def _spread(runs: list[Any]) -> dict[str, Any]:
+    seconds, cpu = [run.seconds for run in runs], [run.cpu_seconds for run in runs]
     return {"seconds": statistics.median(seconds), "seconds_min": min(seconds), "seconds_max": max(seconds),
-            "rows_per_second": ROWS / statistics.median(seconds), "peak_mb": max(peaks)}  # fmt: skip
+            "cpu_seconds": statistics.median(cpu), "cpu_min": min(cpu), "cpu_max": max(cpu),
+            "rows_per_second": ROWS / statistics.median(seconds),
+            "peak_mb": max(run.peak_mb for run in runs)}  # fmt: skip
 
 
 def worker_rate(model: Path, source: Path, repeats: int) -> dict[str, Any]:
@@ -102,7 +106,12 @@ def large_input(model: Path, source: Path) -> dict[str, Any]:
         measured = run_measured([sys.executable, "-m", "inference.batch", str(large), str(WORK / "large.csv"),
                                  "--model", str(model)], cwd=ROOT)  # fmt: skip
         assert measured.returncode == 0, measured.stderr
-        return {"bytes": large.stat().st_size, "seconds": measured.seconds, "peak_mb": measured.peak_mb}
+        return {
+            "bytes": large.stat().st_size,
+            "seconds": measured.seconds,
+            "cpu_seconds": measured.cpu_seconds,
+            "peak_mb": measured.peak_mb,
+        }
     finally:
         large.unlink()
         (WORK / "large.csv").unlink(missing_ok=True)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-SAMPLE_SECONDS = 0.02
+SAMPLE_SECONDS = 0.1
 
 
 class Measured(NamedTuple):
     seconds: float
+    cpu_seconds: float
+    """User and system time of the process and every descendant it waited for (its workers)."""
     peak_mb: float
     """The largest sum of VmRSS over the process and its descendants seen while it ran (pages that forked
     workers share with their parent count once per process: an upper bound)."""
@@ -24,13 +27,20 @@ def run_measured(command: Sequence[str], env: Mapping[str, str] | None = None, c
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
-    peak = 0
-    while process.poll() is None:
+    assert process.stderr is not None
+    peak, status, usage = 0, 0, None
+    while usage is None:
         peak = max(peak, tree_rss_kb(process.pid))
-        time.sleep(SAMPLE_SECONDS)
+        pid, status, found = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            usage = found
+        else:
+            time.sleep(SAMPLE_SECONDS)
     seconds = time.perf_counter() - started
-    _, stderr = process.communicate()
-    return Measured(seconds, peak / 1024, process.returncode, stderr)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read()
+    process.stderr.close()
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, peak / 1024, process.returncode, stderr)
 
 
 def tree_rss_kb(pid: int) -> int:
