@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
@@ -68,10 +69,9 @@ def _score_ranges(scorer: Scorer, source: Path, ranges: list[ByteRange], directo
     with (directory / "answers").open("wb") as answers, (directory / "errors").open("wb") as errors:
         head = scorer.header_line()
         answers.write(b"" if head is None else head + b"\n")
-        processes = min(workers, len(ranges))
-        with context.Pool(processes) if processes > 1 else _InProcess() as pool, \
+        # The pool forks before the progress thread starts: a fork copies no other thread.
+        with _pool(context, min(workers, len(ranges))) as pool, \
                 Progress(sum(end - start for start, end in ranges), lambda: int(done.value)):  # fmt: skip
-            # The pool forks before the progress thread starts: a fork copies no other thread.
             for index, part in pool.imap(_score_range, enumerate(ranges)):
                 errors.write(renumbered(_take(directory / f"{index}.errors"), counts.lines))
                 with (directory / f"{index}.answers").open("rb") as answered:
@@ -79,6 +79,28 @@ def _score_ranges(scorer: Scorer, source: Path, ranges: list[ByteRange], directo
                 (directory / f"{index}.answers").unlink()
                 counts.add(part)
     return counts
+
+
+STOPS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _pool(context: Any, processes: int) -> Any:
+    """``processes`` forked workers (or this process alone). A stop signal waits while they fork: raised in a
+    fork's own callbacks, its exception would be dropped and the job would go on."""
+    if processes < 2:
+        return _InProcess()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        return context.Pool(processes, _default_signals)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _default_signals() -> None:
+    """A worker dies at once when the pool is terminated (the parent's handlers are for the parent's cleanup)."""
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
 
 
 class _InProcess:

@@ -17,6 +17,7 @@ from inference.batch.table import Join, Table, cells_of
 from inference.errors import InferenceError
 from inference.model.bundle import ModelBundle
 from inference.protocols.codecs import CODECS, utf8_text
+from inference.protocols.limits import MAX_ROWS
 from inference.protocols.sagemaker.answers import records, selected_keys
 from inference.protocols.sagemaker.invocations import READING, negotiate
 from inference.trees.objectives import objective_of
@@ -65,15 +66,28 @@ class Scorer:
         return ["score"]
 
     def score(self, lines: list[bytes]) -> Scored:
-        """``lines`` (without their ``\\n``, at most ``MAX_ROWS``) scored: the fast way when every line reads."""
+        """``lines`` (without their ``\n``) scored: read ``MAX_ROWS`` at a time, the fast way when every line
+        reads, and predicted together (larger batches predict faster)."""
         if self.table is None and not self.join.enabled:
-            try:
-                matrix = self.read(utf8_text(b"\n".join(lines)), self.bundle.columns)
-            except InferenceError:
-                matrix = None
-            if matrix is not None and len(matrix) == len(lines):
+            matrix = self._read_plain(lines)
+            if matrix is not None:
                 return self._answer(matrix, list(range(len(lines))), lines, [], None, 0)
         return self._careful(lines)
+
+    def _read_plain(self, lines: list[bytes]) -> np.ndarray | None:
+        """Every line as a row, read a request's worth at a time; None when any part is refused or has a
+        blank line (then the lines are looked at one by one)."""
+        parts = []
+        for start in range(0, len(lines), MAX_ROWS):
+            part = lines[start : start + MAX_ROWS]
+            try:
+                matrix = self.read(utf8_text(b"\n".join(part)), self.bundle.columns)
+            except InferenceError:
+                return None
+            if len(matrix) != len(part):
+                return None
+            parts.append(matrix)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _careful(self, lines: list[bytes]) -> Scored:
         """Line by line: blank lines and undecodable ones apart, then the rows read together, else one by one."""
@@ -101,23 +115,31 @@ class Scorer:
         return self._answer(matrix, [row.line for row in rows], lines, errors, rows, blank)
 
     def _read_rows(self, rows: list[_Row], errors: list[tuple[int, InferenceError]]) -> tuple[np.ndarray, list[_Row]]:
-        """The rows' matrix, read together; when that is refused, each row alone, as its own request would be."""
-        columns = self.bundle.columns
-        try:
-            matrix = self.read("\n".join(row.text for row in rows), columns) if rows else None
-            if matrix is not None and len(matrix) == len(rows):
-                return matrix, rows
-        except InferenceError:
-            pass
+        """The rows' matrix, read a request's worth at a time; a part refused is read row by row, each as its
+        own request would be."""
+        columns, read, parts = self.bundle.columns, [], []
+        for start in range(0, len(rows), MAX_ROWS):
+            part = rows[start : start + MAX_ROWS]
+            try:
+                matrix = self.read("\n".join(row.text for row in part), columns)
+                if len(matrix) == len(part):
+                    read += part
+                    parts.append(matrix)
+                    continue
+            except InferenceError:
+                pass
+            self._read_one_by_one(part, errors, read, parts)
+        return (np.concatenate(parts) if parts else np.empty((0, len(columns.names)), np.float32)), read
+
+    def _read_one_by_one(self, rows: list[_Row], errors: list[tuple[int, InferenceError]], read: list[_Row],
+                         parts: list[np.ndarray]) -> None:  # fmt: skip
         content_type = self.options.content_type if self.table is None else None
-        read, parts = [], []
         for row in rows:
             try:
-                parts.append(CODECS.read(row.text.encode(), content_type, READING, columns))
+                parts.append(CODECS.read(row.text.encode(), content_type, READING, self.bundle.columns))
                 read.append(row)
             except InferenceError as error:
                 errors.append((row.line, error))
-        return (np.concatenate(parts) if parts else np.empty((0, len(columns.names)), np.float32)), read
 
     def _answer(self, matrix: np.ndarray, indices: list[int], lines: list[bytes],
                 errors: list[tuple[int, InferenceError]], rows: list[_Row] | None, blank: int) -> Scored:  # fmt: skip

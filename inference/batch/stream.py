@@ -1,6 +1,6 @@
 """One range of an input scored into its part: the answer lines, the errors, the counts.
 
-The range is read as a stream of blocks and scored ``MAX_ROWS`` lines at a time, so memory stays bounded
+The range is read as a stream of blocks and scored ``CHUNK`` lines at a time, so memory stays bounded
 whatever its size. Errors are JSON lines ``{"line": n, "status", "code", "message", "field"}`` with ``n``
 the line's index in the range; ``renumbered`` turns it into the input's line number (from 1) once the
 lines before the range are known, which is when the parts are assembled.
@@ -19,6 +19,9 @@ from inference.batch.ranges import BOM
 from inference.batch.scorer import Scorer
 from inference.errors import InferenceError
 from inference.protocols.limits import MAX_ROWS, body_too_large
+
+CHUNK = 4 * MAX_ROWS
+"""Lines scored together: read a request's worth at a time, predicted together."""
 
 
 @dataclass
@@ -51,8 +54,8 @@ def score_stream(scorer: Scorer, blocks: Iterable[bytes], answers: IO[bytes], er
             errors.write(error_line(counts.lines, body_too_large()))
             counts.add(Counts(1, 1, 1))
             continue
-        for start in range(0, len(batch), MAX_ROWS):
-            chunk = batch[start : start + MAX_ROWS]
+        for start in range(0, len(batch), CHUNK):
+            chunk = batch[start : start + CHUNK]
             scored = scorer.score(chunk)
             answers.write(b"\n".join(scored.answers) + b"\n")
             errors.write(b"".join(error_line(counts.lines + index, error) for index, error in scored.errors))

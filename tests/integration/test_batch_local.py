@@ -134,5 +134,5 @@ def test_a_stopped_job_leaves_no_parts_and_no_output(model_tarball: Path, tmp_pa
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM, process.stderr.read() if process.stderr else ""
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv"]

@@ -107,3 +107,16 @@ def test_bad_options_are_refused_by_name(document: object, field: str) -> None:
     with pytest.raises(InferenceError) as raised:
         Options.from_document(document)
     assert (raised.value.status, raised.value.field) == (400, field)
+
+
+def test_more_lines_than_a_request_carries_are_read_a_request_at_a_time(bundle: ModelBundle) -> None:
+    lines = housing_rows(2500, seed=5)[1]
+    lines[1500], lines[2100] = b"", b"1,2,3"
+    scored = Scorer(bundle, Options()).score(lines)
+    assert [index for index, _ in scored.errors] == [2100] and scored.blank == 1
+    assert scored.answers[1500] == scored.answers[2100] == b""
+    for index in (0, 999, 1000, 1499, 1501, 2099, 2101, 2499):
+        assert scored.answers[index] == alone(bundle, lines[index], Options())[0]
+    clean = housing_rows(2500, seed=6)[1]
+    assert b"\n".join(Scorer(bundle, Options()).score(clean).answers) == b"\n".join(
+        alone(bundle, line, Options())[0] for line in clean)  # fmt: skip

@@ -43,10 +43,15 @@ def checked_matrix(rows: list[list[float]] | np.ndarray, columns: Columns) -> np
         name = columns.names[column]
         raise InvalidInput(f"{name} (column {column}) is missing in row {row}; it needs a value",
                            code="missing_feature", field=name, row=row)  # fmt: skip
+    check_codes(matrix, columns)
+    return columns.checked(matrix)
+
+
+def check_codes(matrix: np.ndarray, columns: Columns) -> None:
+    """Every categorical feature's values are codes 0..k-1 (or NaN): a 400 naming the first that is not."""
     for column, feature in enumerate(columns.features):
         if feature.categories is not None:
             _check_codes(matrix[:, column], column, columns)
-    return columns.checked(matrix)
 
 
 def _check_codes(codes: np.ndarray, column: int, columns: Columns) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from inference.errors import InvalidInput
 from inference.model.columns import Columns
-from inference.protocols.formats.cells import FIELD, checked_matrix, data_lines, number
+from inference.protocols.formats.cells import FIELD, check_codes, checked_matrix, data_lines, number
 from inference.protocols.limits import MAX_ROWS, check_row_count
 
 MEDIA_TYPE = "text/csv"
@@ -72,7 +72,8 @@ def plain_matrix(text: str, columns: Columns) -> np.ndarray | None:
         return None
     try:
         values = np.array(",".join(lines).split(","), dtype=np.float64).reshape(len(lines), width)
-        return checked_matrix(values, columns)
+        check_codes(values, columns)  # no NaN can be written with these characters: nothing is missing
+        return columns.checked_finite(values)  # an overflow to inf is out of bounds: checked() refuses it
     except (ValueError, InvalidInput):  # an empty cell (missing), "1.2.3", "e5", a value out of range...
         return None
 
