@@ -91,8 +91,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{_range(base, 'seconds')} | {_range(base, 'cpu')} | {base['rows_per_second']:,.0f} | "
         f"{base['peak_mb']:.0f} MB |",
         "",
-        f"- Wall-time speed-up: **{_ratio(side['speedup'])}**; CPU time, the work each does whatever else the "
-        f"machine runs: **{_ratio(side['cpu_ratio'])}** less. Answers equal within float32 tolerance "
+        f"- Speed-up (the script's time / ours), wall time: **{_ratio(side['speedup'])}**; CPU time, the work "
+        f"each does whatever else the machine runs: **{_ratio(side['cpu_ratio'])}**. Answers equal within float32 tolerance "
         f"(rtol=atol=1e-5): {'yes' if equal['within_float32_tolerance'] else '**no**'}, max abs diff "
         f"{equal['max_abs_diff']:.2g} over {equal['rows']:,} rows.",
     ]
