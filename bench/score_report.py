@@ -92,8 +92,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{base['peak_mb']:.0f} MB |",
         "",
         f"- Speed-up (the script's time / ours), wall time: **{_ratio(side['speedup'])}**; CPU time, the work "
-        f"each does whatever else the machine runs: **{_ratio(side['cpu_ratio'])}**. Answers equal within float32 tolerance "
-        f"(rtol=atol=1e-5): {'yes' if equal['within_float32_tolerance'] else '**no**'}, max abs diff "
+        f"each does whatever else the machine runs: **{_ratio(side['cpu_ratio'])}**. Answers equal within float32 "
+        f"tolerance (rtol=atol=1e-5): {'yes' if equal['within_float32_tolerance'] else '**no**'}, max abs diff "
         f"{equal['max_abs_diff']:.2g} over {equal['rows']:,} rows.",
     ]
     if "large" in results:

@@ -129,10 +129,16 @@ def test_a_stopped_job_leaves_no_parts_and_no_output(model_tarball: Path, tmp_pa
     source.write_bytes(b"\n".join(housing_rows(400_000)[1]) + b"\n")
     command = [sys.executable, "-m", "inference.batch", str(source), str(output), "--model", str(model_tarball)]
     process = subprocess.Popen([*command, "--workers", "2"], cwd=REPO_ROOT, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not any(path.name.startswith(".out.csv.") for path in tmp_path.iterdir()):  # scoring has begun
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 128 + signal.SIGTERM, process.stderr.read() if process.stderr else ""
+    try:
+        deadline = time.monotonic() + 60
+        while not any(path.name.startswith(".out.csv.") for path in tmp_path.iterdir()):  # scoring has begun
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 128 + signal.SIGTERM, process.stderr.read() if process.stderr else ""
+    finally:
+        if process.poll() is None:  # never leave it running: kill its whole group of workers too
+            subprocess.run(["pkill", "-KILL", "-P", str(process.pid)], check=False)
+            process.kill()
+            process.wait()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv"]
