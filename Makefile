@@ -26,7 +26,7 @@ DATASET ?= california_housing
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
-.PHONY: compare help install browser wrk screenshot data model local monitor test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv protocol-venv clean
+.PHONY: compare help install browser wrk screenshot data model local monitor score test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv protocol-venv clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sampl
 monitor: $(STAMP_PY) ## Report the drift of what `make local` captured (build/capture/) against the model's baseline: build/monitor/report.html
 	$(PY) -m scripts.monitor --model $(MODEL_DIR)/model.tar.gz
 
+# Batch scoring: local files on every core, or s3:// URIs through the deployed BatchStack (ARGS: more options).
+MODEL ?= $(MODEL_DIR)/model.tar.gz
+score: $(STAMP_PY) ## Score a table like Batch Transform: make score INPUT=in.csv OUTPUT=out.csv [ARGS="--header --join id"] (or s3:// URIs)
+	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || (echo "usage: make score INPUT=<file or s3://...> OUTPUT=<file or s3://...> [MODEL=...] [ARGS=...]" >&2; exit 2)
+	$(PY) -m scripts.score "$(INPUT)" "$(OUTPUT)" --model "$(MODEL)" $(ARGS)
+
 # Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
 browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -79,7 +85,7 @@ browser: ## Install Chromium from Debian's packages when missing (as root: CI, o
 wrk:
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
-test: $(STAMP_PY) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk ## Run the whole test suite
+test: $(STAMP_PY) $(STAMP_NODE) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk ## Run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadfile
 
 screenshot: $(STAMP_PY) browser ## Redraw docs/page.png (the page after Predict and Explain) and docs/monitoring-report.png
@@ -98,8 +104,8 @@ synth: install data ## Synthesize both stacks for DATASET into cdk.out (offline,
 cfn-lint: synth ## Lint every synthesized template
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
-deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack
-	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening \
+deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack and BatchStack
+	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy --all --require-approval broadening \
 		-c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 predict: $(STAMP_PY) ## Call the deployed API, SigV4-signed: make predict URL=<ApiUrl> [ROUTE=default|lambda-x86|lambda-arm64|fargate]
@@ -108,7 +114,7 @@ predict: $(STAMP_PY) ## Call the deployed API, SigV4-signed: make predict URL=<A
 rollback: $(STAMP_PY) ## Point every backend back at what it served before, no rebuild: make rollback [STACK=ServingStack] [ARGS=--dry-run]
 	$(PY) -m scripts.rollback --stack $(or $(STACK),ServingStack) $(ARGS)
 
-destroy: install ## Delete both stacks (the model bucket is kept unless configured otherwise)
+destroy: install ## Delete every stack (the model bucket is kept unless configured otherwise)
 	$(CDK) destroy --all -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 hadolint: $(STAMP_PY) ## Lint both Dockerfiles
@@ -143,6 +149,7 @@ bench: model wrk ## Ours vs a naive xgboost+pandas baseline, capture's cost, the
 	$(PY) -m bench.measure_monitor
 	$(PY) -m bench.ping_under_load
 	$(PY) -m bench.crafted_archives
+	$(PY) -m bench.measure_score
 
 clean: ## Remove build outputs (keeps .venv and node_modules)
 	rm -rf build cdk.out

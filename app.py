@@ -16,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from cdk_constructs.model_artifact import ModelArtifact, pinned_revision
 from inference.expected import EXPECTED_NAME
+from stacks.batch_stack import BatchStack
 from stacks.config import CONTEXT_KEYS, AppConfig, ConfigError, ModelArtifactLocation, load_config
 from stacks.serving_stack import ServingStack
 from stacks.training_stack import TrainingStack
@@ -29,8 +30,9 @@ def read_config(app: cdk.App, repo_root: Path = REPO_ROOT) -> AppConfig:
 
 
 def build(app: cdk.App, config: AppConfig) -> tuple[TrainingStack, ServingStack]:
-    """Both stacks, wired: ServingStack serves TrainingStack's model, schema and compiled form unless
-    ``modelArtifactUri`` (with ``modelSchemaUri``, and ``compiledModelUri`` if there is one) pins them."""
+    """The stacks, wired: ServingStack serves TrainingStack's model, schema and compiled form unless
+    ``modelArtifactUri`` (with ``modelSchemaUri``, and ``compiledModelUri`` if there is one) pins them; BatchStack
+    (unless ``batchEnabled`` is false) scores tables with the same model."""
     training = TrainingStack(
         app, "TrainingStack", config=config.training, description=f"XGBoost model training ({config.training.dataset})"
     )
@@ -43,6 +45,9 @@ def build(app: cdk.App, config: AppConfig) -> tuple[TrainingStack, ServingStack]
         model=model,
         description="XGBoost model serving: Lambda (x86_64, arm64) and Fargate behind an HTTP API",
     )
+    if config.batch is not None:
+        BatchStack(app, "BatchStack", config=config.batch, model=model, repo_root=config.serving.repo_root,
+                   description="XGBoost batch scoring of S3 tables on Step Functions Distributed Map")  # fmt: skip
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return training, serving
 

@@ -129,15 +129,16 @@ def context_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def update_readme(readme: Path, block: str) -> bool:
-    """Replace what lies between the bench markers; touch nothing else. False when the markers are absent."""
+def update_readme(readme: Path, block: str, markers: tuple[str, str] = (START, END)) -> bool:
+    """Replace what lies between the markers; touch nothing else. False when the markers are absent."""
     if not readme.is_file():
         return False
     text = readme.read_text(encoding="utf-8")
-    start, end = text.find(START), text.find(END)
+    opening, closing = markers
+    start, end = text.find(opening), text.find(closing)
     if start < 0 or end < start:
         return False
-    readme.write_text(text[: start + len(START)] + "\n" + block + "\n" + text[end:], encoding="utf-8")
+    readme.write_text(text[: start + len(opening)] + "\n" + block + "\n" + text[end:], encoding="utf-8")
     return True
 
 

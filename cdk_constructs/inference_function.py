@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -24,7 +24,9 @@ class InferenceFunction(Construct):
     The role starts with nothing but writing to this function's own log group (no
     ``AWSLambdaBasicExecutionRole``, whose log permissions cover every group); grant model access to
     ``function`` from outside. ``environment`` carries ``MODEL_URI``/``SCHEMA_URI``/``MODEL_VERSION``: a new
-    model or schema changes the function configuration, so ``cdk deploy`` rolls it out.
+    model or schema changes the function configuration, so ``cdk deploy`` rolls it out. ``command`` runs
+    another handler of the same image (the batch steps, which take ``live_alias=False``: nothing routes to them
+    through an alias, and no version of theirs is kept).
     """
 
     def __init__(
@@ -40,6 +42,10 @@ class InferenceFunction(Construct):
         timeout_seconds: int,
         reserved_concurrency: int | None,
         log_retention: logs.RetentionDays,
+        command: Sequence[str] | None = None,
+        description: str | None = None,
+        ephemeral_storage_mb: int | None = None,
+        live_alias: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
@@ -53,7 +59,7 @@ class InferenceFunction(Construct):
         self.function = lambda_.DockerImageFunction(
             self,
             "Function",
-            code=lambda_image_code(repo_root, architecture),
+            code=lambda_image_code(repo_root, architecture, cmd=command),
             architecture=architecture,
             role=self.role,
             memory_size=memory_mb,
@@ -65,12 +71,23 @@ class InferenceFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             log_group=self.log_group,
-            description=f"XGBoost inference ({architecture.name})",
+            description=description or f"XGBoost inference ({architecture.name})",
+            ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mb) if ephemeral_storage_mb else None,
             # Every deploy publishes a version; earlier ones stay, so `make rollback` can point the alias back.
-            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN) if live_alias else None,
         )
-        self.alias = lambda_.Alias(self, "LiveAlias", alias_name=LIVE_ALIAS, version=self.function.current_version)
+        self._alias = (
+            lambda_.Alias(self, "LiveAlias", alias_name=LIVE_ALIAS, version=self.function.current_version)
+            if live_alias else None
+        )  # fmt: skip
         self._acknowledge_tracing_wildcard()
+
+    @property
+    def alias(self) -> lambda_.Alias:
+        """``live``: what the API invokes and CodeDeploy moves."""
+        if self._alias is None:
+            raise ValueError(f"{self.node.path} was built without its live alias (live_alias=False)")
+        return self._alias
 
     def _acknowledge_tracing_wildcard(self) -> None:
         policy = self.role.node.find_child("DefaultPolicy")

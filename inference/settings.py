@@ -71,6 +71,12 @@ class Env:
     GROUND_TRUTH_URI = "GROUND_TRUTH_URI"
     REPORT_URI = "REPORT_URI"
     MONITOR_WINDOW_HOURS = "MONITOR_WINDOW_HOURS"
+    BATCH_INPUT_URI = "BATCH_INPUT_URI"
+    """The S3 prefix batch jobs may read (the stack's role reaches no other)."""
+    BATCH_OUTPUT_URI = "BATCH_OUTPUT_URI"
+    """The S3 prefix batch jobs may write."""
+    BATCH_RANGE_MB = "BATCH_RANGE_MB"
+    """The size of the byte ranges one batch worker scores at a time."""
 
 
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -181,6 +187,9 @@ class Settings:
     capture: CaptureSettings = NO_CAPTURE
     monitor_report: str | None = None
     monitor: MonitorSettings = DEFAULT_MONITOR
+    batch_input_uri: str | None = None
+    batch_output_uri: str | None = None
+    batch_range_mb: int = 64
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -232,6 +241,9 @@ class Settings:
                 read.text(Env.REPORT_URI),
                 read.integer(Env.MONITOR_WINDOW_HOURS, 1, 1, 24 * 31),
             ),
+            batch_input_uri=read.text(Env.BATCH_INPUT_URI),
+            batch_output_uri=read.text(Env.BATCH_OUTPUT_URI),
+            batch_range_mb=read.integer(Env.BATCH_RANGE_MB, 64, 1, 1024),
         )  # fmt: skip
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stacks import config_values as values
+from stacks.config_batch import BatchConfig, batch_config
 from stacks.config_serving import ModelArtifactLocation, ServingConfig, serving_config
 from stacks.config_training import TrainingConfig, training_config
 from stacks.config_values import ConfigError
 from training.spec import DEFAULT_DATASET
 
-__all__ = ["CONTEXT_KEYS", "DEFAULTS", "LOG_RETENTION_DAYS", "AppConfig", "ConfigError"]
+__all__ = ["CONTEXT_KEYS", "DEFAULTS", "LOG_RETENTION_DAYS", "AppConfig", "BatchConfig", "ConfigError"]
 __all__ += ["ModelArtifactLocation", "ServingConfig", "TrainingConfig", "load_config"]
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
@@ -63,6 +64,13 @@ DEFAULTS: dict[str, object] = {
     "dataCapturePercent": 100,
     "captureRetentionDays": 30,
     "monitorSchedule": "rate(1 hour)",
+    "batchEnabled": True,
+    "batchInputUri": None,
+    "batchOutputUri": None,
+    "batchMaxConcurrency": 100,
+    "batchRangeMb": 64,
+    "batchToleratedFailurePercent": 0,
+    "batchMemoryMb": 1769,
 }
 CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)
 
@@ -71,6 +79,8 @@ CONTEXT_KEYS: tuple[str, ...] = tuple(DEFAULTS)
 class AppConfig:
     training: TrainingConfig
     serving: ServingConfig
+    batch: BatchConfig | None = None
+    """None when ``batchEnabled`` is false."""
 
 
 def load_config(context: Mapping[str, object], *, repo_root: Path) -> AppConfig:
@@ -85,4 +95,5 @@ def load_config(context: Mapping[str, object], *, repo_root: Path) -> AppConfig:
     return AppConfig(
         training=training_config(merged, repo_root, retention),
         serving=serving_config(merged, repo_root, retention),
+        batch=batch_config(merged, retention),
     )

@@ -46,6 +46,10 @@ class Columns:
                       for f in schema.features]  # fmt: skip
         self.code_values = [frozenset(codes.values()) if codes else frozenset() for codes in self.codes]
         self.all_numeric = not any(f.categorical for f in schema.features)
+        self.numeric_category_names = any(
+            _NUMBER.fullmatch(name) for f in schema.features for name in f.categories or ()
+        )
+        """Whether a category is named like a number, so that a number in SageMaker's formats may read two ways."""
         self.minima = np.array([-np.inf if f.minimum is None else f.minimum for f in schema.features])
         self.maxima = np.array([np.inf if f.maximum is None else f.maximum for f in schema.features])
         self.may_miss = np.array([f.missing for f in schema.features])

@@ -13,7 +13,8 @@ from inference.errors import ModelFormatError
 from inference.settings import S3Settings
 
 
-def _client(settings: S3Settings) -> Any:
+def client(settings: S3Settings) -> Any:
+    """An S3 client with the timeouts and bounded retries of ``settings``."""
     config = Config(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
@@ -34,7 +35,7 @@ def get_object(uri: str, *, max_bytes: int, settings: S3Settings) -> tuple[bytes
     """Return the object's bytes and its version (VersionId when the bucket is versioned, else ETag)."""
     bucket, key = split_uri(uri)
     try:
-        response = _client(settings).get_object(Bucket=bucket, Key=key)
+        response = client(settings).get_object(Bucket=bucket, Key=key)
         if int(response.get("ContentLength", 0)) > max_bytes:
             response["Body"].close()
             raise ModelFormatError(f"{uri} is larger than {max_bytes} bytes")

@@ -50,6 +50,7 @@ def test_synthesis_passes_nag_with_no_violations(synthesized) -> None:  # type: 
     report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
     assert report["pluginReports"] == []
     assert sorted(p.name for p in outdir.glob("*.template.json")) == [
+        "BatchStack.template.json",
         "ServingStack.template.json",
         "TrainingStack.template.json",
     ]

@@ -80,11 +80,19 @@ def test_synthesis_works_whatever_aws_profile_names(
     synthesized: Callable[[str | None], Report], aws_profile: str
 ) -> None:
     report = synthesized(aws_profile)
-    assert report["templates"] == ["ServingStack.template.json", "TrainingStack.template.json"]
+    assert report["templates"] == [
+        "BatchStack.template.json",
+        "ServingStack.template.json",
+        "TrainingStack.template.json",
+    ]
     assert len(report["mapping_regions"]) == 1 and report["mapping_regions"][0] > 30
 
 
 def test_synthesis_does_not_import_sagemaker(synthesized: Callable[[str | None], Report]) -> None:
     report = synthesized(None)
-    assert report["templates"] == ["ServingStack.template.json", "TrainingStack.template.json"]
+    assert report["templates"] == [
+        "BatchStack.template.json",
+        "ServingStack.template.json",
+        "TrainingStack.template.json",
+    ]
     assert report["sagemaker_modules"] == []

@@ -91,8 +91,9 @@ def test_lambda_image_contents_answer_an_http_api_event(tmp_path, model_tarball)
     python = fresh_venv("lambda_image", tmp_path / "venv")
     variables = {"LAMBDA_TASK_ROOT": LAMBDA_TASK_ROOT}
     task_root = copy_like_dockerfile(REPO_ROOT / "lambda_image/Dockerfile", tmp_path / "image", "/var/task", variables)
-    assert sorted(p.name for p in task_root.iterdir()) == ["compile_handler.py", "handler.py", "inference",
-                                                           "monitor_handler.py", "pre_traffic_handler.py"]  # fmt: skip
+    assert sorted(p.name for p in task_root.iterdir()) == ["batch_handler.py", "compile_handler.py", "handler.py",
+                                                           "inference", "monitor_handler.py",
+                                                           "pre_traffic_handler.py"]  # fmt: skip
     invoke = (
         "import json, sys, handler; print('RESULT', json.dumps(handler.handler(json.load(open(sys.argv[1])), None)))"
     )

@@ -26,6 +26,21 @@ WILDCARD_RESOURCE_ACTIONS = {
     "ecr:GetAuthorizationToken": "the registry login token is account-wide; image pulls are scoped to the repository",
     "cloudwatch:PutMetricData": "no resource-level permissions; scoped by the cloudwatch:namespace condition instead",
     "ec2:DescribeManagedPrefixLists": "read-only, no resource-level permissions: finds the S3 prefix list's ID",
+    **dict.fromkeys(
+        [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+        ],
+        "a state machine's execution logging (vended log delivery) has no resource-level permissions",
+    ),
+    "xray:GetSamplingRules": "X-Ray sampling rules (a traced state machine) have no resource-level permissions",
+    "xray:GetSamplingTargets": "X-Ray sampling targets (a traced state machine) have no resource-level permissions",
 }
 CONDITION_REQUIRED = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
 MANAGED_POLICIES = {"service-role/AWSLambdaBasicExecutionRole"}  # CDK's own custom-resource provider role only

@@ -25,6 +25,7 @@ LAYERS = [
     ("inference.protocols.formats", "inference.protocols.v2.tensors"),
     ("inference.protocols.codecs",),
     ("inference.protocols.api", "inference.protocols.sagemaker", "inference.protocols.v2"),
+    ("inference.batch",),
     (
         "inference.service",
         "inference.logs",

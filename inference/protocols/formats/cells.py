@@ -33,19 +33,24 @@ def data_lines(text: str) -> list[str]:
     return lines
 
 
-def checked_matrix(rows: list[list[float]], columns: Columns) -> np.ndarray:
+def checked_matrix(rows: list[list[float]] | np.ndarray, columns: Columns) -> np.ndarray:
     """The float32 matrix of decoded rows: missing only where allowed, category codes 0..k-1, ranges kept."""
-    matrix = np.array(rows, dtype=np.float64)
+    matrix = np.asarray(rows, dtype=np.float64)
     absent = np.isnan(matrix) & ~columns.may_miss
     if absent.any():
         row, column = (int(i) for i in np.argwhere(absent)[0])
         name = columns.names[column]
         raise InvalidInput(f"{name} (column {column}) is missing in row {row}; it needs a value",
                            code="missing_feature", field=name, row=row)  # fmt: skip
+    check_codes(matrix, columns)
+    return columns.checked(matrix)
+
+
+def check_codes(matrix: np.ndarray, columns: Columns) -> None:
+    """Every categorical feature's values are codes 0..k-1 (or NaN): a 400 naming the first that is not."""
     for column, feature in enumerate(columns.features):
         if feature.categories is not None:
             _check_codes(matrix[:, column], column, columns)
-    return columns.matrix(rows)
 
 
 def _check_codes(codes: np.ndarray, column: int, columns: Columns) -> None:
