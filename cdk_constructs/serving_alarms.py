@@ -41,6 +41,9 @@ class BackendAlarms:
     deployment: list[cloudwatch.Alarm] = field(default_factory=list)
     """What a rollout of this backend watches: any of them firing rolls it back."""
     other: list[cloudwatch.Alarm] = field(default_factory=list)
+    deployment_names: list[str] = field(default_factory=list)
+    """The names of ``deployment``, as literal strings: ECS's deployment alarms must be given names, not the
+    alarms' ``Ref`` (the alarms read the service's own metrics, so a ``Ref`` back to them would be a cycle)."""
 
 
 def served(name: str, statistic: str, backend: str, model_version: str, route: str | None = None) -> cloudwatch.Metric:
@@ -73,7 +76,11 @@ def build(monitoring: Monitoring, deployment: list[AlarmSpec], other: tuple[Alar
         )  # fmt: skip
         return monitoring.add_alarm(spec.name, made)
 
-    return BackendAlarms([alarm(spec) for spec in deployment], [alarm(spec) for spec in other])
+    return BackendAlarms(
+        [alarm(spec) for spec in deployment],
+        [alarm(spec) for spec in other],
+        [monitoring.alarm_name(spec.name) for spec in deployment],
+    )
 
 
 def served_alarms(backend: str, model_version: str, thresholds: Thresholds) -> list[AlarmSpec]:

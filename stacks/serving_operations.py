@@ -58,7 +58,7 @@ def build_alarms(
             thresholds,
         )
         fargate.service.enable_deployment_alarms(
-            [alarm.alarm_name for alarm in alarms[FARGATE].deployment], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+            alarms[FARGATE].deployment_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
         )
     alarms[API] = api_alarms(monitoring, api.stage, thresholds)
     return alarms
