@@ -16,10 +16,13 @@ STAMP_NODE := node_modules/.installed
 SCAN_VENV := build/scan-venv
 STAMP_SCAN := $(SCAN_VENV)/.installed
 CDK := npx --no-install cdk
-DATA_DIR := build/training-data
-MODEL_DIR := build/model
 # A bundled data set (datasets/<name>.toml) or the path of a spec: make data model local DATASET=iris
 DATASET ?= california_housing
+# One data folder and one model folder per data set: switching DATASET back and forth never prepares or trains
+# again what is up to date.
+DATASET_NAME = $(basename $(notdir $(DATASET)))
+DATA_DIR = build/training-data/$(DATASET_NAME)
+MODEL_DIR = build/models/$(DATASET_NAME)
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
 
@@ -51,7 +54,7 @@ install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (Python deps + Node 24) and i
 data: $(STAMP_PY) ## Prepare the channels and schema of DATASET=<name or spec path> (California downloads once)
 	$(PY) -m training.data --dataset "$(DATASET)" --out $(DATA_DIR)
 
-model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + schema.json) behind its quality gate
+model: data ## Train DATASET into build/models/<dataset>/ (SageMaker's model.tar.gz + schema.json) behind its quality gate
 	$(PY) -m training.train_local --dataset "$(DATASET)" --data $(DATA_DIR) --out $(MODEL_DIR)
 
 local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops

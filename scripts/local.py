@@ -75,7 +75,7 @@ def lambda_answer(model: Path, payload: dict[str, Any]) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/model/model.tar.gz")
+    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/models/california_housing/model.tar.gz")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.add_argument("--once", action="store_true", help="stop after showing the sample answers")
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 """What the Lambda adapter answers equals XGBoost's own predictions on a held-out set (float32 tolerance).
 
-The held-out set is the training helper's test split (build/training-data) when California Housing was the
-last data set prepared there, otherwise synthetic rows the model never saw. The model is a deep, many-tree
+The held-out set is the test split `make data` writes into build/training-data/california_housing when it is
+there, otherwise synthetic rows the model never saw. The model is a deep, many-tree
 one (depth 7), saved in SageMaker's format and served through the same code path as on Lambda: HTTP API
 events into the handler.
 """
@@ -26,7 +26,7 @@ from tests.support.models import save_like_sagemaker, synthetic_rows, synthetic_
 
 USD_PER_LABEL_UNIT = HOUSING.target.scale
 
-SPLIT = Path(__file__).resolve().parents[2] / "build" / "training-data"
+SPLIT = Path(__file__).resolve().parents[2] / "build" / "training-data" / "california_housing"
 
 
 def _channel(name: str) -> tuple[np.ndarray, np.ndarray]:
