@@ -125,4 +125,4 @@ clean: ## Remove build outputs (keeps .venv and node_modules)
 
 .PHONY: aarch64-root
 aarch64-root: $(STAMP_PY) ## Emulated aarch64 Python 3.11 + the images' aarch64 wheels in build/aarch64 (qemu; apt as root)
-	$(PY) scripts/aarch64_root.py
+	$(PY) -m scripts.aarch64_root

@@ -1,10 +1,11 @@
 """Set up an emulated aarch64 CPython 3.11 (QEMU user mode) with each image's requirements, cached in build/aarch64.
 
-    python scripts/aarch64_root.py [--dir build/aarch64]
+    python -m scripts.aarch64_root [--dir build/aarch64]
 
 1. ``qemu-user-static`` and ``debootstrap`` from apt when missing (needs root; runs ``apt-get update`` first).
-2. ``debootstrap --arch=arm64 --foreign --variant=minbase --include=python3 bookworm``, then ``dpkg -x`` of every
-   downloaded package: an aarch64 Debian root with Python 3.11, without a second stage, chroot or binfmt_misc.
+2. ``debootstrap --arch=arm64 --foreign --variant=minbase --include=python3 bookworm <mirror>``, then ``dpkg -x`` of
+   every downloaded package: an aarch64 Debian root with Python 3.11, without a second stage, chroot or binfmt_misc.
+   The mirror is the Debian archive this machine's apt uses (``scripts/apt_sources.py``), so a corporate mirror works.
 3. For each image, ``pip download`` of its requirements as cp311 aarch64 wheels, unpacked into a folder that goes on
    ``PYTHONPATH``; keyed on the requirements file's content, so editing it rebuilds only that folder.
 
@@ -26,11 +27,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.apt_sources import debian_mirror
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO_ROOT / "build" / "aarch64"
 IMAGES = ("lambda_image", "fargate_image")
-SUITE, MIRROR, PYTHON_VERSION = "bookworm", "http://deb.debian.org/debian", "3.11"
-ROOT_KEY = f"debootstrap arm64 minbase python3 {SUITE} {MIRROR} v2"
+SUITE, PYTHON_VERSION = "bookworm", "3.11"
+ROOT_KEY = f"debootstrap arm64 minbase python3 {SUITE} v3"
 WHEEL_PLATFORMS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 APT_PACKAGES = {"qemu-aarch64-static": "qemu-user-static", "debootstrap": "debootstrap"}
 DEFAULT_CPU = "neoverse-n1"
@@ -96,10 +99,13 @@ def debian_root(folder: Path, qemu: Path) -> Path:
         return folder
     if os.geteuid() != 0:
         raise EmulationUnavailable("debootstrap needs root to create the aarch64 root")
+    mirror = debian_mirror()
+    if mirror is None:
+        raise EmulationUnavailable("no Debian archive in /etc/apt/sources.list* to fetch the arm64 root from")
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     options = ["--arch=arm64", "--foreign", "--variant=minbase", "--include=python3"]
-    _run(["debootstrap", *options, SUITE, str(partial), MIRROR], stdout=subprocess.DEVNULL)
+    _run(["debootstrap", *options, SUITE, str(partial), mirror], stdout=subprocess.DEVNULL)
     for package in sorted((partial / "var/cache/apt/archives").glob("*.deb")):
         _run(["dpkg", "-x", str(package), str(partial)])
         package.unlink()
