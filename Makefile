@@ -112,10 +112,14 @@ bench: model $(STAMP_PY) ## Ours vs a naive xgboost+pandas baseline (~2-3 min; f
 ##@ Deploy to AWS (in .venv, with node_modules)
 install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (the development toolchain and Node 24) and install the pinned CDK CLI
 
-synth: install data ## Synthesize both stacks for DATASET into cdk.out (offline, no Docker builds)
+synth: ## Synthesize both stacks for DATASET into cdk.out (offline, no Docker builds)
+	@$(PYTHON) scripts/fetches.py synth "$(DATASET)"
+	@$(MAKE) --no-print-directory install data
 	$(CDK) synth --quiet -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
-deploy: install data ## Deploy DATASET: TrainingStack (trains on SageMaker behind the quality gate), then ServingStack
+deploy: ## Deploy DATASET: TrainingStack (trains on SageMaker behind the quality gate), then ServingStack
+	@$(PYTHON) scripts/fetches.py deploy "$(DATASET)"
+	@$(MAKE) --no-print-directory install data
 	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy TrainingStack ServingStack --require-approval broadening \
 		-c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
@@ -126,7 +130,9 @@ destroy: install ## Delete both stacks (the model bucket is kept unless configur
 	$(CDK) destroy --all -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
 ##@ Check (in .venv)
-check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
+check: ## ruff (lint + format), mypy, hadolint
+	@$(PYTHON) scripts/fetches.py check
+	@$(MAKE) --no-print-directory $(STAMP_PY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy inference training cdk_constructs stacks fargate_image lambda_image scripts/check_image_wheels.py \

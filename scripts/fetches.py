@@ -2,7 +2,8 @@
 
     python3 scripts/fetches.py local|test|synth|deploy|check [DATASET]
 
-Standard library only: it runs before any environment exists. It lists only what is missing, so a later run
+Standard library only: it runs before any environment exists, and stops a Python older than 3.11 with a message
+that says which Python to pass. It lists only what is missing, so a later run
 prints nothing, and it names what this user cannot install (Chromium, the arm64 root: they need root) with what
 is skipped instead. The sizes were measured on x86_64 Linux with CPython 3.11 (README, "Set up").
 """
@@ -128,11 +129,23 @@ def plan(target: str, *, is_root: bool, dataset: str = DEFAULT_DATASET) -> list[
     return lines + (["Not fetched, as this user is not root:", *skipped] if skipped else [])
 
 
+def python_problem(target: str, version: tuple[object, ...], executable: str) -> str | None:
+    """Why this Python cannot make the environments (they need 3.11 or newer), or None."""
+    if tuple(version[:2]) >= (3, 11):
+        return None
+    shown = ".".join(str(part) for part in version[:3])
+    return f"make {target} needs Python 3.11 or newer, and {executable} is {shown}: make {target} PYTHON=python3.12"
+
+
 def main(argv: list[str] | None = None) -> int:
     target, *dataset = argv if argv is not None else sys.argv[1:] or [""]
     if target not in TARGETS or len(dataset) > 1:
         print(f"usage: python3 scripts/fetches.py {'|'.join(TARGETS)} [DATASET]", file=sys.stderr)
         return 2
+    problem = python_problem(target, sys.version_info[:3], sys.executable)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     lines = plan(target, is_root=os.geteuid() == 0, dataset=(dataset or [DEFAULT_DATASET])[0])
     if lines:
         print("\n".join(lines), flush=True)

@@ -81,3 +81,12 @@ def test_each_data_set_has_its_own_data_and_model_folders(dataset: str, name: st
 
 def test_make_clean_still_removes_every_model() -> None:
     assert "rm -rf build cdk.out" in make("-n", "clean")  # build/models/<dataset> and build/training-data/<dataset>
+
+
+def test_an_old_python_is_stopped_before_anything_is_fetched() -> None:
+    problem = fetches.python_problem("local", (3, 10, 13, "final", 0), "/usr/bin/python3")
+    assert (
+        problem
+        == "make local needs Python 3.11 or newer, and /usr/bin/python3 is 3.10.13: make local PYTHON=python3.12"
+    )
+    assert fetches.python_problem("test", (3, 11, 7), "python3") is None
