@@ -15,6 +15,8 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # uv uses $(PYTHON) and never downloads an interpreter; behind a package mirror, PIP_INDEX_URL serves it too.
 export UV_PYTHON_DOWNLOADS := never
+# uv trusts the system's certificates, as pip, curl and git do (its own bundle refused a TLS-inspecting proxy's CA).
+export UV_SYSTEM_CERTS ?= 1
 ifdef PIP_INDEX_URL
 export UV_DEFAULT_INDEX ?= $(PIP_INDEX_URL)
 endif
