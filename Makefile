@@ -55,17 +55,20 @@ $(UV): requirements-uv.txt
 		-r requirements-uv.txt
 	@touch $@
 
+# $(call venv_from_lock,FOLDER,LOCK): create the venv when it is missing, install the lock into it (hashes checked).
+define venv_from_lock
+	@test -x $(1)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(1)
+	$(INSTALL) $(1)/bin/python -r $(2)
+	@touch $@
+endef
+
 $(STAMP_LOCAL): requirements-local.txt | $(UV)
 	@echo "Installing training and serving into $(LOCAL_VENV) from requirements-local.txt (~96 MB once; uv's cache keeps it)..."
-	@test -x $(LOCAL_PY) || $(UV) venv --quiet --python $(PYTHON) $(LOCAL_VENV)
-	$(INSTALL) $(LOCAL_PY) -r requirements-local.txt
-	@touch $@
+	$(call venv_from_lock,$(LOCAL_VENV),requirements-local.txt)
 
 $(STAMP_PY): requirements.txt | $(UV)
 	@echo "Installing the development toolchain into $(VENV) from requirements.txt (~395 MB once; uv's cache keeps it)..."
-	@test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) $(VENV)
-	$(INSTALL) $(PY) -r requirements.txt
-	@touch $@
+	$(call venv_from_lock,$(VENV),requirements.txt)
 
 $(STAMP_NODE): package.json package-lock.json $(STAMP_PY)
 	npm ci --no-audit --no-fund --loglevel=error
@@ -73,9 +76,7 @@ $(STAMP_NODE): package.json package-lock.json $(STAMP_PY)
 
 $(STAMP_SCAN): requirements-scan.txt | $(UV)
 	@echo "Installing checkov and schemathesis into $(SCAN_VENV) from requirements-scan.txt (~65 MB once)..."
-	@test -x $(SCAN_VENV)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(SCAN_VENV)
-	$(INSTALL) $(SCAN_VENV)/bin/python -r requirements-scan.txt
-	@touch $@
+	$(call venv_from_lock,$(SCAN_VENV),requirements-scan.txt)
 
 ##@ Start here
 local: ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
