@@ -66,9 +66,14 @@ def _run(command: list[str], **options: object) -> None:
     subprocess.run(command, check=True, **options)  # type: ignore[call-overload]  # noqa: S603 - fixed argv
 
 
+def tool(name: str) -> str | None:
+    """A tool's path, looking in the sbin folders too (debootstrap lives there, off a normal user's PATH)."""
+    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+
 def install_tools() -> Path:
     """qemu-aarch64-static's path, apt-installing it and debootstrap first when either is missing."""
-    missing = [package for tool, package in APT_PACKAGES.items() if shutil.which(tool) is None]
+    missing = [package for name, package in APT_PACKAGES.items() if tool(name) is None]
     if missing:
         if os.geteuid() != 0 or shutil.which("apt-get") is None:
             raise EmulationUnavailable(f"{' and '.join(missing)} not installed, and installing needs root and apt-get")
@@ -76,7 +81,7 @@ def install_tools() -> Path:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         _run([*apt, "update"], env=env)
         _run([*apt, "install", "-y", "--no-install-recommends", *missing], env=env)
-    qemu = shutil.which("qemu-aarch64-static")
+    qemu = tool("qemu-aarch64-static")
     if qemu is None:
         raise RuntimeError("qemu-user-static is installed but qemu-aarch64-static is not on PATH")
     return Path(qemu)
@@ -105,7 +110,7 @@ def debian_root(folder: Path, qemu: Path) -> Path:
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     options = ["--arch=arm64", "--foreign", "--variant=minbase", "--include=python3"]
-    _run(["debootstrap", *options, SUITE, str(partial), mirror], stdout=subprocess.DEVNULL)
+    _run([tool("debootstrap") or "debootstrap", *options, SUITE, str(partial), mirror], stdout=subprocess.DEVNULL)
     for package in sorted((partial / "var/cache/apt/archives").glob("*.deb")):
         _run(["dpkg", "-x", str(package), str(partial)])
         package.unlink()
