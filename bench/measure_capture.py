@@ -40,7 +40,7 @@ from inference.capture import Capture
 from inference.capture_sinks import BatchSink, StreamSink
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODEL = REPO_ROOT / "build/model/model.tar.gz"
+MODEL = REPO_ROOT / "build/models/california_housing/model.tar.gz"
 RESULTS = REPO_ROOT / "bench/results/capture.json"
 
 

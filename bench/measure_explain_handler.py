@@ -2,7 +2,7 @@
 
 The issue's targets are per request, as a client of the default route pays them: an HTTP API (2.0) event
 with one named JSON row, decoded, predicted, explained and encoded by ``lambda_image/handler.py``. Models:
-the project's (``build/model``, ``make model``) and the 1864-tree reference of ``make bench``
+the project's (``build/models/california_housing``, ``make model``) and the 1864-tree reference of ``make bench``
 (``build/bench/reference``, with its schema.json; ``python -m bench.run`` writes it). The explainer's build
 (on the first explanation) is timed apart; the p50 is over distinct held-out rows after it.
 """
@@ -22,7 +22,7 @@ from bench.events import http_api_event
 from inference import Predictor
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODELS = {"project (600 trees, depth 6)": (REPO_ROOT / "build/model/model.tar.gz", 2.0),
+MODELS = {"project (600 trees, depth 6)": (REPO_ROOT / "build/models/california_housing/model.tar.gz", 2.0),
           "reference (1864 trees, depth 7)": (REPO_ROOT / "build/bench/reference/model.tar.gz", 5.0)}  # fmt: skip
 ROWS = 300
 
@@ -32,7 +32,7 @@ def held_out(tarball: Path, names: tuple[str, ...]) -> list[dict[str, float]]:
     if holdout.is_file():
         rows = np.load(holdout, allow_pickle=False)[:ROWS]
     else:
-        lines = (REPO_ROOT / "build/training-data/test/test.csv").read_text().splitlines()[:ROWS]
+        lines = (REPO_ROOT / "build/training-data/california_housing/test/test.csv").read_text().splitlines()[:ROWS]
         rows = np.array([[float(v) for v in line.split(",")[1:]] for line in lines], dtype=np.float32)
     return [dict(zip(names, row.tolist(), strict=True)) for row in rows]
 

@@ -38,7 +38,7 @@ from inference.monitoring.store import Store
 from inference.routes import Request, Response
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODEL = REPO_ROOT / "build/model/model.tar.gz"
+MODEL = REPO_ROOT / "build/models/california_housing/model.tar.gz"
 RESULTS = REPO_ROOT / "bench/results/monitor.json"
 LAMBDA_SECONDS = 900
 PER_FILE = 50_000

@@ -1,7 +1,8 @@
 """``make score`` against the plain pandas + xgboost script, side by side on 1,000,000 CSV rows; peak memory on a
 1 GB input; one worker's rows per second on one core; from it, 100 million rows on AWS on paper.
 
-    python -m bench.measure_score [--model build/model/model.tar.gz] [--repeats 3] [--no-large] [--readme README.md]
+    python -m bench.measure_score [--model build/models/california_housing/model.tar.gz]
+        [--repeats 3] [--no-large] [--readme README.md]
 
 Runs alternate (ours, the script, ours, ...) so machine noise hits both alike; medians with min-max spread.
 Writes bench/results/score.json and the table between ``<!-- score-bench:start -->`` and ``<!-- score-bench:end -->``.
@@ -120,7 +121,7 @@ def large_input(model: Path, source: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.measure_score", description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "build" / "model" / "model.tar.gz")
+    parser.add_argument("--model", type=Path, default=ROOT / "build" / "models" / "california_housing" / "model.tar.gz")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-large", action="store_true", help="skip the 1 GB run")
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")

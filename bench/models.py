@@ -4,8 +4,8 @@
   SageMaker XGBoost samples), so results compare with the common setup. build/bench/reference/.
 - ``project``: the shipped California model, 600 trees of depth 6, trained by the pipeline ``make model``
   runs (``training.data`` and ``training.train_local`` with datasets/california_housing.toml) into
-  build/bench/project/ rather than build/model/, so a ``make model DATASET=...`` meanwhile never changes
-  what is measured. Same inputs, same fingerprint, same model as build/model.
+  build/bench/project/ rather than build/models/california_housing/, so a ``make model`` meanwhile never changes
+  what is measured. Same inputs, same fingerprint, same model as build/models/california_housing.
 - ``classifier``: breast_cancer (datasets/breast_cancer.toml, binary:logistic) by the same pipeline with
   its spec's hyperparameters, into build/bench/classifier/.
 

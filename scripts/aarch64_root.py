@@ -1,10 +1,11 @@
 """Set up an emulated aarch64 CPython 3.11 (QEMU user mode) with each image's requirements, cached in build/aarch64.
 
-    python scripts/aarch64_root.py [--dir build/aarch64]
+    python -m scripts.aarch64_root [--dir build/aarch64]
 
 1. ``qemu-user-static`` and ``debootstrap`` from apt when missing (needs root; runs ``apt-get update`` first).
-2. ``debootstrap --arch=arm64 --foreign --variant=minbase --include=python3 bookworm``, then ``dpkg -x`` of every
-   downloaded package: an aarch64 Debian root with Python 3.11, without a second stage, chroot or binfmt_misc.
+2. ``debootstrap --arch=arm64 --foreign --variant=minbase --include=python3 bookworm <mirror>``, then ``dpkg -x`` of
+   every downloaded package: an aarch64 Debian root with Python 3.11, without a second stage, chroot or binfmt_misc.
+   The mirror is the Debian archive this machine's apt uses (``scripts/apt_sources.py``), so a corporate mirror works.
 3. For each image, ``pip download`` of its requirements as cp311 aarch64 wheels, unpacked into a folder that goes on
    ``PYTHONPATH``; keyed on the requirements file's content, so editing it rebuilds only that folder.
 
@@ -26,11 +27,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.apt_sources import debian_mirror
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO_ROOT / "build" / "aarch64"
 IMAGES = ("lambda_image", "fargate_image")
-SUITE, MIRROR, PYTHON_VERSION = "bookworm", "http://deb.debian.org/debian", "3.11"
-ROOT_KEY = f"debootstrap arm64 minbase python3 {SUITE} {MIRROR} v2"
+SUITE, PYTHON_VERSION = "bookworm", "3.11"
+ROOT_KEY = f"debootstrap arm64 minbase python3 {SUITE} v3"
 WHEEL_PLATFORMS = ("manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64")
 APT_PACKAGES = {"qemu-aarch64-static": "qemu-user-static", "debootstrap": "debootstrap"}
 DEFAULT_CPU = "neoverse-n1"
@@ -63,9 +66,14 @@ def _run(command: list[str], **options: object) -> None:
     subprocess.run(command, check=True, **options)  # type: ignore[call-overload]  # noqa: S603 - fixed argv
 
 
+def tool(name: str) -> str | None:
+    """A tool's path, looking in the sbin folders too (debootstrap lives there, off a normal user's PATH)."""
+    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+
 def install_tools() -> Path:
     """qemu-aarch64-static's path, apt-installing it and debootstrap first when either is missing."""
-    missing = [package for tool, package in APT_PACKAGES.items() if shutil.which(tool) is None]
+    missing = [package for name, package in APT_PACKAGES.items() if tool(name) is None]
     if missing:
         if os.geteuid() != 0 or shutil.which("apt-get") is None:
             raise EmulationUnavailable(f"{' and '.join(missing)} not installed, and installing needs root and apt-get")
@@ -73,7 +81,7 @@ def install_tools() -> Path:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         _run([*apt, "update"], env=env)
         _run([*apt, "install", "-y", "--no-install-recommends", *missing], env=env)
-    qemu = shutil.which("qemu-aarch64-static")
+    qemu = tool("qemu-aarch64-static")
     if qemu is None:
         raise RuntimeError("qemu-user-static is installed but qemu-aarch64-static is not on PATH")
     return Path(qemu)
@@ -96,10 +104,13 @@ def debian_root(folder: Path, qemu: Path) -> Path:
         return folder
     if os.geteuid() != 0:
         raise EmulationUnavailable("debootstrap needs root to create the aarch64 root")
+    mirror = debian_mirror()
+    if mirror is None:
+        raise EmulationUnavailable("no Debian archive in /etc/apt/sources.list* to fetch the arm64 root from")
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     options = ["--arch=arm64", "--foreign", "--variant=minbase", "--include=python3"]
-    _run(["debootstrap", *options, SUITE, str(partial), MIRROR], stdout=subprocess.DEVNULL)
+    _run([tool("debootstrap") or "debootstrap", *options, SUITE, str(partial), mirror], stdout=subprocess.DEVNULL)
     for package in sorted((partial / "var/cache/apt/archives").glob("*.deb")):
         _run(["dpkg", "-x", str(package), str(partial)])
         package.unlink()

@@ -24,8 +24,16 @@ from inference.errors import ModelFormatError
 from inference.model.bundle import default_schema_uri, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CAPTURE_DIR = REPO_ROOT / "build/capture"
-REPORT = REPO_ROOT / "build/monitor/report.html"
+
+
+def capture_folder(model: Path) -> Path:
+    """Where requests to a local model are captured: build/capture/<data set>/ (the model's folder's name)."""
+    return REPO_ROOT / "build/capture" / model.parent.name
+
+
+def report_page(model: Path) -> Path:
+    """The monitoring report ``make monitor`` writes for that data set, which the page links to."""
+    return REPO_ROOT / "build/monitor" / model.parent.name / "report.html"
 
 
 def capture_environment(folder: Path, backend: str) -> dict[str, str]:
@@ -39,7 +47,7 @@ def sample_request(model: Path) -> dict[str, Any]:
     return {"instances": [{name: value for name, value in schema.example.items() if value is not None}]}
 
 
-def start_server(model: Path, port: int, capture: Path = CAPTURE_DIR, report: Path = REPORT) -> subprocess.Popen[bytes]:
+def start_server(model: Path, port: int, capture: Path, report: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MODEL_URI": str(model), "HOST": "127.0.0.1", "PORT": str(port), "MODEL_VERSION": "local",
            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"), "MONITOR_REPORT": str(report),
            **capture_environment(capture, "local-server")}  # fmt: skip
@@ -68,7 +76,7 @@ def post_json(url: str, payload: dict[str, Any]) -> Any:
         return json.load(response)
 
 
-def lambda_answer(model: Path, payload: dict[str, Any], capture: Path = CAPTURE_DIR) -> Any:
+def lambda_answer(model: Path, payload: dict[str, Any], capture: Path) -> Any:
     """The same request through the Lambda handler, invoked in-process with an HTTP API (v2) event."""
     os.environ.update(MODEL_URI=str(model), MODEL_VERSION="local", LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
                       **capture_environment(capture, "local-lambda"))  # fmt: skip
@@ -84,12 +92,16 @@ def lambda_answer(model: Path, payload: dict[str, Any], capture: Path = CAPTURE_
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/model/model.tar.gz")
+    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/models/california_housing/model.tar.gz")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.add_argument("--once", action="store_true", help="stop after showing the sample answers")
-    parser.add_argument("--capture", type=Path, default=CAPTURE_DIR, help="where requests are captured")
-    parser.add_argument("--report", type=Path, default=REPORT, help="the monitoring report the page links to")
+    parser.add_argument("--capture", type=Path, help="where requests are captured (build/capture/<data set>)")
+    parser.add_argument(
+        "--report", type=Path, help="the report the page links to (build/monitor/<data set>/report.html)"
+    )
     args = parser.parse_args()
+    args.capture = args.capture or capture_folder(args.model)
+    args.report = args.report or report_page(args.model)
     if not args.model.is_file():
         raise SystemExit(f"{args.model} does not exist: run `make local` (it trains first)")
     base_url = f"http://127.0.0.1:{args.port}"

@@ -1,7 +1,8 @@
 """``make monitor``: the drift report of what ``make local`` captured, against the served model's baseline.
 
-    python -m scripts.monitor [--model build/model/model.tar.gz] [--capture build/capture]
-                              [--ground-truth build/ground-truth] [--out build/monitor] [--hours N]
+    python -m scripts.monitor [--model build/models/california_housing/model.tar.gz] [--hours N]
+        [--capture build/capture/<data set>] [--ground-truth build/ground-truth/<data set>]
+        [--out build/monitor/<data set>]
 
 Reads every captured hour under ``--capture`` (or the last ``--hours``), the ground truth under
 ``--ground-truth`` if there is any, and the model's ``baseline.json`` beside it; writes ``report.json`` and
@@ -26,12 +27,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.monitor", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/model/model.tar.gz")
-    parser.add_argument("--capture", type=Path, default=REPO_ROOT / "build/capture")
-    parser.add_argument("--ground-truth", type=Path, default=REPO_ROOT / "build/ground-truth")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build/monitor")
+    parser.add_argument("--model", type=Path, default=REPO_ROOT / "build/models/california_housing/model.tar.gz")
+    parser.add_argument("--capture", type=Path, help="default: build/capture/<data set>, where make local captures")
+    parser.add_argument("--ground-truth", type=Path, help="default: build/ground-truth/<data set>")
+    parser.add_argument("--out", type=Path, help="default: build/monitor/<data set>, the report the page links to")
     parser.add_argument("--hours", type=int, help="only the last N hours (default: every captured hour)")
     args = parser.parse_args(argv)
+    dataset = args.model.parent.name  # build/models/<data set>/model.tar.gz
+    args.capture = args.capture or REPO_ROOT / "build/capture" / dataset
+    args.ground_truth = args.ground_truth or REPO_ROOT / "build/ground-truth" / dataset
+    args.out = args.out or REPO_ROOT / "build/monitor" / dataset
     try:
         bundle, baseline = load_subject(Settings(model_uri=str(args.model), model_version="local"))
     except (ModelFormatError, BaselineError) as error:

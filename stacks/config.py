@@ -29,7 +29,7 @@ LOG_RETENTION_DAYS += (2192, 2557, 2922, 3288, 3653)
 
 DEFAULTS: dict[str, object] = {
     "dataset": DEFAULT_DATASET,
-    "trainingDataDir": "build/training-data",
+    "trainingDataDir": f"build/training-data/{DEFAULT_DATASET}",
     "hyperparametersFile": None,
     "xgboostVersion": "3.2-0",
     "trainingInstanceType": "ml.m5.large",

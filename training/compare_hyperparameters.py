@@ -1,6 +1,6 @@
 """Compare a few hyperparameter sets on held-out accuracy and on serving cost.
 
-    python -m training.compare_hyperparameters --data build/training-data
+    python -m training.compare_hyperparameters --data build/training-data/california_housing
 
 Every candidate trains on the train channel for all of its rounds (no early stopping, as in production),
 and is scored on the validation channel (used to choose) and on the test channel (reported), averaged over
@@ -111,7 +111,7 @@ def markdown_table(results: list[tuple[str, dict[str, Any]]], unit: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("build/training-data"))
+    parser.add_argument("--data", type=Path, default=Path("build/training-data/california_housing"))
     parser.add_argument("--seeds", default="42,43,44", help="comma-separated training seeds")
     args = parser.parse_args(argv)
     seeds = [int(seed) for seed in args.seeds.split(",")]

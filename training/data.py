@@ -1,6 +1,7 @@
 """Prepare the training data of a dataset spec: load, validate against its schema, split, write SageMaker channels.
 
-    python -m training.data --dataset california_housing --out build/training-data [--data-home DIR] [--seed N]
+    python -m training.data --dataset california_housing --out build/training-data/california_housing
+        [--data-home DIR] [--seed N]
 
 ``--dataset`` is a bundled data set's name (``datasets/<name>.toml``) or the path of a spec file. Writes
 ``train/train.csv``, ``validation/validation.csv``, ``test/test.csv`` (label in column 0, no header, a

@@ -2,7 +2,7 @@
 
 The same rule runs in local training and, on AWS, in the training job's custom resource (which receives
 the metric, threshold and direction as properties), so a model that misses the spec's threshold is never
-written to ``build/model`` nor handed to ServingStack.
+written to ``build/models/<dataset>`` nor handed to ServingStack.
 """
 
 from __future__ import annotations

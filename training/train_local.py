@@ -1,6 +1,7 @@
 """Train locally and write exactly what SageMaker's built-in XGBoost 3.x job writes, behind the quality gate.
 
-    python -m training.train_local --data build/training-data --out build/model [--dataset NAME|PATH] [--force]
+    python -m training.train_local --data build/training-data/<dataset> --out build/models/<dataset>
+        [--dataset NAME|PATH] [--force]
 
 Reads the channel CSVs written by ``python -m training.data`` (label in column 0, no header, an empty field
 is missing) and trains with the spec's hyperparameters (``--dataset``; default: the bundled data set the

@@ -5,7 +5,9 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const SVG = "http://www.w3.org/2000/svg";
-  const state = { parameters: [], task: "regression", unit: "", labels: [], explanation: null };
+  // answered / explained: the row (as JSON) the prediction and the chart on screen belong to.
+  const state = { parameters: [], task: "regression", unit: "", labels: [], explanation: null,
+    answered: null, explained: null };
 
   function element(tag, attributes = {}, text = "") {
     const node = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
@@ -48,7 +50,8 @@
       const wrapper = element("div", { class: "field" });
       wrapper.append(element("label", { for: id }, parameter.name));
       const schema = parameter.schema;
-      const range = schema.enum ? "" : ` (${schema.minimum ?? "-∞"} to ${schema.maximum ?? "∞"})`;
+      // One range: the one the server accepts (the description says what the value is, in which unit).
+      const range = schema.enum ? "" : `; ${schema.minimum ?? "-∞"} to ${schema.maximum ?? "∞"}`;
       const hint = `${parameter.description}${range}${parameter.required ? "" : "; may be left empty"}`;
       wrapper.append(element("span", { class: "hint", id: `${id}-hint` }, hint));
       let input;
@@ -82,21 +85,40 @@
     return values;
   }
 
-  async function call(route) {
+  async function call(route, values) {
     const response = await fetch(`${base()}/${route}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ instances: [row()] }),
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ instances: [values] }),
     });
     const body = await response.json().catch(() => ({ error: { message: `HTTP ${response.status}` } }));
     if (!response.ok) {
       const error = body.error || { message: `HTTP ${response.status}` };
       const input = error.field ? document.getElementById(`feature-${error.field}`) : null;
       if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
-      throw new Error(error.field ? `${error.field}: ${error.message}` : error.message);
+      // The field once: the server's messages about a feature start with its name.
+      const named = !error.field || error.message.startsWith(error.field);
+      throw new Error(named ? error.message : `${error.field}: ${error.message}`);
     }
     return body;
   }
 
+  function clearAnswer() {
+    state.answered = null;
+    $("answer").hidden = true;
+    $("prediction").textContent = "";
+    $("probabilities").querySelector("tbody").replaceChildren();
+  }
+
+  function clearExplanation() {
+    state.explanation = state.explained = null;
+    $("explanation").hidden = true;
+    $("chart").replaceChildren(element("svg:title", { id: "chart-title" }, "Contributions"));
+    $("contributions").querySelector("tbody").replaceChildren();
+  }
+
+  // A refused row (or a failed call) leaves nothing on screen that could be read as its answer.
   function showError(error) {
+    clearAnswer();
+    clearExplanation();
     $("error").textContent = error.message;
     $("error").hidden = false;
   }
@@ -105,7 +127,10 @@
     if (event) event.preventDefault();
     $("error").hidden = true;
     try {
-      const answer = await call("predict");
+      const values = row();
+      const answer = await call("predict", values);
+      state.answered = JSON.stringify(values);
+      if (state.explained !== state.answered) clearExplanation();
       const first = answer.predictions[0];
       const table = $("probabilities");
       const body = table.querySelector("tbody");
@@ -130,8 +155,11 @@
   async function explain() {
     $("error").hidden = true;
     try {
-      const answer = await call("explain");
+      const values = row();
+      const answer = await call("explain", values);
       state.explanation = answer;
+      state.explained = JSON.stringify(values);
+      if (state.answered !== state.explained) clearAnswer();
       const first = answer.explanations[0];
       const select = $("class");
       select.replaceChildren();

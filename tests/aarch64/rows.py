@@ -1,7 +1,7 @@
 """The rows the parity tests send: every row of the real held-out split when it can be had offline, else synthetic.
 
-The held-out split is the test channel ``make data`` writes (label in column 0, no header), used when
-build/training-data holds California Housing (the data set the model cases' schema describes). Otherwise, when
+The held-out split is the test channel ``make data`` writes (label in column 0, no header) into
+build/training-data/california_housing (the data set the model cases' schema describes). Otherwise, when
 scikit-learn's cached copy is here (SCIKIT_LEARN_DATA, or ../shared/data), the same command writes it into
 build/aarch64/training-data; failing that, the rows are synthetic, from tests/support/models.py.
 """
@@ -19,7 +19,7 @@ from tests.support.models import synthetic_rows
 
 SYNTHETIC_ROWS = 3000
 DATASET = "california_housing"
-MAKE_DATA = REPO_ROOT / "build" / "training-data"  # written by `make data DATASET=...`
+MAKE_DATA = REPO_ROOT / "build" / "training-data" / "california_housing"  # written by `make data`
 TIER_DATA = REPO_ROOT / "build" / "aarch64" / "training-data"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,10 +103,68 @@ def test_a_classifier_page_offers_categories_and_shows_probabilities(browser, fr
     assert [float(c) for c in cells[1::2]] == pytest.approx(list(expected["probabilities"].values()), abs=1e-4)
 
 
-def test_a_bad_value_is_reported_on_its_field(browser, http_server) -> None:
+def shown_answers(page: Any) -> dict[str, Any]:
+    """What the page shows of its answers: visible sections, the prediction's text, the chart's bars and rows."""
+    return page.evaluate("""() => ({
+        answer: !document.getElementById("answer").hidden, explanation: !document.getElementById("explanation").hidden,
+        prediction: document.getElementById("prediction").textContent,
+        bars: document.querySelectorAll("#chart rect").length,
+        rows: document.querySelectorAll("#contributions tbody tr").length})""")
+
+
+def predict_and_explain(page: Any) -> None:
+    page.click("#predict")
+    page.wait_for_selector("#answer:not([hidden])")
+    page.click("#explain")
+    page.wait_for_selector("#explanation:not([hidden]) rect")
+
+
+def test_a_refused_value_clears_the_previous_answer_and_names_its_field_once(browser, http_server) -> None:
     page = open_page(browser, http_server)
-    page.fill("#feature-Latitude", "99")
+    predict_and_explain(page)
+    before = shown_answers(page)
+    assert before["answer"] and before["explanation"] and before["prediction"].endswith("USD") and before["bars"] == 10
+    page.fill("#feature-MedInc", "999")
     page.click("#predict")
     page.wait_for_selector("#error:not([hidden])")
-    assert (page.text_content("#error") or "").startswith("Latitude: Latitude must be between 32 and 42.5")
-    assert page.get_attribute("#feature-Latitude", "aria-invalid") == "true"
+    message = page.text_content("#error") or ""
+    assert message == "MedInc must be between 0 and 150 (tens of thousands of USD), got 999"
+    assert page.get_attribute("#feature-MedInc", "aria-invalid") == "true"
+    after = shown_answers(page)
+    assert after == {"answer": False, "explanation": False, "prediction": "", "bars": 0, "rows": 0}, (
+        "no answer or chart of the previous row stays on screen under the refused value"
+    )
+    page.fill("#feature-MedInc", "8.3252")  # the example again: answered as before, the error gone
+    page.click("#predict")
+    page.wait_for_selector("#answer:not([hidden])")
+    assert page.is_hidden("#error") and page.text_content("#prediction") == before["prediction"]
+    refused = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    assert page.errors == [refused], "the browser's own log line for the 400, and no script error"  # type: ignore[attr-defined]
+
+
+def test_an_explanation_of_other_values_is_cleared_by_a_new_prediction(browser, http_server) -> None:
+    page = open_page(browser, http_server)
+    predict_and_explain(page)
+    page.fill("#feature-HouseAge", "12")
+    page.click("#predict")
+    page.wait_for_function("() => document.getElementById('explanation').hidden")
+    shown = shown_answers(page)
+    assert shown["answer"] and not shown["explanation"] and shown["bars"] == 0
+    expected = api(http_server, "/predict", {**HOUSING.example, "HouseAge": 12.0})["predictions"][0]
+    assert float((page.text_content("#prediction") or "").split()[0].replace(",", "")) == pytest.approx(expected, abs=1)
+
+
+def js_number(value: float | None) -> str:
+    """A number as JavaScript's String() writes it (1000000, not 1e+06; 42.5)."""
+    assert value is not None
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def test_a_field_hint_shows_one_range_the_one_the_server_accepts(browser, http_server) -> None:
+    page = open_page(browser, http_server)
+    hints = dict(zip(HOUSING.names, page.eval_on_selector_all(".hint", "n => n.map(x => x.textContent)"), strict=True))
+    ranges = {name: re.findall(r"-?[\d.]+ to -?[\d.]+", hint) for name, hint in hints.items()}
+    shown = {feature.name: [f"{js_number(feature.minimum)} to {js_number(feature.maximum)}"]
+             for feature in HOUSING.features}  # fmt: skip
+    assert ranges == shown
+    assert hints["Latitude"] == "block group latitude (degrees north); 32 to 42.5"

@@ -24,7 +24,8 @@ def hosted_dir(tmp_path: Path, model_tarball: Path) -> Path:
     directory = tmp_path / "opt-ml-model"
     directory.mkdir()
     with tarfile.open(model_tarball) as tar:
-        tar.extractall(directory, filter="data")
+        # The data filter where the interpreter has it (3.11.4 on; Debian 12's python3 is 3.11.2).
+        tar.extractall(directory, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     (directory / "schema.json").write_bytes(model_tarball.with_name("schema.json").read_bytes())
     return directory
 

@@ -21,8 +21,8 @@ _HOUSING_FEATURES = [
     ("AveBedrms", "average number of bedrooms per household", "bedrooms per household", 0.0, 1000.0),
     ("Population", "block group population", "people", 0.0, 1_000_000.0),
     ("AveOccup", "average number of household members", "people per household", 0.0, 10_000.0),
-    ("Latitude", "block group latitude (California: 32.5 to 42.0)", "degrees north", 32.0, 42.5),
-    ("Longitude", "block group longitude (California: -124.4 to -114.1)", "degrees east", -125.0, -114.0),
+    ("Latitude", "block group latitude", "degrees north", 32.0, 42.5),
+    ("Longitude", "block group longitude", "degrees east", -125.0, -114.0),
 ]
 HOUSING_DOCUMENT: dict[str, Any] = {
     "format": 1,
