@@ -20,7 +20,7 @@ from cdk_constructs.image_context import image_command_function
 from cdk_constructs.model_artifact import ModelArtifact
 from cdk_constructs.monitoring import Monitoring
 from cdk_constructs.nag import acknowledge, logical_id
-from inference.emf import NAMESPACE
+from inference.metrics.names import MONITORING_NAMESPACE
 from inference.settings import Env
 
 COMMAND = "monitor_handler.handler"
@@ -37,7 +37,7 @@ class DriftMonitor(Construct):
     ``monitoring/``: every ``schedule`` (a rate expression) over the ``window_hours`` before it.
 
     Alarms on ``monitoring``'s topic (``drift``: a run finds a feature at or past its threshold, ``DriftedFeatures``
-    >= 1 in ``NAMESPACE``; ``drift-monitor-failed``: a run fails), and a row of two graphs on its dashboard.
+    >= 1 in ``MONITORING_NAMESPACE``; ``drift-monitor-failed``: a run fails), and a row of two graphs on its dashboard.
     Attributes: ``function``, ``role``, ``log_group``, ``rule``, ``drift_alarm``, ``failure_alarm``.
     """
 
@@ -94,7 +94,7 @@ class DriftMonitor(Construct):
         acknowledge(self.role.node.find_child("DefaultPolicy"), findings)
 
     def _build_alarms(self, period: Duration, monitoring: Monitoring) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
-        drifted = cloudwatch.Metric(namespace=NAMESPACE, metric_name="DriftedFeatures", statistic="Maximum",
+        drifted = cloudwatch.Metric(namespace=MONITORING_NAMESPACE, metric_name="DriftedFeatures", statistic="Maximum",
                                     period=period)  # fmt: skip
         drift = drifted.create_alarm(
             self, "DriftAlarm", alarm_name=monitoring.alarm_name(DRIFT_ALARM), threshold=1, evaluation_periods=1,
@@ -113,7 +113,9 @@ class DriftMonitor(Construct):
 
     def _add_widgets(self, monitoring: Monitoring, period: Duration) -> None:
         def metric(name: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, statistic="Maximum", period=period)
+            return cloudwatch.Metric(
+                namespace=MONITORING_NAMESPACE, metric_name=name, statistic="Maximum", period=period
+            )
 
         drifted = cloudwatch.GraphWidget(title="Drifted features", left=[metric("DriftedFeatures")])
         answers = cloudwatch.GraphWidget(

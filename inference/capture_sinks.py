@@ -25,7 +25,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any, Protocol, TextIO
 
-from inference.emf import emf_line
+from inference.metrics.emf import emf_line
 
 STDOUT = "stdout"
 MAX_BATCH_BYTES = 16 * 1024 * 1024

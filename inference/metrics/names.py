@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 NAMESPACE = "XgboostServerless"
+MONITORING_NAMESPACE = "XgboostServerless/Monitoring"
+"""Data capture's and the drift monitor's metrics (``CaptureDropped``, ``FeaturePsi``, ``DriftedFeatures``...)."""
 MAX_VALUES = 100
 """EMF takes at most 100 values for one metric in one document; a window keeps a uniform sample of that many."""
 UNMEASURED = frozenset({"/ping"})

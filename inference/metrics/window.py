@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from inference.metrics import emf
 from inference.metrics.names import (
     ANSWER_DIMENSIONS,
     ERROR_FAMILIES,
@@ -22,8 +23,7 @@ from inference.metrics.names import Dimension as D
 
 
 def directive(names: Sequence[str], dimensions: list[list[str]]) -> dict[str, Any]:
-    metrics = [{"Name": name, "Unit": UNITS.get(name, "Count")} for name in names]
-    return {"Namespace": NAMESPACE, "Dimensions": dimensions, "Metrics": metrics}
+    return emf.directive(NAMESPACE, {name: UNITS.get(name, "Count") for name in names}, dimensions)
 
 
 class Sample:
@@ -119,13 +119,13 @@ class Window:
             if values is not None:
                 members[Metric.PREDICTION] = _values(values)
                 directives.append(directive([Metric.PREDICTION], ANSWER_DIMENSIONS))
-            yield _document(timestamp_ms, directives, {D.BACKEND: backend, D.ROUTE: route, D.MODEL_VERSION: version},
+            yield emf.document(timestamp_ms, directives, {D.BACKEND: backend, D.ROUTE: route, D.MODEL_VERSION: version},
                             members)  # fmt: skip
         for family, count in self.families.items():
-            yield _document(timestamp_ms, [directive([Metric.ERRORS_4XX], FAMILY_DIMENSIONS)],
+            yield emf.document(timestamp_ms, [directive([Metric.ERRORS_4XX], FAMILY_DIMENSIONS)],
                             {D.BACKEND: backend, D.ERROR_FAMILY: family}, {Metric.ERRORS_4XX: count})  # fmt: skip
         for (version, label), count in self.labels.items():
-            yield _document(timestamp_ms, [directive([Metric.PREDICTED_LABEL], LABEL_DIMENSIONS)],
+            yield emf.document(timestamp_ms, [directive([Metric.PREDICTED_LABEL], LABEL_DIMENSIONS)],
                             {D.BACKEND: backend, D.MODEL_VERSION: version, D.LABEL: label},
                             {Metric.PREDICTED_LABEL: count})  # fmt: skip
 
@@ -135,14 +135,9 @@ def process_document(backend: str, timestamp_ms: int, load_ms: float | None, ini
     members: dict[str, Any] = {Metric.COLD_START: 1, Metric.INIT_DURATION: round(init_ms, 3)}
     if load_ms is not None:
         members[Metric.MODEL_LOAD_TIME] = round(load_ms, 3)
-    return _document(timestamp_ms, [directive(list(members), PROCESS_DIMENSIONS)], {D.BACKEND: backend}, members)
+    return emf.document(timestamp_ms, [directive(list(members), PROCESS_DIMENSIONS)], {D.BACKEND: backend}, members)
 
 
 def _values(sample: Sample) -> float | list[float]:
     values = sample.values
     return round(values[0], 4) if len(values) == 1 else [round(value, 4) for value in values]
-
-
-def _document(timestamp_ms: int, directives: list[dict[str, Any]], dimensions: dict[str, str],
-              members: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    return {"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}, **dimensions, **members}

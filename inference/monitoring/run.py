@@ -2,7 +2,7 @@
 the served model's baseline, write ``report.json`` and ``report.html``, and publish the metrics.
 
 Used by the scheduled job on AWS (``lambda_image/monitor_handler.py``) and by ``make monitor`` locally
-(``scripts/monitor.py``). Metrics are embedded-metric lines (``inference.emf``): per feature ``FeaturePsi``
+(``scripts/monitor.py``). Metrics are embedded-metric lines (``inference.metrics.emf``): per feature ``FeaturePsi``
 (dimension ``Feature``), and ``DriftedFeatures``, ``AnswerPsi``, ``MonitoredRows`` and, with ground truth,
 ``LiveMetric``; the alarm watches ``DriftedFeatures``.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from inference.emf import emf_line
 from inference.errors import ModelFormatError
+from inference.metrics.emf import emf_line
 from inference.model.artifact import MAX_SCHEMA_BYTES, fetch
 from inference.model.bundle import ModelBundle
 from inference.monitoring.baseline import BASELINE_NAME, Baseline, BaselineError

@@ -32,7 +32,6 @@ LAYERS = [
         "inference.metrics",
         "inference.expected",
         "inference.lanes",
-        "inference.emf",
         "inference.capture_sinks",
     ),
     ("inference.routes", "inference.exchange", "inference", "inference.pre_traffic", "inference.capture"),
