@@ -1,6 +1,7 @@
 """Data capture: each answered request with its answer, as one record of SageMaker's Data Capture format.
 
-Both adapters call ``Capture.record`` once per request to ``/predict``, ``/explain`` or ``/invocations``, with
+Both adapters call ``Capture.record`` once per request to ``/predict``, ``/explain``, ``/invocations`` (either
+path) or the Open Inference Protocol's ``/v2/models/{name}/infer``, with
 the ``Request`` and the ``Response``. A sampled share (``CAPTURE_PERCENT``) becomes one JSON line, written by a
 sink (``inference.capture_sinks``); the client gets its ``eventId`` in ``x-event-id`` to send ground truth for
 it later. Capture never fails or holds an answer: any error, a record over ``MAX_RECORD_BYTES`` or a full
@@ -18,15 +19,16 @@ import uuid
 from collections.abc import Callable
 
 from inference.capture_sinks import Sink, sink_for
-from inference.protocols.codecs import API, SAGEMAKER
+from inference.protocols.codecs import API, SAGEMAKER, V2
 from inference.protocols.json_text import dumps
 from inference.routes import Request, Response
 from inference.settings import Settings
 
 CAPTURED_ROUTES = {"/predict": API, "/explain": API, "/invocations": SAGEMAKER,
-                   "/endpoints/{name}/invocations": SAGEMAKER}  # fmt: skip
+                   "/endpoints/{name}/invocations": SAGEMAKER, "/v2/models/{name}/infer": V2,
+                   "/v2/models/{name}/versions/{version}/infer": V2}  # fmt: skip
 """The routes whose requests are captured, and the API that reads their bodies."""
-DEFAULT_MEDIA_TYPES = {API: "application/json", SAGEMAKER: "text/csv"}
+DEFAULT_MEDIA_TYPES = {API: "application/json", SAGEMAKER: "text/csv", V2: "application/json"}
 """What a body without a Content-Type is read as, so the record says what the model was given."""
 QUERY_MEDIA_TYPE = "application/x-www-form-urlencoded"
 """A GET request's query string, captured in place of a body."""

@@ -22,8 +22,7 @@ from inference.errors import ModelFormatError, ModelUnavailable
 from inference.model.bundle import ModelBundle
 from inference.protocols.api import answers
 from inference.protocols.api.requests import READING, read_payload, read_query
-from inference.protocols.codecs import CODECS, V2, Reading
-from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
+from inference.protocols.codecs import CODECS
 from inference.protocols.v2 import documents as v2
 from inference.protocols.v2.tensors import InferRequest
 from inference.settings import DEFAULT_S3, NO_DIGESTS, SAGEMAKER_MODEL_DIR, Digests, S3Settings, Settings
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from inference.protocols.sagemaker.invocations import Invocation
 
 logger = logging.getLogger("inference")
-V2_READING = Reading(V2, "/v2/models/{name}/infer", JSON)
 LoadedModel = ModelBundle
 """The name earlier releases exported for the loaded model."""
 
@@ -214,7 +212,7 @@ class Predictor:
     def v2_infer(self, name: str, version: str | None, body: bytes, content_type: str | None) -> dict[str, Any]:
         """``POST /v2/models/{name}/infer``: the Open Inference Protocol's inference answer."""
         model = self.v2_model(name, version)
-        request = CODECS.decode(body, content_type, V2_READING, model.columns)
+        request = CODECS.decode(body, content_type, v2.READING, model.columns)
         assert isinstance(request, InferRequest)
         v2.check_outputs(request.outputs, model.ensemble.objective)
         predicted = model.ensemble.predict(request.rows)

@@ -21,8 +21,10 @@ from inference.errors import InvalidInput
 from inference.model.columns import Columns
 from inference.model.schema import Schema
 from inference.protocols.api.requests import READING, read_query
-from inference.protocols.codecs import CODECS, SAGEMAKER
+from inference.protocols.codecs import CODECS, SAGEMAKER, V2
 from inference.protocols.sagemaker.invocations import READING as INVOCATIONS_READING
+from inference.protocols.v2.documents import READING as V2_READING
+from inference.protocols.v2.tensors import InferRequest
 
 UNSEEN = -1.0
 
@@ -69,11 +71,10 @@ read_ground_truth = msgspec.json.Decoder(GroundTruthRecord).decode
 RecordError = (msgspec.DecodeError, msgspec.ValidationError)
 
 
-def lenient(schema: Schema, *, coded: bool) -> Schema:
-    """``schema`` with every feature optional and unbounded; ``coded``: categories read as plain numbers."""
-    features = tuple(dataclasses.replace(f, missing=True, minimum=None, maximum=None,
-                                         categories=None if coded else f.categories)
-                     for f in schema.features)  # fmt: skip
+def lenient(schema: Schema) -> Schema:
+    """``schema`` with every feature optional and unbounded (categories kept: a name reads as its code, a code as
+    itself, so a code the categories never had lands in the histogram's unseen bin)."""
+    features = tuple(dataclasses.replace(f, missing=True, minimum=None, maximum=None) for f in schema.features)
     return dataclasses.replace(schema, features=features)
 
 
@@ -86,8 +87,7 @@ class RecordReader:
 
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
-        self.named = Columns(lenient(schema, coded=False), unseen=UNSEEN)
-        self.coded = Columns(lenient(schema, coded=True))
+        self.columns = Columns(lenient(schema), unseen=UNSEEN)
 
     def rows(self, record: CaptureRecord) -> np.ndarray:
         """The request's rows (float32, a category by its code, NaN missing, ``UNSEEN`` for an unknown
@@ -96,11 +96,16 @@ class RecordReader:
         body = text_of(data)
         if data.observedContentType == QUERY_MEDIA_TYPE:
             text = body.decode("utf-8") if isinstance(body, bytes) else body
-            return read_query(urllib.parse.parse_qs(text, keep_blank_values=True), self.named)
+            return read_query(urllib.parse.parse_qs(text, keep_blank_values=True), self.columns)
         content_type = data.observedContentType or None
-        if CAPTURED_ROUTES.get(route, SAGEMAKER) == SAGEMAKER:
-            return CODECS.read(body, content_type, INVOCATIONS_READING, self.coded)
-        return CODECS.read(body, content_type, READING, self.named)
+        api = CAPTURED_ROUTES.get(route, SAGEMAKER)
+        if api == SAGEMAKER:
+            return CODECS.read(body, content_type, INVOCATIONS_READING, self.columns)
+        if api == V2:
+            request = CODECS.decode(body, content_type, V2_READING, self.columns)
+            assert isinstance(request, InferRequest)
+            return request.rows
+        return CODECS.read(body, content_type, READING, self.columns)
 
     def labels(self, record: GroundTruthRecord) -> np.ndarray:
         """Ground truth as training's labels: one per row, by CSV lines or commas; a class by its label or its

@@ -10,9 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import numpy as np
 
 from inference.capture import EVENT_ID_HEADER
-from tests.integration.test_http_server import CSV, NAMED, QUERY
+from inference.monitoring.records import RecordReader, read_capture
+from tests.integration.test_http_server import CSV, NAMED, QUERY, ROW
+from tests.support.datasets import HOUSING
+
+V2_INFER = {"inputs": [{"name": "input-0", "shape": [1, len(ROW)], "datatype": "FP64", "data": ROW}]}
 
 HOUR_PATH = re.compile(r"fargate/\d{4}/\d\d/\d\d/\d\d/\d+-[^/]+-\d+-\d+\.jsonl")
 
@@ -38,6 +43,7 @@ def test_the_server_captures_each_route_into_hourly_files(start_server, model_ta
         ("POST", "/invocations", CSV, {"content-type": "text/csv"}),
         ("GET", f"/explain?{QUERY}", None, {}),
         ("POST", "/predict", json.dumps({"instances": [NAMED | {"MedInc": -1}]}), {"content-type": "application/json"}),
+        ("POST", "/v2/models/california_housing/infer", json.dumps(V2_INFER), {"content-type": "application/json"}),
     ]
     replies = {}
     for method, path, body, headers in sent:
@@ -50,10 +56,13 @@ def test_the_server_captures_each_route_into_hourly_files(start_server, model_ta
         path, body, reply = replies[record["eventMetadata"]["eventId"]]
         metadata = record["eventMetadata"]
         assert (metadata["backend"], metadata["modelVersion"], metadata["status"]) == ("fargate", "v9", reply.status)
-        assert metadata["route"] == path.split("?")[0]
+        assert metadata["route"] == path.split("?")[0].replace("california_housing", "{name}")  # the route's
         assert record["captureData"]["endpointOutput"]["data"] == reply.body.decode()
         if body is not None:
             assert record["captureData"]["endpointInput"]["data"] == body
+        if metadata["status"] == 200:  # what the monitor reads back is the row the model was given, on every route
+            rows = RecordReader(HOUSING).rows(read_capture(json.dumps(record)))
+            assert rows.tolist() == [np.float32(ROW).tolist()]
 
 
 def test_the_server_writes_its_last_records_to_s3_when_it_stops(start_server, aws_env, model_tarball):

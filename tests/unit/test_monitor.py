@@ -89,10 +89,21 @@ def test_records_written_by_sagemaker_are_read_as_invocations() -> None:
     reader = RecordReader(FRAUD)
     rows = reader.rows(read_capture(sagemaker_record("120.5,2,37,14,0.2\n15,7,,3,\n")))
     assert rows.shape == (2, 5)
-    assert rows[1, 1] == 7 and np.isnan(rows[1, 2]) and np.isnan(rows[1, 4])  # code 7 is not a channel: unseen
+    assert rows[1, 1] == UNSEEN and np.isnan(rows[1, 2]) and np.isnan(rows[1, 4])  # code 7 is not a channel
     libsvm = base64.b64encode(b"0:120.5 1:1 3:14\n").decode()
     rows = reader.rows(read_capture(sagemaker_record(libsvm, "BASE64", "text/libsvm")))
     assert rows.tolist()[0][:2] == [120.5, 1.0] and rows[0, 3] == 14
+
+
+def test_invocations_records_read_categories_by_name_as_the_server_does() -> None:
+    """/invocations takes a category's name as well as its code (CSV, JSON Lines); the monitor reads what the server
+    read, and an unknown name as unseen, as on /predict, rather than dropping the record as unreadable."""
+    reader = RecordReader(FRAUD)
+    rows = reader.rows(read_capture(sagemaker_record("120.5,store,37,14,0.2\n15,kiosk,40,3,\n")))
+    assert rows[:, FRAUD.index["channel"]].tolist() == [1.0, UNSEEN]
+    lines = '[120.5, "phone", 37, 14, 0.2]\n[15, "kiosk", 40, 3, null]\n'
+    rows = reader.rows(read_capture(sagemaker_record(lines, "JSON", "application/jsonlines")))
+    assert rows[:, FRAUD.index["channel"]].tolist() == [2.0, UNSEEN]
 
 
 def test_unseen_categories_are_counted_whether_refused_or_served_missing(fraud: tuple[Predictor, ModelBundle]) -> None:

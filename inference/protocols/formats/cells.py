@@ -47,15 +47,21 @@ def checked_matrix(rows: list[list[float]] | np.ndarray, columns: Columns) -> np
 
 
 def check_codes(matrix: np.ndarray, columns: Columns) -> None:
-    """Every categorical feature's values are codes 0..k-1 (or NaN): a 400 naming the first that is not."""
+    """Every categorical feature's values are codes 0..k-1 (or NaN): a 400 naming the first that is not. Where the
+    columns read unknown categories as ``unseen`` (the monitor's reading), such a value becomes ``unseen`` instead."""
     for column, feature in enumerate(columns.features):
-        if feature.categories is not None:
-            _check_codes(matrix[:, column], column, columns)
+        if feature.categories is None:
+            continue
+        codes = matrix[:, column]
+        bad = ~np.isnan(codes) & ((codes != np.floor(codes)) | (codes < 0) | (codes >= len(feature.categories)))
+        if columns.unseen is not None:
+            codes[bad] = columns.unseen
+        else:
+            _refuse_codes(codes, bad, column, columns)
 
 
-def _check_codes(codes: np.ndarray, column: int, columns: Columns) -> None:
+def _refuse_codes(codes: np.ndarray, bad: np.ndarray, column: int, columns: Columns) -> None:
     categories = columns.features[column].categories or ()
-    bad = ~np.isnan(codes) & ((codes != np.floor(codes)) | (codes < 0) | (codes >= len(categories)))
     if bad.any():
         row = int(np.argmax(bad))
         name = columns.names[column]

@@ -14,9 +14,13 @@ import numpy as np
 
 from inference.errors import InferenceError, InvalidInput, NotFound, echoed
 from inference.model.schema import Schema
+from inference.protocols.codecs import V2, Reading
+from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
 from inference.trees.objectives import objective_of
 
 PREFIX = "v2"
+READING = Reading(V2, "/v2/models/{name}/infer", JSON)
+"""How an inference request's body is read: JSON only (Triton's binary extension is refused before)."""
 SERVER = {"name": "xgboost-serverless", "version": "2.1.0", "extensions": []}
 """No extension: in particular not Triton's binary tensor data (inputs and outputs are JSON)."""
 PLATFORM = "xgboost"
