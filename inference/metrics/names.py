@@ -29,6 +29,8 @@ class Metric:
     MODEL_LOAD_TIME = "ModelLoadTime"
     INIT_DURATION = "InitDuration"
     """Milliseconds from the adapter's import to the model loaded (the runtime's own start excluded)."""
+    FAILED_ROWS = "FailedRows"
+    """Batch scoring: rows of a range that could not be scored (each listed in the job's errors file)."""
 
 
 class Dimension:

@@ -138,6 +138,13 @@ def process_document(backend: str, timestamp_ms: int, load_ms: float | None, ini
     return emf.document(timestamp_ms, [directive(list(members), PROCESS_DIMENSIONS)], {D.BACKEND: backend}, members)
 
 
+def failed_rows_document(backend: str, version: str, timestamp_ms: int, count: int) -> dict[str, Any]:
+    """Batch scoring: the rows a range could not score (its answered rows are the window's ``Rows``)."""
+    dimensions = {D.BACKEND: backend, D.MODEL_VERSION: version}
+    return emf.document(timestamp_ms, [directive([Metric.FAILED_ROWS], ANSWER_DIMENSIONS)], dimensions,
+                        {Metric.FAILED_ROWS: count})  # fmt: skip
+
+
 def _values(sample: Sample) -> float | list[float]:
     values = sample.values
     return round(values[0], 4) if len(values) == 1 else [round(value, 4) for value in values]

@@ -7,7 +7,9 @@ assembly, then the summary; and checks the objects a user finds afterwards.
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,11 @@ import pytest
 from inference.batch import steps
 from inference.batch.multipart import MIN_PART, ObjectWriter
 from inference.errors import InvalidInput
+from inference.metrics.names import Dimension, Metric
+from inference.metrics.recorder import Recorder
 from inference.model.bundle import ModelBundle
 from inference.settings import Settings
+from tests.support import emf
 from tests.support.batch import housing_rows, xgboost_answers
 
 BUCKET = "batch-bucket"
@@ -43,20 +48,25 @@ def settings(range_mb: int = 1) -> Settings:
                     batch_range_mb=range_mb)  # fmt: skip
 
 
+Step = Callable[[dict[str, Any], Any, Settings, Callable[[], ModelBundle]], dict[str, Any]]
+
+
 def run_job(s3: Any, bundle: ModelBundle, request: dict[str, Any], *, config: Settings | None = None,
-            lose: Callable[[dict[str, Any]], bool] = lambda item: False) -> dict[str, Any]:  # fmt: skip
-    """The state machine's data flow: plan, score each range (but the ``lose`` ones), assemble, summarize."""
+            lose: Callable[[dict[str, Any]], bool] = lambda item: False,
+            run: Step = steps.run) -> dict[str, Any]:  # fmt: skip
+    """The state machine's data flow: plan, score each range (but the ``lose`` ones), assemble, summarize; each
+    step by ``run`` (the steps themselves, or the Lambda function's adapter)."""
     config = config or settings()
-    plan = steps.run({"step": "plan", "request": request, "execution": "exec-1", "started": "2026-01-01T00:00:00Z"},
+    plan = run({"step": "plan", "request": request, "execution": "exec-1", "started": "2026-01-01T00:00:00Z"},
                      s3, config, lambda: bundle)  # fmt: skip
     ranges = json.loads(s3.get_object(Bucket=plan["bucket"], Key=plan["ranges_key"])["Body"].read())
     assert len(ranges) == plan["ranges"]
     for item in ranges:
         if not lose(item):
-            steps.run({"step": "score", "job": plan["job"], "range": item}, s3, config, lambda: bundle)
+            run({"step": "score", "job": plan["job"], "range": item}, s3, config, lambda: bundle)
     for obj in json.loads(s3.get_object(Bucket=plan["bucket"], Key=plan["objects_key"])["Body"].read()):
-        steps.run({"step": "assemble", "job": plan["job"], "object": obj}, s3, config, lambda: bundle)
-    return steps.run({"step": "summarize", "job": plan["job"], "objects": plan["objects"]}, s3, config, lambda: bundle)
+        run({"step": "assemble", "job": plan["job"], "object": obj}, s3, config, lambda: bundle)
+    return run({"step": "summarize", "job": plan["job"], "objects": plan["objects"]}, s3, config, lambda: bundle)
 
 
 def read(s3: Any, key: str) -> bytes:
@@ -142,3 +152,43 @@ def test_the_object_writer_joins_pieces_in_order_whatever_their_sizes(s3: Any, s
             writer.add_object(BUCKET, f"piece/{n}", len(piece))
     writer.close()
     assert read(s3, "joined") == b"".join(pieces)
+
+
+def test_the_batch_function_counts_its_steps_as_serving_counts_requests(s3: Any, bundle: ModelBundle) -> None:
+    """lambda_image/batch_handler.py with its recorder: one EMF line per step, checked as CloudWatch would extract
+    it: every step an invocation under its Route, the ranges' answered rows and failed rows, a refused step a 4xx."""
+    adapter = importlib.import_module("lambda_image.batch_handler")
+    written: list[dict[str, Any]] = []
+    recorder = Recorder("batch", 0.0, lambda: bundle.version)
+
+    def through_the_function(event: dict[str, Any], client: Any, config: Settings,
+                             load: Callable[[], ModelBundle]) -> dict[str, Any]:  # fmt: skip
+        return dict(adapter.handle(event, client, config, load, recorder, written.append))
+
+    _, lines = housing_rows(40_000)
+    lines[7] = b"1,2,3"
+    s3.put_object(Bucket=BUCKET, Key="in/counted/m.csv", Body=b"\n".join(lines) + b"\n")
+    summary = run_job(s3, bundle, {"input": f"s3://{BUCKET}/in/counted/", "output": f"s3://{BUCKET}/out/counted/"},
+                      run=through_the_function)  # fmt: skip
+    with pytest.raises(InvalidInput):
+        through_the_function({"step": "retrain"}, s3, settings(), lambda: bundle)
+    metrics = emf.extracted(json.loads(json.dumps(document)) for document in written)
+    by_route = Counter[tuple[str, str]]()
+    for metric in metrics:
+        dimensions = dict(metric.dimensions)
+        if Dimension.ROUTE in dimensions and metric.name in (Metric.INVOCATIONS, Metric.ERRORS_4XX, Metric.ROWS):
+            assert dimensions[Dimension.BACKEND] == "batch" and dimensions[Dimension.MODEL_VERSION] == bundle.version
+            by_route[metric.name, dimensions[Dimension.ROUTE]] += int(sum(metric.values))
+    ranges = by_route[Metric.INVOCATIONS, "score"]
+    assert ranges >= 2, "40,000 rows in 1 MB ranges"
+    assert {key: count for key, count in by_route.items() if key[0] != Metric.INVOCATIONS or key[1] != "score"} == {
+        (Metric.INVOCATIONS, "plan"): 1, (Metric.INVOCATIONS, "assemble"): 1, (Metric.INVOCATIONS, "summarize"): 1,
+        (Metric.INVOCATIONS, "unknown"): 1, (Metric.ERRORS_4XX, "unknown"): 1,
+        (Metric.ROWS, "score"): 39_999, (Metric.ROWS, "plan"): 0, (Metric.ROWS, "assemble"): 0,
+        (Metric.ROWS, "summarize"): 0, (Metric.ROWS, "unknown"): 0,
+    }  # fmt: skip
+    failed = [m for m in metrics if m.name == Metric.FAILED_ROWS]
+    assert [(dict(m.dimensions), m.values) for m in failed] == [
+        ({Dimension.BACKEND: "batch", Dimension.MODEL_VERSION: bundle.version}, (1,))
+    ]
+    assert summary["failed_rows"] == 1 and summary["rows"] == 40_000
