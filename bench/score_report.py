@@ -52,7 +52,9 @@ def paper_table(worker_rows_per_second: float, bytes_per_row: float, machine_row
         scoring = ROWS / rate
         rows.append(f"| Batch Transform, one {instance} (${price}/h, {vcpus} vCPU) | "
                     f"{_duration(BATCH_TRANSFORM_START_MINUTES * 60 + scoring)} | ${scoring / 3600 * price:.3f} | "
-                    f"{BATCH_TRANSFORM_START_MINUTES:.0f} min start-up; one bad row fails its file |")  # fmt: skip
+                    f"~{BATCH_TRANSFORM_START_MINUTES:.0f} min start-up (assumed); one bad row fails its file "
+                    "|")  # fmt: skip
+    instance_prices = " and ".join(f"{instance} ${price}/h" for instance, (price, _) in INSTANCES.items())
     return "\n".join([
         f"On paper, {ROWS / 1e6:.0f} million rows ({ROWS * bytes_per_row / 1e9:.1f} GB of this CSV) in us-east-1:",
         "",
@@ -62,12 +64,15 @@ def paper_table(worker_rows_per_second: float, bytes_per_row: float, machine_row
         "",
         f"Assumptions: a Lambda worker (one vCPU at {memory_mb} MB) scores at the one-core rate measured above, after "
         f"a {LAMBDA_START_SECONDS:.0f} s start and a ranged GET at {S3_MB_PER_SECOND:.0f} MB/s; "
-        f"{FIXED_SECONDS:.0f} s of planning, assembling and summary. Batch Transform's instance scores at the pandas "
+        f"{FIXED_SECONDS:.0f} s of planning, assembling and summary. Batch Transform's start-up is an assumption (AWS "
+        "publishes no figure). Its instance scores at the pandas "
         f"+ xgboost script's measured rate scaled by its vCPUs (optimistic: the container also parses every "
-        "request's CSV behind HTTP), and is billed for scoring time only. Prices: Lambda arm64 $0.0000133334 per "
-        "GB-s and $0.20 per million requests, Step Functions $0.025 per 1,000 state transitions, SageMaker "
-        "ml.m5.large $0.115/h and ml.c5.xlarge $0.204/h (AWS's pricing pages for us-east-1; check them before "
-        "relying on these). S3 requests add well under a cent either way.",
+        "request's CSV behind HTTP), and is billed for scoring time only. Prices (AWS's us-east-1 on-demand list "
+        f"prices as we knew them): Lambda arm64 ${LAMBDA_ARM_GB_SECOND} per GB-s and "
+        f"${LAMBDA_REQUEST * 1e6:.2f} per million requests, Step Functions ${STEP_FUNCTIONS_TRANSITION * 1000:.3f} "
+        f"per 1,000 state transitions, SageMaker {instance_prices}. They were not re-checked against AWS's pricing "
+        "pages for this run (the machine that ran `make bench` cannot reach them): check them, and put current "
+        "ones in `bench/score_report.py` before relying on the costs. S3 requests add well under a cent either way.",
     ])  # fmt: skip
 
 
