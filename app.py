@@ -47,6 +47,7 @@ def build(app: cdk.App, config: AppConfig) -> tuple[TrainingStack, ServingStack]
     )
     if config.batch is not None:
         BatchStack(app, "BatchStack", config=config.batch, model=model, repo_root=config.serving.repo_root,
+                   alarm_topic=serving.monitoring.topic,
                    description="XGBoost batch scoring of S3 tables on Step Functions Distributed Map")  # fmt: skip
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return training, serving

@@ -7,8 +7,10 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk_constructs.batch_alarms import BatchAlarms
 from cdk_constructs.batch_scoring import BatchScoring
 from cdk_constructs.model_artifact import ModelArtifact
 from stacks.config_batch import DEFAULT_INPUT_PREFIX, DEFAULT_OUTPUT_PREFIX, BatchConfig, S3Prefix
@@ -18,10 +20,11 @@ from stacks.retention import RETENTION
 class BatchStack(Stack):
     """The batch state machine over ``model`` (the model ServingStack serves), reading the input prefix and
     writing the output prefix of ``config`` (by default ``batch/input/`` and ``batch/output/`` in the model
-    bucket). Outputs: ``StateMachineArn``, ``InputUri``, ``OutputUri`` (``make score`` reads them)."""
+    bucket). Its alarms notify ``alarm_topic`` (ServingStack's). Outputs: ``StateMachineArn``, ``InputUri``,
+    ``OutputUri`` (``make score`` reads them)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: BatchConfig, model: ModelArtifact,
-                 repo_root: Path, **kwargs: Any) -> None:  # fmt: skip
+                 repo_root: Path, alarm_topic: sns.ITopic, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(scope, construct_id, **kwargs)
         input_bucket, input_prefix = self._location("Input", config.input, model, DEFAULT_INPUT_PREFIX)
         output_bucket, output_prefix = self._location("Output", config.output, model, DEFAULT_OUTPUT_PREFIX)
@@ -32,6 +35,8 @@ class BatchStack(Stack):
             max_concurrency=config.max_concurrency, tolerated_failure_percent=config.tolerated_failure_percent,
             log_retention=RETENTION[config.log_retention_days],
         )  # fmt: skip
+        self.alarms = BatchAlarms(self, "Alarms", state_machine=self.scoring.state_machine,
+                                  model_version=model.version, topic=alarm_topic)  # fmt: skip
         CfnOutput(self, "StateMachineArn", value=self.scoring.state_machine.state_machine_arn,
                   description="Start a batch job here: make score INPUT=s3://... OUTPUT=s3://...")  # fmt: skip
         CfnOutput(self, "InputUri", value=self.scoring.input_uri, description="Batch jobs read under this prefix")

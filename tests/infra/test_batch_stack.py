@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
+from syrupy.extensions.json import JSONSnapshotExtension
 
 import app as cdk_app
 from stacks.config import ConfigError, load_config
-from tests.infra.conftest import REPO_ROOT, app_context, new_app
+from tests.infra.conftest import REPO_ROOT, app_context, new_app, normalize_template
 
 VALIDATORS = [REPO_ROOT / "node_modules/.bin/asl-validator", REPO_ROOT / "build/npm/node_modules/.bin/asl-validator"]
 PLACEHOLDERS = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
@@ -68,6 +69,10 @@ def asl_validator(document: dict[str, Any], tmp_path: Path) -> subprocess.Comple
     path.write_text(json.dumps(document))
     return subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, timeout=120,
                           check=False)  # fmt: skip
+
+
+def test_template_matches_snapshot(default: dict[str, Any], snapshot) -> None:  # type: ignore[no-untyped-def]
+    assert normalize_template(default) == snapshot.use_extension(JSONSnapshotExtension)
 
 
 def test_the_definition_is_valid_amazon_states_language(default: dict[str, Any], tmp_path: Path) -> None:
@@ -161,6 +166,26 @@ def test_logs_all_events_and_traces(default: dict[str, Any]) -> None:
         "TracingConfiguration": {"Enabled": True}, "StateMachineType": "STANDARD",
         "LoggingConfiguration": Match.object_like({"Level": "ALL"}),
     })  # fmt: skip
+
+
+def test_failed_jobs_and_failed_rows_notify_the_serving_alarm_topic(default: dict[str, Any]) -> None:
+    alarms = {r["Properties"]["AlarmName"]: r["Properties"] for r in default["Resources"].values()
+              if r["Type"] == "AWS::CloudWatch::Alarm"}  # fmt: skip
+    assert set(alarms) == {"BatchStack-executions-failed", "BatchStack-failed-rows"}
+    for alarm in alarms.values():
+        assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+            1,
+            "GreaterThanOrEqualToThreshold",
+            "notBreaching",
+        )
+        [topic] = {json.dumps(action) for action in alarm["AlarmActions"] + alarm["OKActions"]}
+        assert "ServingStack" in topic and "MonitoringAlarmTopic" in topic, "ServingStack's topic, imported"
+    executions = {query["MetricStat"]["Metric"]["MetricName"] for query in alarms["BatchStack-executions-failed"]
+                  ["Metrics"] if "MetricStat" in query}  # fmt: skip
+    assert executions == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    rows = alarms["BatchStack-failed-rows"]
+    assert (rows["Namespace"], rows["MetricName"], rows["Statistic"]) == ("XgboostServerless", "FailedRows", "Sum")
+    assert {d["Name"]: d["Value"] for d in rows["Dimensions"]}["Backend"] == "batch"  # what batch_handler writes
 
 
 def test_batch_disabled_means_no_batch_stack(training_inputs: dict[str, str], tmp_path: Path) -> None:
