@@ -19,11 +19,14 @@ from typing import Any
 import pandas as pd
 import xgboost as xgb
 
+SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+"""tarfile's data filter where it exists (Python 3.11.4 on; Debian 12's python3 is 3.11.2)."""
+
 
 def load_model(tarball: str) -> xgb.Booster:
     directory = tempfile.mkdtemp()
     with tarfile.open(tarball) as tar:
-        tar.extractall(directory, filter="data")
+        tar.extractall(directory, **SAFE_EXTRACT)
     booster = xgb.Booster()
     booster.load_model(f"{directory}/xgboost-model")
     return booster

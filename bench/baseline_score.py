@@ -13,9 +13,12 @@ from pathlib import Path
 import pandas as pd
 import xgboost as xgb
 
+SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+"""tarfile's data filter where it exists (Python 3.11.4 on; Debian 12's python3 is 3.11.2)."""
+
 model, source, target = sys.argv[1:4]
 with tempfile.TemporaryDirectory() as directory, tarfile.open(model) as tar:
-    tar.extractall(directory, filter="data")
+    tar.extractall(directory, **SAFE_EXTRACT)
     booster = xgb.Booster(
         model_file=bytearray((Path(directory) / "xgboost-model").read_bytes())
     )  # raw bytes: no format guess

@@ -7,6 +7,7 @@ from there and must predict, while xgboost, pandas and scikit-learn must not be 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -32,7 +33,8 @@ def image_python() -> str:
     """A CPython 3.12 like the images' (IMAGE_PYTHON, python3.12, pyenv), else this interpreter."""
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     candidates = [os.environ.get("IMAGE_PYTHON"), shutil.which("python3.12")]
-    candidates += [str(path) for path in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"))]
+    with contextlib.suppress(OSError):  # a PYENV_ROOT this user may not read (another user's, kept by su)
+        candidates += [str(path) for path in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"))]
     for candidate in filter(None, candidates):
         probe = [candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"]
         if subprocess.run(probe, capture_output=True, check=False).returncode == 0:
