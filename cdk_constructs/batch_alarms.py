@@ -15,10 +15,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from inference.metrics.names import NAMESPACE, Dimension, Metric
+from inference.metrics.names import BATCH_BACKEND, NAMESPACE, Dimension, Metric
 
-BACKEND = "batch"
-"""The ``Backend`` dimension the batch function writes (``lambda_image/batch_handler.py``)."""
 PERIOD = Duration.minutes(5)
 
 
@@ -36,7 +34,7 @@ class BatchAlarms(Construct):
         )  # fmt: skip
         failed_rows = cloudwatch.Metric(
             namespace=NAMESPACE, metric_name=Metric.FAILED_ROWS, statistic="Sum", period=PERIOD,
-            dimensions_map={Dimension.BACKEND: BACKEND, Dimension.MODEL_VERSION: model_version},
+            dimensions_map={Dimension.BACKEND: BATCH_BACKEND, Dimension.MODEL_VERSION: model_version},
         )  # fmt: skip
         action = actions.SnsAction(topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}

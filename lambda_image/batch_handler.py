@@ -23,7 +23,7 @@ from typing import Any  # noqa: E402
 
 from inference.batch import steps  # noqa: E402
 from inference.errors import InferenceError  # noqa: E402
-from inference.metrics.names import NO_VERSION  # noqa: E402
+from inference.metrics.names import BATCH_BACKEND, NO_VERSION  # noqa: E402
 from inference.metrics.recorder import Recorder  # noqa: E402
 from inference.metrics.window import failed_rows_document  # noqa: E402
 from inference.model.bundle import ModelBundle  # noqa: E402
@@ -33,7 +33,6 @@ from inference.settings import Settings  # noqa: E402
 
 SETTINGS = Settings.from_environ()
 LOGGER = logging.getLogger("inference.batch_handler")
-BACKEND = "batch"
 _MODEL: list[ModelBundle] = []
 _CLIENT: list[Any] = []
 Write = Callable[[dict[str, Any]], None]
@@ -47,7 +46,7 @@ def _version() -> str | None:
     return _MODEL[0].version if _MODEL else None
 
 
-RECORDER = Recorder(SETTINGS.backend_name or BACKEND, 0.0, _version) if SETTINGS.metrics == "emf" else None
+RECORDER = Recorder(SETTINGS.backend_name or BATCH_BACKEND, 0.0, _version) if SETTINGS.metrics == "emf" else None
 
 
 def model() -> ModelBundle:

@@ -53,5 +53,7 @@ UNITS = {**dict.fromkeys(MILLISECONDS, "Milliseconds"), Metric.PREDICTION: "None
 ERROR_FAMILIES = {400: "invalid_input", 404: "route", 405: "route", 406: "media_type", 415: "media_type",
                   408: "timeout", 413: "too_large"}  # fmt: skip
 """4xx statuses by what the client has to change; any other 4xx is ``other``."""
+BATCH_BACKEND = "batch"
+"""The ``Backend`` the batch function writes (``lambda_image/batch_handler.py``) and BatchStack's alarms read."""
 NO_VERSION = "none"
 """``ModelVersion`` while no model is loaded."""
