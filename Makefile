@@ -91,7 +91,7 @@ local: ## Train DATASET (once) and serve it on 127.0.0.1:8080 with a sample pred
 	@$(MAKE) --no-print-directory model
 	$(LOCAL_PY) -m scripts.local --model $(MODEL_DIR)/model.tar.gz
 
-test: ## Run the whole test suite; says first what it fetches (as root it also installs Chromium and an arm64 root)
+test: ## Run the whole test suite; says first what it fetches (as root it also installs Chromium, wrk and an arm64 root)
 	@$(PYTHON) scripts/fetches.py test
 	@$(MAKE) --no-print-directory $(STAMP_PY) $(STAMP_NODE) $(STAMP_SCAN) $(STAMP_PROTOCOL) browser wrk
 	$(PY) -m pytest -n 2 --dist loadfile
@@ -140,7 +140,7 @@ compare: model $(STAMP_PY) ## This tree vs BASE=<a checkout of another commit>: 
 ##@ Deploy to AWS (in .venv, with node_modules)
 install: $(STAMP_PY) $(STAMP_NODE) ## Create .venv (the development toolchain and Node 24) and install the pinned CDK CLI
 
-synth: ## Synthesize both stacks for DATASET into cdk.out (offline, no Docker builds)
+synth: ## Synthesize every stack for DATASET into cdk.out (offline, no Docker builds)
 	@$(PYTHON) scripts/fetches.py synth "$(DATASET)"
 	@$(MAKE) --no-print-directory install data
 	$(CDK) synth --quiet -c dataset="$(DATASET)" -c trainingDataDir=$(DATA_DIR)
