@@ -8,7 +8,6 @@ worker writes its counts there and ``/metrics`` adds up all workers, whichever o
 from __future__ import annotations
 
 import atexit
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,18 +16,13 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from inference import Predictor
+from inference.metrics.emf import write_line
 from inference.metrics.names import ERROR_FAMILIES, NO_VERSION, UNMEASURED
 from inference.metrics.recorder import Recorder
-from inference.protocols.json_text import dumps
 from inference.settings import Settings
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 PROMETHEUS_TYPE = CONTENT_TYPE_LATEST
-
-
-def _write(document: dict[str, Any]) -> None:
-    sys.stdout.write(dumps(document) + "\n")
-    sys.stdout.flush()
 
 
 class PrometheusMetrics:
@@ -75,7 +69,7 @@ class PrometheusMetrics:
 class ServerMetrics:
     """One per worker: ``observe`` each answered request (under a lock: the writer thread drains meanwhile)."""
 
-    def __init__(self, settings: Settings, predictor: Predictor, write: Callable[[dict[str, Any]], None] = _write,
+    def __init__(self, settings: Settings, predictor: Predictor, write: Callable[[dict[str, Any]], None] = write_line,
                  started: float | None = None) -> None:  # fmt: skip
         self.prometheus = PrometheusMetrics(settings.prometheus_multiproc_dir)
         self._predictor, self._write, self._lock = predictor, write, threading.Lock()

@@ -17,18 +17,17 @@ import time
 IMPORTED = time.perf_counter()
 
 import logging  # noqa: E402
-import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 from inference.batch import steps  # noqa: E402
 from inference.errors import InferenceError  # noqa: E402
+from inference.metrics.emf import write_line  # noqa: E402
 from inference.metrics.names import BATCH_BACKEND, NO_VERSION  # noqa: E402
 from inference.metrics.recorder import Recorder  # noqa: E402
 from inference.metrics.window import failed_rows_document  # noqa: E402
 from inference.model.bundle import ModelBundle  # noqa: E402
 from inference.model.s3 import client  # noqa: E402
-from inference.protocols.json_text import dumps  # noqa: E402
 from inference.settings import Settings  # noqa: E402
 
 SETTINGS = Settings.from_environ()
@@ -36,10 +35,6 @@ LOGGER = logging.getLogger("inference.batch_handler")
 _MODEL: list[ModelBundle] = []
 _CLIENT: list[Any] = []
 Write = Callable[[dict[str, Any]], None]
-
-
-def _write(document: dict[str, Any]) -> None:
-    sys.stdout.write(dumps(document) + "\n")
 
 
 def _version() -> str | None:
@@ -60,14 +55,14 @@ def model() -> ModelBundle:
         finally:
             if RECORDER is not None:
                 loaded = time.perf_counter()
-                _write(RECORDER.cold_start(loaded - started if _MODEL else None, loaded - IMPORTED))
+                write_line(RECORDER.cold_start(loaded - started if _MODEL else None, loaded - IMPORTED))
     return _MODEL[0]
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     if not _CLIENT:
         _CLIENT.append(client(SETTINGS.s3))
-    return handle(event, _CLIENT[0], SETTINGS, model, RECORDER, _write)
+    return handle(event, _CLIENT[0], SETTINGS, model, RECORDER, write_line)
 
 
 def handle(event: Any, s3: Any, settings: Settings, load: Callable[[], ModelBundle], recorder: Recorder | None,

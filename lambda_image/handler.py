@@ -22,9 +22,9 @@ from typing import Any  # noqa: E402
 from inference import InferenceError, InvalidInput, Predictor  # noqa: E402
 from inference.capture import Capture  # noqa: E402
 from inference.logs import JsonLogFormatter, log_fields  # noqa: E402
+from inference.metrics.emf import write_line  # noqa: E402
 from inference.metrics.names import UNMEASURED  # noqa: E402
 from inference.metrics.recorder import Recorder  # noqa: E402
-from inference.protocols.json_text import dumps  # noqa: E402
 from inference.routes import INTERNAL_ERROR, TABLE, Request, Response, answer, error_response  # noqa: E402
 from inference.settings import Settings  # noqa: E402
 
@@ -49,17 +49,13 @@ that finds them due (Lambda runs nothing between requests, and tells a runtime w
 stops it: an environment's last, unwritten window is lost with it), and one line per cold start."""
 
 
-def _write(document: dict[str, Any]) -> None:
-    sys.stdout.write(dumps(document) + "\n")
-
-
 def _write_all(documents: list[dict[str, Any]], write: Any) -> None:
     for document in documents:
         write(document)
 
 
 if RECORDER is not None:
-    _write(RECORDER.cold_start(PREDICTOR.load_seconds, time.perf_counter() - IMPORTED))
+    write_line(RECORDER.cold_start(PREDICTOR.load_seconds, time.perf_counter() - IMPORTED))
 
 
 DIRECT = "direct"
@@ -74,7 +70,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def handle(event: Any, context: Any, predictor: Predictor, capture: Capture | None = None, *,
-           recorder: Recorder | None = None, write: Any = _write) -> dict[str, Any]:  # fmt: skip
+           recorder: Recorder | None = None, write: Any = write_line) -> dict[str, Any]:  # fmt: skip
     """``capture`` records the request (``inference.capture``); ``recorder`` (default: the process's, when
     ``METRICS=emf``) counts it, and ``write`` writes its documents when they are due."""
     recorder = recorder or RECORDER

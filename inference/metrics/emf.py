@@ -8,6 +8,7 @@ no API call. ``document`` is the one shape every metric of this project takes: t
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +27,13 @@ def document(timestamp_ms: int, directives: Sequence[dict[str, Any]], dimensions
              members: Mapping[str, Any]) -> dict[str, Any]:  # fmt: skip
     """One EMF document: the directives, the dimensions' values and the members (metrics and plain fields)."""
     return {"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": list(directives)}, **dimensions, **members}
+
+
+def write_line(document: Mapping[str, Any]) -> None:
+    """``document`` as one line on stdout, where Lambda and the ECS log driver hand it to CloudWatch Logs; flushed,
+    as a container's stdout is block-buffered (documents are written every few seconds, not per request)."""
+    sys.stdout.write(dumps(document) + "\n")
+    sys.stdout.flush()
 
 
 def emf_line(metrics: Mapping[str, float], *, unit: str = "None", dimensions: Mapping[str, str] | None = None,
