@@ -8,13 +8,14 @@ Both look at five-minute sums and clear by themselves; no job, no alarm.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from cdk_constructs.monitoring import alarm_id, alarm_name, notify
 from inference.metrics.names import BATCH_BACKEND, NAMESPACE, Dimension, Metric
 
 PERIOD = Duration.minutes(5)
@@ -36,18 +37,15 @@ class BatchAlarms(Construct):
             namespace=NAMESPACE, metric_name=Metric.FAILED_ROWS, statistic="Sum", period=PERIOD,
             dimensions_map={Dimension.BACKEND: BATCH_BACKEND, Dimension.MODEL_VERSION: model_version},
         )  # fmt: skip
-        action = actions.SnsAction(topic)
+        action = actions.SnsAction(topic)  # in this stack: ServingStack's Monitoring never refers back to it
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for name, metric, description in (
             ("executions-failed", failed, "A batch job failed or timed out: its execution's error and cause say why"),
             ("failed-rows", failed_rows, "A batch job could not score some rows: see its errors files"),
         ):
             alarm = cloudwatch.Alarm(
-                self, "".join(part.title() for part in name.split("-")),
-                alarm_name=f"{Stack.of(self).stack_name}-{name}", alarm_description=description, metric=metric,
+                self, alarm_id(name), alarm_name=alarm_name(self, name), alarm_description=description, metric=metric,
                 threshold=1, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )  # fmt: skip
-            alarm.add_alarm_action(action)
-            alarm.add_ok_action(action)
-            self.alarms[name] = alarm
+            self.alarms[name] = notify(alarm, action)

@@ -13,6 +13,23 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 
+def alarm_name(scope: Construct, name: str) -> str:
+    """``<stack>-<name>``: readable in a notification, unique per stack."""
+    return f"{Stack.of(scope).stack_name}-{name}"
+
+
+def alarm_id(name: str) -> str:
+    """The construct id of the alarm called ``name`` (``fargate-5xx-share`` -> ``Fargate5XxShare``)."""
+    return "".join(part.title() for part in name.split("-"))
+
+
+def notify(alarm: cloudwatch.Alarm, action: actions.SnsAction) -> cloudwatch.Alarm:
+    """Send ``alarm``'s ALARM and OK transitions to ``action``'s topic."""
+    alarm.add_alarm_action(action)
+    alarm.add_ok_action(action)
+    return alarm
+
+
 class Monitoring(Construct):
     """``topic`` (KMS-encrypted with ``key``, which CloudWatch may use to publish; TLS-only), ``dashboard``, and
     ``alarms`` by name. ``add_alarm`` sends an alarm's ALARM and OK transitions to the topic; ``add_row`` puts
@@ -50,14 +67,11 @@ class Monitoring(Construct):
         """Notify the topic when ``alarm`` fires and when it clears; ``name`` is how ``alarms`` knows it."""
         if name in self.alarms:
             raise ValueError(f"an alarm named {name!r} is already monitored")
-        alarm.add_alarm_action(self.action)
-        alarm.add_ok_action(self.action)
-        self.alarms[name] = alarm
+        self.alarms[name] = notify(alarm, self.action)
         return alarm
 
     def alarm_name(self, name: str) -> str:
-        """``<stack>-<name>``: readable in a notification, unique per stack."""
-        return f"{Stack.of(self).stack_name}-{name}"
+        return alarm_name(self, name)
 
     def add_row(self, *widgets: cloudwatch.IWidget) -> None:
         self.dashboard.add_widgets(*widgets)  # one call: one row

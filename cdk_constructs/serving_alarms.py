@@ -11,7 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 
-from cdk_constructs.monitoring import Monitoring
+from cdk_constructs.monitoring import Monitoring, alarm_id
 from inference.metrics.names import NAMESPACE, Dimension, Metric
 
 MINUTE = Duration.minutes(1)
@@ -66,11 +66,10 @@ def build(monitoring: Monitoring, deployment: list[AlarmSpec], other: tuple[Alar
     """The alarms of ``deployment`` and ``other``, notifying ``monitoring``'s topic."""
 
     def alarm(spec: AlarmSpec) -> cloudwatch.Alarm:
-        construct_id = "".join(part.title() for part in spec.name.split("-"))
         made = cloudwatch.Alarm(
-            monitoring, construct_id, alarm_name=monitoring.alarm_name(spec.name), alarm_description=spec.description,
-            metric=spec.metric, threshold=spec.threshold, evaluation_periods=spec.periods,
-            datapoints_to_alarm=spec.breaching,
+            monitoring, alarm_id(spec.name), alarm_name=monitoring.alarm_name(spec.name),
+            alarm_description=spec.description, metric=spec.metric, threshold=spec.threshold,
+            evaluation_periods=spec.periods, datapoints_to_alarm=spec.breaching,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )  # fmt: skip
