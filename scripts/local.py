@@ -26,14 +26,11 @@ from inference.model.bundle import default_schema_uri, load_schema
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def capture_folder(model: Path) -> Path:
-    """Where requests to a local model are captured: build/capture/<data set>/ (the model's folder's name)."""
-    return REPO_ROOT / "build/capture" / model.parent.name
-
-
-def report_page(model: Path) -> Path:
-    """The monitoring report ``make monitor`` writes for that data set, which the page links to."""
-    return REPO_ROOT / "build/monitor" / model.parent.name / "report.html"
+def dataset_folder(kind: str, model: Path) -> Path:
+    """``build/<kind>/<data set>/`` for a local model (``build/models/<data set>/model.tar.gz``): where its requests
+    are captured (``capture``), its ground truth is put (``ground-truth``) and ``make monitor`` reports (``monitor``,
+    the report the page links to)."""
+    return REPO_ROOT / "build" / kind / model.parent.name
 
 
 def capture_environment(folder: Path, backend: str) -> dict[str, str]:
@@ -100,8 +97,8 @@ def main() -> None:
         "--report", type=Path, help="the report the page links to (build/monitor/<data set>/report.html)"
     )
     args = parser.parse_args()
-    args.capture = args.capture or capture_folder(args.model)
-    args.report = args.report or report_page(args.model)
+    args.capture = args.capture or dataset_folder("capture", args.model)
+    args.report = args.report or dataset_folder("monitor", args.model) / "report.html"
     if not args.model.is_file():
         raise SystemExit(f"{args.model} does not exist: run `make local` (it trains first)")
     base_url = f"http://127.0.0.1:{args.port}"

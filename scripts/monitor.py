@@ -21,6 +21,7 @@ from inference.monitoring.baseline import BaselineError
 from inference.monitoring.run import Sources, load_subject, monitor
 from inference.monitoring.store import Store, Window
 from inference.settings import Settings
+from scripts.local import dataset_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,10 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="default: build/monitor/<data set>, the report the page links to")
     parser.add_argument("--hours", type=int, help="only the last N hours (default: every captured hour)")
     args = parser.parse_args(argv)
-    dataset = args.model.parent.name  # build/models/<data set>/model.tar.gz
-    args.capture = args.capture or REPO_ROOT / "build/capture" / dataset
-    args.ground_truth = args.ground_truth or REPO_ROOT / "build/ground-truth" / dataset
-    args.out = args.out or REPO_ROOT / "build/monitor" / dataset
+    args.capture = args.capture or dataset_folder("capture", args.model)
+    args.ground_truth = args.ground_truth or dataset_folder("ground-truth", args.model)
+    args.out = args.out or dataset_folder("monitor", args.model)
     try:
         bundle, baseline = load_subject(Settings(model_uri=str(args.model), model_version="local"))
     except (ModelFormatError, BaselineError) as error:
