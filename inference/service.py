@@ -24,7 +24,6 @@ from inference.protocols.api import answers
 from inference.protocols.api.requests import READING, read_payload, read_query
 from inference.protocols.codecs import CODECS
 from inference.protocols.v2 import documents as v2
-from inference.protocols.v2.tensors import InferRequest
 from inference.settings import DEFAULT_S3, NO_DIGESTS, SAGEMAKER_MODEL_DIR, Digests, S3Settings, Settings
 from inference.trees import objectives
 
@@ -212,8 +211,7 @@ class Predictor:
     def v2_infer(self, name: str, version: str | None, body: bytes, content_type: str | None) -> dict[str, Any]:
         """``POST /v2/models/{name}/infer``: the Open Inference Protocol's inference answer."""
         model = self.v2_model(name, version)
-        request = CODECS.decode(body, content_type, v2.READING, model.columns)
-        assert isinstance(request, InferRequest)
+        request = v2.infer_request(body, content_type, model.columns)
         v2.check_outputs(request.outputs, model.ensemble.objective)
         predicted = model.ensemble.predict(request.rows)
         return v2.infer_answer(model.schema, predicted, request.outputs, request.id, model.version)

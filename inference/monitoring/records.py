@@ -23,8 +23,7 @@ from inference.model.schema import Schema
 from inference.protocols.api.requests import READING, read_query
 from inference.protocols.codecs import CODECS, SAGEMAKER, V2
 from inference.protocols.sagemaker.invocations import READING as INVOCATIONS_READING
-from inference.protocols.v2.documents import READING as V2_READING
-from inference.protocols.v2.tensors import InferRequest
+from inference.protocols.v2.documents import infer_request
 
 UNSEEN = -1.0
 
@@ -102,9 +101,7 @@ class RecordReader:
         if api == SAGEMAKER:
             return CODECS.read(body, content_type, INVOCATIONS_READING, self.columns)
         if api == V2:
-            request = CODECS.decode(body, content_type, V2_READING, self.columns)
-            assert isinstance(request, InferRequest)
-            return request.rows
+            return infer_request(body, content_type, self.columns).rows
         return CODECS.read(body, content_type, READING, self.columns)
 
     def labels(self, record: GroundTruthRecord) -> np.ndarray:

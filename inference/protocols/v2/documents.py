@@ -13,14 +13,25 @@ from typing import Any
 import numpy as np
 
 from inference.errors import InferenceError, InvalidInput, NotFound, echoed
+from inference.model.columns import Columns
 from inference.model.schema import Schema
-from inference.protocols.codecs import V2, Reading
+from inference.protocols.codecs import CODECS, V2, Reading
 from inference.protocols.formats.application_json import MEDIA_TYPE as JSON
+from inference.protocols.v2.tensors import InferRequest
 from inference.trees.objectives import objective_of
 
 PREFIX = "v2"
 READING = Reading(V2, "/v2/models/{name}/infer", JSON)
 """How an inference request's body is read: JSON only (Triton's binary extension is refused before)."""
+
+
+def infer_request(body: bytes | str, content_type: str | None, columns: Columns) -> InferRequest:
+    """An inference request's body, read and checked against ``columns`` (the server's, or the monitor's)."""
+    request = CODECS.decode(body, content_type, READING, columns)
+    assert isinstance(request, InferRequest)
+    return request
+
+
 SERVER = {"name": "xgboost-serverless", "version": "2.1.0", "extensions": []}
 """No extension: in particular not Triton's binary tensor data (inputs and outputs are JSON)."""
 PLATFORM = "xgboost"
