@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
 
 import numpy as np
 
 from tests.support.models import synthetic_rows
-
-SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-"""tarfile's data filter where it exists (Python 3.11.4 on; Debian 12's python3 is 3.11.2)."""
 
 
 def csv_rows(rows: np.ndarray) -> list[bytes]:
@@ -25,13 +21,6 @@ def housing_rows(n: int, seed: int = 0) -> tuple[np.ndarray, list[bytes]]:
 
 def xgboost_answers(tarball: Path, rows: np.ndarray) -> np.ndarray:
     """What xgboost predicts for ``rows`` with the model in ``tarball`` (float32, as Booster.predict gives)."""
-    import tempfile
+    from bench.measure_batch import xgboost_booster
 
-    import xgboost as xgb
-
-    with tempfile.TemporaryDirectory() as directory, tarfile.open(tarball) as tar:
-        tar.extractall(directory, **SAFE_EXTRACT)
-        booster = xgb.Booster(
-            model_file=bytearray((Path(directory) / "xgboost-model").read_bytes())
-        )  # raw bytes: no format guess
-    return np.asarray(booster.inplace_predict(rows), dtype=np.float32)
+    return np.asarray(xgboost_booster(tarball).inplace_predict(rows), dtype=np.float32)
